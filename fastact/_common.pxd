@@ -1,0 +1,28 @@
+# Shared declarations for every kernel module: the fused float type, the kernel
+# signatures the thread drivers call, and the thread-count state.
+
+ctypedef fused floating:
+    float
+    double
+
+# A kernel processes n contiguous elements.  Arguments are passed as char* so
+# that one function-pointer type covers both dtypes; each kernel casts back.
+# p holds the activation's scalar parameters (alpha, beta, ...) as doubles.
+ctypedef void (*unary_kernel)(const char* x, char* y, Py_ssize_t n,
+                              const double* p) noexcept nogil
+ctypedef void (*binary_kernel)(const char* a, const char* b, char* y, Py_ssize_t n,
+                               const double* p) noexcept nogil
+
+cdef enum:
+    # Elementwise work below this many elements runs on the calling thread.
+    PARALLEL_MIN_ELEMENTS = 1 << 15
+    # Elementwise work is cut into chunks of this many elements for the threads.
+    ELEMENTWISE_CHUNK = 1 << 14
+
+cdef int num_threads() noexcept nogil
+cdef int threads_for(Py_ssize_t work, Py_ssize_t min_work) noexcept nogil
+
+cdef void run_unary(unary_kernel f, const char* x, char* y, Py_ssize_t n,
+                    Py_ssize_t itemsize, const double* p) noexcept nogil
+cdef void run_binary(binary_kernel f, const char* a, const char* b, char* y,
+                     Py_ssize_t n, Py_ssize_t itemsize, const double* p) noexcept nogil

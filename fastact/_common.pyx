@@ -1,0 +1,108 @@
+# cython: language_level=3
+"""Thread-count state and the parallel drivers shared by every kernel module.
+
+Elementwise kernels are cut into fixed-size chunks and the chunks are handed to
+OpenMP threads with a static schedule.  Each element is computed by the same
+code whatever the chunk or thread it lands in, so results are bitwise identical
+for every thread count.  Work smaller than PARALLEL_MIN_ELEMENTS never pays for
+starting threads.
+"""
+import os
+
+from cython.parallel cimport prange
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #define FASTACT_HAVE_OPENMP 1
+    #else
+    #define FASTACT_HAVE_OPENMP 0
+    #endif
+    """
+    int FASTACT_HAVE_OPENMP
+
+cdef int _num_threads = 1
+
+
+cdef int num_threads() noexcept nogil:
+    return _num_threads
+
+
+cdef int threads_for(Py_ssize_t work, Py_ssize_t min_work) noexcept nogil:
+    """Threads worth using for `work` units when each thread needs `min_work` of them."""
+    cdef Py_ssize_t t
+    if _num_threads <= 1 or work < 2 * min_work:
+        return 1
+    t = work // min_work
+    return <int>(t if t < _num_threads else _num_threads)
+
+
+cdef void run_unary(unary_kernel f, const char* x, char* y, Py_ssize_t n,
+                    Py_ssize_t itemsize, const double* p) noexcept nogil:
+    cdef int nt = threads_for(n, PARALLEL_MIN_ELEMENTS // 2)
+    cdef Py_ssize_t c, start, nchunks
+    if nt <= 1:
+        f(x, y, n, p)
+        return
+    nchunks = (n + ELEMENTWISE_CHUNK - 1) // ELEMENTWISE_CHUNK
+    for c in prange(nchunks, num_threads=nt, schedule="static", nogil=True):
+        start = c * ELEMENTWISE_CHUNK
+        f(x + start * itemsize, y + start * itemsize,
+          min(ELEMENTWISE_CHUNK, n - start), p)
+
+
+cdef void run_binary(binary_kernel f, const char* a, const char* b, char* y,
+                     Py_ssize_t n, Py_ssize_t itemsize, const double* p) noexcept nogil:
+    cdef int nt = threads_for(n, PARALLEL_MIN_ELEMENTS // 2)
+    cdef Py_ssize_t c, start, nchunks
+    if nt <= 1:
+        f(a, b, y, n, p)
+        return
+    nchunks = (n + ELEMENTWISE_CHUNK - 1) // ELEMENTWISE_CHUNK
+    for c in prange(nchunks, num_threads=nt, schedule="static", nogil=True):
+        start = c * ELEMENTWISE_CHUNK
+        f(a + start * itemsize, b + start * itemsize, y + start * itemsize,
+          min(ELEMENTWISE_CHUNK, n - start), p)
+
+
+def openmp_enabled():
+    """True when the extension was compiled with OpenMP (else every kernel runs serially)."""
+    return bool(FASTACT_HAVE_OPENMP)
+
+
+def _available_cpus():
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def set_num_threads(n):
+    """Use up to `n` CPU threads for large inputs (n >= 1)."""
+    global _num_threads
+    if isinstance(n, bool) or not isinstance(n, int) and not hasattr(n, "__index__"):
+        raise TypeError(f"fastact.set_num_threads: n must be an integer, got {type(n).__name__}")
+    n = int(n.__index__()) if not isinstance(n, int) else n
+    if n < 1:
+        raise ValueError(f"fastact.set_num_threads: n must be >= 1, got {n}")
+    _num_threads = <int>min(n, 1 << 16)
+
+
+def get_num_threads():
+    """The number of CPU threads fastact uses for large inputs."""
+    return _num_threads
+
+
+def _init_threads():
+    env = os.environ.get("FASTACT_NUM_THREADS", "").strip()
+    if env:
+        try:
+            n = int(env)
+        except ValueError:
+            raise ValueError(f"FASTACT_NUM_THREADS must be a positive integer, got {env!r}") from None
+        set_num_threads(n)
+    else:
+        set_num_threads(_available_cpus())
+
+
+_init_threads()

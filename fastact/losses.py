@@ -1,0 +1,2 @@
+"""Losses (placeholder: the losses issue fills this module)."""
+__all__ = []
