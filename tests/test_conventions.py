@@ -1,0 +1,329 @@
+"""SPEC section 1 conventions, checked across every function that takes `out=`.
+
+Each function is called through a small adapter so that the same checks run on
+activations (forward and backward) and the softmax family.  The list grows by
+introspection as functions are added to the package.
+"""
+import os
+import threading
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import fastact as fa
+
+
+def _unary_cases():
+    cases = []
+    for name, act in sorted(fa.ACTIVATIONS.items()):
+        cases.append(pytest.param(getattr(fa, name), id=name))
+    for name in ("softmax", "log_softmax"):
+        if hasattr(fa, name):
+            cases.append(pytest.param(getattr(fa, name), id=name))
+    return cases
+
+
+def _binary_cases():
+    cases = []
+    for name in sorted(fa.ACTIVATIONS):
+        cases.append(pytest.param(getattr(fa, name + "_backward"), id=name + "_backward"))
+    for name in ("softmax_backward", "log_softmax_backward"):
+        if hasattr(fa, name):
+            cases.append(pytest.param(getattr(fa, name), id=name))
+    if hasattr(fa, "softmax_jvp"):
+        cases.append(pytest.param(fa.softmax_jvp, id="softmax_jvp"))
+    return cases
+
+
+UNARY = _unary_cases()
+BINARY = _binary_cases()
+
+
+def _data(shape, dtype=np.float64, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(shape) * 3).astype(dtype)
+
+
+def _saved(f, shape, dtype=np.float64, seed=1):
+    """A valid second argument: a softmax/log_softmax output where the function needs one."""
+    a = _data(shape, dtype, seed)
+    name = f.__name__
+    if name.startswith("softmax") and hasattr(fa, "softmax"):
+        return fa.softmax(a)
+    if name.startswith("log_softmax") and hasattr(fa, "log_softmax"):
+        return fa.log_softmax(a)
+    if name in ("sigmoid_backward",):
+        return fa.sigmoid(a)
+    if name in ("tanh_backward",):
+        return fa.tanh(a)
+    return a
+
+
+# --- dtypes ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("f", UNARY)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_native_dtypes_preserved(f, dtype):
+    x = _data((3, 5), dtype)
+    y = f(x)
+    assert y.dtype == dtype and y.shape == x.shape
+
+
+@pytest.mark.parametrize("f", UNARY)
+def test_float16_computed_in_float32(f):
+    x16 = _data((4, 6), np.float16)
+    y = f(x16)
+    assert y.dtype == np.float16
+    np.testing.assert_array_equal(y, f(x16.astype(np.float32)).astype(np.float16))
+
+
+@pytest.mark.parametrize("f", UNARY)
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint16, np.bool_])
+def test_int_and_bool_promoted_to_float64(f, dtype):
+    x = np.array([[0, 1, 1, 0, 1]], dtype=dtype)
+    y = f(x)
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y, f(x.astype(np.float64)))
+
+
+@pytest.mark.parametrize("f", UNARY)
+def test_python_scalars_and_lists(f):
+    np.testing.assert_array_equal(f([[0.5, -1.0, 2.0]]), f(np.array([[0.5, -1.0, 2.0]])))
+    y = f(0.25)
+    assert np.asarray(y).shape == ()
+
+
+@pytest.mark.parametrize("f", UNARY)
+@pytest.mark.parametrize("bad", [np.array([1 + 2j]), np.array([object()]), np.array(["a"]),
+                                 np.array(["2020-01-01"], dtype="datetime64[D]")],
+                         ids=["complex", "object", "str", "datetime"])
+def test_unsupported_dtypes_raise_typeerror(f, bad):
+    with pytest.raises(TypeError, match=f.__name__) as ei:
+        f(bad)
+    assert str(bad.dtype) in str(ei.value)
+
+
+@pytest.mark.parametrize("f", BINARY)
+def test_mixed_float_dtypes_follow_result_type(f):
+    a = _data((2, 4), np.float32)
+    b = _saved(f, (2, 4), np.float64)
+    r = f(a, b)
+    assert r.dtype == np.float64
+    np.testing.assert_array_equal(r, f(a.astype(np.float64), b))
+
+
+# --- shapes and layouts ------------------------------------------------------------
+
+@pytest.mark.parametrize("f", UNARY)
+@pytest.mark.parametrize("shape", [(0,), (3, 0), (0, 4), (1,), (2, 3, 4)])
+def test_shapes_incl_empty(f, shape):
+    x = _data(shape)
+    y = f(x)
+    assert y.shape == shape and y.dtype == np.float64
+
+
+@pytest.mark.parametrize("f", UNARY)
+def test_noncontiguous_and_negative_strides(f):
+    base = _data((6, 10))
+    for view in (base[::2, ::3], base[::-1, ::-2], base.T, base[:, 3]):
+        np.testing.assert_array_equal(f(view), f(np.ascontiguousarray(view)))
+
+
+@pytest.mark.parametrize("f", BINARY)
+def test_binary_noncontiguous(f):
+    a = _data((8, 6))
+    b = _saved(f, (8, 6))
+    np.testing.assert_array_equal(f(a[::-2], b[::-2]), f(a[::-2].copy(), b[::-2].copy()))
+
+
+@pytest.mark.parametrize("f", BINARY)
+def test_binary_shape_mismatch_names_both_shapes(f):
+    with pytest.raises(ValueError) as ei:
+        f(np.ones((2, 3)), np.ones((3, 2)))
+    assert "(2, 3)" in str(ei.value) and "(3, 2)" in str(ei.value)
+    with pytest.raises(ValueError):  # no broadcasting
+        f(np.ones((2, 3)), np.ones((1, 3)))
+
+
+# --- out= -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("f", UNARY)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_out_is_filled_and_returned(f, dtype):
+    x = _data((5, 7), dtype)
+    out = np.full(x.shape, 7, dtype=dtype)
+    r = f(x, out=out)
+    assert r is out
+    np.testing.assert_array_equal(out, f(x))
+
+
+@pytest.mark.parametrize("f", UNARY)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_out_aliasing_input_is_exact(f, dtype):
+    x = _data((9, 33), dtype)
+    expected = f(x)
+    r = f(x, out=x)
+    assert r is x
+    np.testing.assert_array_equal(x, expected)
+
+
+@pytest.mark.parametrize("f", UNARY)
+def test_out_partially_overlapping_input(f):
+    a = _data((41,))
+    x, out = a[1:], a[:-1]
+    expected = f(x.copy())
+    f(x, out=out)
+    np.testing.assert_array_equal(a[:-1], expected)
+
+
+@pytest.mark.parametrize("f", BINARY)
+def test_binary_out_aliasing_each_input(f):
+    a = _data((6, 9))
+    b = _saved(f, (6, 9))
+    expected = f(a, b)
+    a1, b1 = a.copy(), b.copy()
+    assert f(a1, b1, out=a1) is a1
+    np.testing.assert_array_equal(a1, expected)
+    a2, b2 = a.copy(), b.copy()
+    assert f(a2, b2, out=b2) is b2
+    np.testing.assert_array_equal(b2, expected)
+
+
+@pytest.mark.parametrize("f", UNARY)
+def test_noncontiguous_out(f):
+    x = _data((4, 6))
+    big = np.zeros((4, 12))
+    out = big[:, ::2]
+    f(x, out=out)
+    np.testing.assert_array_equal(out, f(x))
+    assert np.all(big[:, 1::2] == 0)
+
+
+@pytest.mark.parametrize("f", UNARY)
+def test_bad_out_raises_and_leaves_everything_untouched(f):
+    x = _data((3, 4))
+    x0 = x.copy()
+    cases = [
+        (np.zeros((4, 3)), ValueError),            # wrong shape
+        (np.zeros((3, 4), np.float32), TypeError),  # wrong dtype
+        ([[0.0] * 4] * 3, TypeError),               # not an ndarray
+    ]
+    ro = np.zeros((3, 4))
+    ro.flags.writeable = False
+    cases.append((ro, ValueError))
+    for out, exc in cases:
+        before = np.array(out, copy=True)
+        with pytest.raises(exc, match=f.__name__):
+            f(x, out=out)
+        np.testing.assert_array_equal(np.asarray(out), before)
+        np.testing.assert_array_equal(x, x0)
+
+
+@pytest.mark.parametrize("f", BINARY)
+def test_binary_bad_input_leaves_out_untouched(f):
+    out = np.full((2, 3), 5.0)
+    with pytest.raises(ValueError):
+        f(np.ones((2, 3)), np.ones((2, 4)), out=out)
+    with pytest.raises(TypeError):
+        f(np.ones((2, 3), complex), np.ones((2, 3)), out=out)
+    assert np.all(out == 5.0)
+
+
+# --- NaN, inf, warnings ------------------------------------------------------------
+
+@pytest.mark.parametrize("f", UNARY)
+def test_nan_propagates_and_no_warnings_for_extremes(f):
+    x = np.array([[np.nan, 0.0, 1.0]])
+    assert np.isnan(f(x)[0, 0])
+    big = np.array([[-1e308, -1e4, -710.0, -88.7, 0.0, 88.7, 710.0, 1e4, 1e308]])
+    for dt in (np.float32, np.float64):
+        with np.errstate(all="raise"):
+            y = f(big.astype(dt) if dt == np.float64 else np.clip(big, -3e38, 3e38).astype(dt))
+        assert not np.any(np.isnan(y))
+
+
+# --- threads and the GIL -------------------------------------------------------------
+
+@pytest.fixture
+def restore_threads():
+    n = fa.get_num_threads()
+    yield
+    fa.set_num_threads(n)
+
+
+def test_thread_settings(restore_threads):
+    assert fa.get_num_threads() >= 1
+    fa.set_num_threads(3)
+    assert fa.get_num_threads() == 3
+    with pytest.raises(ValueError):
+        fa.set_num_threads(0)
+    with pytest.raises(TypeError):
+        fa.set_num_threads(1.5)
+    assert fa.get_num_threads() == 3
+
+
+def _python_with_env(value):
+    env = dict(os.environ, FASTACT_NUM_THREADS=value,
+               PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(fa.__file__))))
+    code = "import fastact as fa; print(fa.get_num_threads())"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd="/")
+
+
+def test_env_variable_sets_thread_count():
+    r = _python_with_env("3")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "3"
+    bad = _python_with_env("many")
+    assert bad.returncode != 0 and "FASTACT_NUM_THREADS" in bad.stderr
+
+
+@pytest.mark.parametrize("f", UNARY)
+def test_bitwise_identical_for_any_thread_count(f, restore_threads):
+    x = _data((300, 1001), np.float32, seed=7)
+    results = []
+    for n in (1, 2, 3):
+        fa.set_num_threads(n)
+        results.append(f(x))
+    for r in results[1:]:
+        np.testing.assert_array_equal(r, results[0])
+
+
+def test_kernel_releases_the_gil():
+    x = _data((24_000_000,), np.float64)
+    window = {}
+
+    def work():
+        window["t0"] = time.perf_counter()
+        fa.tanh(x)
+        window["t1"] = time.perf_counter()
+
+    stamps = []
+    t = threading.Thread(target=work)
+    t.start()
+    while t.is_alive():
+        stamps.append(time.perf_counter())
+    t.join()
+    inside = [s for s in stamps if window["t0"] < s < window["t1"]]
+    # with the GIL held for the whole call, the main thread could not run inside the window
+    assert len(inside) > 10
+
+
+def test_concurrent_calls_from_python_threads():
+    xs = [_data((200_000,), np.float64, seed=s) for s in range(4)]
+    expected = [fa.sigmoid(x) for x in xs]
+    results = [None] * 4
+
+    def work(i):
+        for _ in range(5):
+            results[i] = fa.sigmoid(xs[i])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r, e in zip(results, expected):
+        np.testing.assert_array_equal(r, e)
