@@ -1,2 +1,572 @@
 # cython: language_level=3
-"""Softmax family kernels (placeholder until the softmax issue lands)."""
+"""Softmax-family kernels: softmax, log_softmax, logsumexp and their derivatives.
+
+Design
+------
+* Any axis, no Python loop and no moveaxis copy: a C-contiguous input is viewed
+  as (outer, K, inner), K being the reduced axis.
+  - inner == 1: every row of K entries is contiguous.  A row is processed in
+    one sweep while it sits in cache (max, then Σ e^(x−m) writing e^(x−m) to
+    the output, then a scale), and rows are handed to threads with a static
+    schedule.
+  - inner > 1: the inner axis is the vector dimension.  A task owns a tile of
+    up to TILE adjacent columns of one outer index and keeps the per-column
+    max and sums in small stack arrays; every pass walks the K rows of the tile
+    (each row a contiguous run of the tile's width).
+  Each output element depends on its own row/column only and is computed by
+  the same code whatever thread runs it, so results are bitwise identical for
+  every thread count.
+* Sums accumulate in double for both dtypes; float32 is computed in double and
+  rounded once.
+* Stable forms (m = max of the row, ignoring NaN):
+    softmax      e^(x−m) / Σ e^(x−m)           every exponent <= 0, the sum is >= 1
+    log_softmax  (x − m) − log1p(s')           s' = Σ over the entries below m, + (#maxima − 1)
+    logsumexp    m + log1p(s')
+  log1p(s') instead of log(Σ e^(x−m)) keeps full relative precision when one
+  entry dominates (log_softmax of [0, -30] is -9.4e-14, not a rounding error of
+  log(1 + 9.4e-14)); the two terms of log_softmax have the same sign, so no
+  cancellation.
+* Non-finite values fall out of the formulas: NaN anywhere in a row makes the
+  sum NaN (the max ignores NaN); a row of all −inf has m = −inf and x − m = NaN;
+  +inf in a row gives inf − inf = NaN for softmax and log_softmax (as PyTorch)
+  and +inf for logsumexp; an empty axis gives logsumexp = −inf.
+* Entry points are def functions with a fast path for C-contiguous aligned
+  float32/float64 ndarrays (plus an optional out that is the input itself or
+  does not overlap it); everything else goes through fastact._validate.
+"""
+cimport numpy as cnp
+from cython.parallel cimport prange
+from libc.math cimport exp, log1p, INFINITY, NAN
+
+from fastact._common cimport floating, threads_for
+from fastact._math cimport row_max
+
+import numpy as np
+
+from fastact import _validate
+
+cnp.import_array()
+
+cdef extern from "Python.h":
+    # With exc == NULL an out-of-range int is clamped instead of raising.
+    Py_ssize_t PyNumber_AsSsize_t(object o, void* exc) noexcept
+
+cdef enum:
+    # Columns per task when the reduced axis is not the last one (stack arrays
+    # of this many doubles per task).
+    TILE = 256
+    # Below this many elements the GIL is kept: releasing it costs more than the work.
+    GIL_RELEASE_MIN = 512
+    # Elements a thread should have before another thread is started.
+    PARALLEL_MIN_WORK = 8192
+
+cdef enum Op:
+    OP_SOFTMAX
+    OP_LOG_SOFTMAX
+    OP_LOGSUMEXP
+    OP_SOFTMAX_BWD          # a = dy, b = y:  y ⊙ (dy − ⟨dy, y⟩)
+    OP_SOFTMAX_JVP          # a = y, b = v:   y ⊙ (v − ⟨v, y⟩)  (J is symmetric)
+    OP_LOG_SOFTMAX_BWD      # a = dy, b = y:  dy − e^y Σ dy
+
+OP_NAMES = ("softmax", "log_softmax", "logsumexp", "softmax_backward", "softmax_jvp",
+            "log_softmax_backward")
+OP_ARGS = (("x",), ("x",), ("x",), ("dy", "y"), ("y", "v"), ("dy", "y"))
+
+
+# ---------------------------------------------------------------------------
+# contiguous rows (reduced axis last)
+# ---------------------------------------------------------------------------
+
+cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcept nogil:
+    cdef double m = row_max(x, K)
+    cdef double s = 0.0, e, inv
+    cdef Py_ssize_t j
+    for j in range(K):
+        e = exp(<double>x[j] - m)      # <= 1; NaN for NaN entries and non-finite m
+        y[j] = <floating>e
+        s += e
+    inv = 1.0 / s
+    for j in range(K):
+        y[j] = <floating>(y[j] * inv)
+
+
+cdef inline double _row_log_norm(const floating* x, Py_ssize_t K, double m) noexcept nogil:
+    """log Σ e^(x−m) as log1p(s'), s' = Σ_{x_j < m} e^(x_j−m) + (#{x_j == m} − 1).
+
+    The maxima contribute exactly 1 each and are counted, not summed, so s' is
+    the small remainder itself, with full relative precision.  NaN entries
+    (x_j != m) make s' NaN.
+    """
+    cdef double small = 0.0, cnt = 0.0, e
+    cdef bint is_max
+    cdef Py_ssize_t j
+    for j in range(K):
+        e = exp(<double>x[j] - m)
+        is_max = <double>x[j] == m
+        cnt += 1.0 if is_max else 0.0
+        small += 0.0 if is_max else e
+    return log1p(small + (cnt - 1.0))
+
+
+cdef void _log_softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcept nogil:
+    cdef double m = row_max(x, K)
+    cdef double lnorm = _row_log_norm(x, K, m)
+    cdef Py_ssize_t j
+    if m == INFINITY:
+        lnorm = NAN                     # +inf in the row: NaN row, as PyTorch
+    for j in range(K):
+        # both terms <= 0: no cancellation; m = -inf gives NaN (all -inf row)
+        y[j] = <floating>((<double>x[j] - m) - lnorm)
+
+
+cdef double _logsumexp_row(const floating* x, Py_ssize_t K) noexcept nogil:
+    cdef double m
+    if K == 0:
+        return -INFINITY
+    m = row_max(x, K)
+    # m = +inf: +inf + log1p(0) (NaN if a NaN hides in the row);
+    # m = -inf: every entry -inf (-inf + log(K)) or NaN
+    return m + _row_log_norm(x, K, m)
+
+
+cdef void _softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
+                           Py_ssize_t K) noexcept nogil:
+    cdef double dot = 0.0
+    cdef Py_ssize_t j
+    for j in range(K):
+        dot += <double>dy[j] * <double>y[j]
+    for j in range(K):
+        dx[j] = <floating>(<double>y[j] * (<double>dy[j] - dot))
+
+
+cdef void _log_softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
+                               Py_ssize_t K) noexcept nogil:
+    cdef double total = 0.0
+    cdef Py_ssize_t j
+    for j in range(K):
+        total += <double>dy[j]
+    for j in range(K):
+        dx[j] = <floating>(<double>dy[j] - exp(<double>y[j]) * total)
+
+
+# ---------------------------------------------------------------------------
+# tiles of w <= TILE adjacent columns, rows `stride` elements apart
+# ---------------------------------------------------------------------------
+
+cdef inline void _tile_max(const floating* x, Py_ssize_t K, Py_ssize_t stride, Py_ssize_t w,
+                           double* m) noexcept nogil:
+    cdef Py_ssize_t k, i
+    cdef const floating* xr
+    cdef double v
+    for i in range(w):
+        m[i] = -INFINITY
+    for k in range(K):
+        xr = x + k * stride
+        for i in range(w):
+            v = xr[i]
+            m[i] = v if v > m[i] else m[i]     # NaN ignored, as row_max
+
+
+cdef void _softmax_tile(const floating* x, floating* y, Py_ssize_t K, Py_ssize_t stride,
+                        Py_ssize_t w) noexcept nogil:
+    cdef double m[TILE]
+    cdef double s[TILE]
+    cdef Py_ssize_t k, i
+    cdef const floating* xr
+    cdef floating* yr
+    cdef double e
+    _tile_max(x, K, stride, w, m)
+    for i in range(w):
+        s[i] = 0.0
+    for k in range(K):
+        xr = x + k * stride
+        yr = y + k * stride
+        for i in range(w):
+            e = exp(<double>xr[i] - m[i])
+            yr[i] = <floating>e
+            s[i] += e
+    for i in range(w):
+        s[i] = 1.0 / s[i]
+    for k in range(K):
+        yr = y + k * stride
+        for i in range(w):
+            yr[i] = <floating>(yr[i] * s[i])
+
+
+cdef void _tile_max_log_norm(const floating* x, Py_ssize_t K, Py_ssize_t stride, Py_ssize_t w,
+                             double* m, double* lnorm) noexcept nogil:
+    """Column-wise max and _row_log_norm: m[i] = max, lnorm[i] = log1p(s'_i)."""
+    cdef double small[TILE]
+    cdef double cnt[TILE]
+    cdef Py_ssize_t k, i
+    cdef const floating* xr
+    cdef double e, v
+    cdef bint is_max
+    _tile_max(x, K, stride, w, m)
+    for i in range(w):
+        small[i] = 0.0
+        cnt[i] = 0.0
+    for k in range(K):
+        xr = x + k * stride
+        for i in range(w):
+            v = xr[i]
+            e = exp(v - m[i])
+            is_max = v == m[i]
+            cnt[i] += 1.0 if is_max else 0.0
+            small[i] += 0.0 if is_max else e
+    for i in range(w):
+        lnorm[i] = log1p(small[i] + (cnt[i] - 1.0))
+
+
+cdef void _log_softmax_tile(const floating* x, floating* y, Py_ssize_t K, Py_ssize_t stride,
+                            Py_ssize_t w) noexcept nogil:
+    cdef double m[TILE]
+    cdef double lnorm[TILE]
+    cdef Py_ssize_t k, i
+    cdef const floating* xr
+    cdef floating* yr
+    _tile_max_log_norm(x, K, stride, w, m, lnorm)
+    for i in range(w):
+        if m[i] == INFINITY:
+            lnorm[i] = NAN
+    for k in range(K):
+        xr = x + k * stride
+        yr = y + k * stride
+        for i in range(w):
+            yr[i] = <floating>((<double>xr[i] - m[i]) - lnorm[i])
+
+
+cdef void _logsumexp_tile(const floating* x, floating* res, Py_ssize_t K, Py_ssize_t stride,
+                          Py_ssize_t w) noexcept nogil:
+    cdef double m[TILE]
+    cdef double lnorm[TILE]
+    cdef Py_ssize_t i
+    if K == 0:
+        for i in range(w):
+            res[i] = <floating>(-INFINITY)
+        return
+    _tile_max_log_norm(x, K, stride, w, m, lnorm)
+    for i in range(w):
+        res[i] = <floating>(m[i] + lnorm[i])
+
+
+cdef void _softmax_bwd_tile(const floating* dy, const floating* y, floating* dx, Py_ssize_t K,
+                            Py_ssize_t stride, Py_ssize_t w) noexcept nogil:
+    cdef double dot[TILE]
+    cdef Py_ssize_t k, i, off
+    for i in range(w):
+        dot[i] = 0.0
+    for k in range(K):
+        off = k * stride
+        for i in range(w):
+            dot[i] += <double>dy[off + i] * <double>y[off + i]
+    for k in range(K):
+        off = k * stride
+        for i in range(w):
+            dx[off + i] = <floating>(<double>y[off + i] * (<double>dy[off + i] - dot[i]))
+
+
+cdef void _log_softmax_bwd_tile(const floating* dy, const floating* y, floating* dx, Py_ssize_t K,
+                                Py_ssize_t stride, Py_ssize_t w) noexcept nogil:
+    cdef double total[TILE]
+    cdef Py_ssize_t k, i, off
+    for i in range(w):
+        total[i] = 0.0
+    for k in range(K):
+        off = k * stride
+        for i in range(w):
+            total[i] += <double>dy[off + i]
+    for k in range(K):
+        off = k * stride
+        for i in range(w):
+            dx[off + i] = <floating>(<double>dy[off + i] - exp(<double>y[off + i]) * total[i])
+
+
+# ---------------------------------------------------------------------------
+# driver: tasks are (outer index, tile of columns); a row is one task when inner == 1
+# ---------------------------------------------------------------------------
+
+cdef void _task(int op, const floating* a, const floating* b, floating* y, Py_ssize_t t,
+                Py_ssize_t ntiles, Py_ssize_t K, Py_ssize_t inner) noexcept nogil:
+    cdef Py_ssize_t o = t // ntiles
+    cdef Py_ssize_t col = (t - o * ntiles) * TILE
+    cdef Py_ssize_t w = min(<Py_ssize_t>TILE, inner - col)
+    cdef Py_ssize_t off = o * K * inner + col
+    if op == OP_LOGSUMEXP:
+        if inner == 1:
+            y[o] = <floating>_logsumexp_row(a + o * K, K)
+        else:
+            _logsumexp_tile(a + off, y + o * inner + col, K, inner, w)
+    elif inner == 1:
+        if op == OP_SOFTMAX:
+            _softmax_row(a + off, y + off, K)
+        elif op == OP_LOG_SOFTMAX:
+            _log_softmax_row(a + off, y + off, K)
+        elif op == OP_SOFTMAX_BWD:
+            _softmax_bwd_row(a + off, b + off, y + off, K)
+        elif op == OP_SOFTMAX_JVP:
+            _softmax_bwd_row(b + off, a + off, y + off, K)
+        elif op == OP_LOG_SOFTMAX_BWD:
+            _log_softmax_bwd_row(a + off, b + off, y + off, K)
+    else:
+        if op == OP_SOFTMAX:
+            _softmax_tile(a + off, y + off, K, inner, w)
+        elif op == OP_LOG_SOFTMAX:
+            _log_softmax_tile(a + off, y + off, K, inner, w)
+        elif op == OP_SOFTMAX_BWD:
+            _softmax_bwd_tile(a + off, b + off, y + off, K, inner, w)
+        elif op == OP_SOFTMAX_JVP:
+            _softmax_bwd_tile(b + off, a + off, y + off, K, inner, w)
+        elif op == OP_LOG_SOFTMAX_BWD:
+            _log_softmax_bwd_tile(a + off, b + off, y + off, K, inner, w)
+
+
+cdef void _run(int op, const floating* a, const floating* b, floating* y, Py_ssize_t outer,
+               Py_ssize_t K, Py_ssize_t inner) noexcept nogil:
+    cdef Py_ssize_t ntiles = (inner + TILE - 1) // TILE
+    cdef Py_ssize_t ntasks = outer * ntiles
+    cdef Py_ssize_t t
+    cdef int nt = threads_for(outer * (K if K > 1 else 1) * inner, PARALLEL_MIN_WORK)
+    if nt > ntasks:
+        nt = <int>ntasks
+    if nt <= 1:
+        for t in range(ntasks):
+            _task(op, a, b, y, t, ntiles, K, inner)
+    else:
+        for t in prange(ntasks, num_threads=nt, schedule="static", nogil=True):
+            _task(op, a, b, y, t, ntiles, K, inner)
+
+
+cdef void _launch(int op, cnp.ndarray a, object b, cnp.ndarray y, Py_ssize_t outer,
+                  Py_ssize_t K, Py_ssize_t inner) noexcept:
+    """Run op on kernel-ready arrays (b is None for one-input ops); y may be a or b."""
+    cdef bint f64 = cnp.PyArray_TYPE(a) == cnp.NPY_FLOAT64
+    cdef char* ap = cnp.PyArray_BYTES(a)
+    cdef char* bp = cnp.PyArray_BYTES(<cnp.ndarray>b) if b is not None else NULL
+    cdef char* yp = cnp.PyArray_BYTES(y)
+    cdef Py_ssize_t work = outer * K * inner
+    if outer * inner == 0:
+        return
+    if work < GIL_RELEASE_MIN:
+        if f64:
+            _run[double](op, <const double*>ap, <const double*>bp, <double*>yp, outer, K, inner)
+        else:
+            _run[float](op, <const float*>ap, <const float*>bp, <float*>yp, outer, K, inner)
+    else:
+        with nogil:
+            if f64:
+                _run[double](op, <const double*>ap, <const double*>bp, <double*>yp, outer, K, inner)
+            else:
+                _run[float](op, <const float*>ap, <const float*>bp, <float*>yp, outer, K, inner)
+
+
+# ---------------------------------------------------------------------------
+# argument handling
+# ---------------------------------------------------------------------------
+
+cdef inline bint _kernel_ready(object a):
+    """C-contiguous, aligned float32/float64 ndarray (not a subclass)."""
+    cdef int t
+    if type(a) is not cnp.ndarray:
+        return False
+    t = cnp.PyArray_TYPE(<cnp.ndarray>a)
+    return (t == cnp.NPY_FLOAT64 or t == cnp.NPY_FLOAT32) and cnp.PyArray_ISCARRAY_RO(<cnp.ndarray>a)
+
+
+cdef inline bint _disjoint_or_same(cnp.ndarray a, cnp.ndarray b):
+    """a and b (same shape, same dtype, contiguous) are the same buffer or do not overlap."""
+    cdef char* pa = cnp.PyArray_BYTES(a)
+    cdef char* pb = cnp.PyArray_BYTES(b)
+    cdef cnp.npy_intp nb = cnp.PyArray_NBYTES(a)
+    return pa == pb or pa + nb <= pb or pb + nb <= pa
+
+
+cdef inline bint _out_ready(object out, cnp.ndarray like):
+    cdef cnp.ndarray o
+    if type(out) is not cnp.ndarray:
+        return False
+    o = <cnp.ndarray>out
+    return (cnp.PyArray_TYPE(o) == cnp.PyArray_TYPE(like) and cnp.PyArray_ISCARRAY(o)
+            and cnp.PyArray_SAMESHAPE(o, like))
+
+
+cdef inline cnp.ndarray _empty_like(cnp.ndarray a):
+    return <cnp.ndarray>cnp.PyArray_EMPTY(cnp.PyArray_NDIM(a), cnp.PyArray_DIMS(a),
+                                           cnp.PyArray_TYPE(a), 0)
+
+
+cdef inline int _fast_axis(object axis, int ndim):
+    """axis in [0, max(ndim, 1)) for a Python int in range, else -1 (the slow path decides)."""
+    cdef Py_ssize_t ax
+    cdef int nd = ndim if ndim > 0 else 1
+    if type(axis) is not int:
+        return -1
+    ax = PyNumber_AsSsize_t(axis, NULL)     # clamps huge values instead of raising
+    if ax < 0:
+        ax += nd
+    if ax < 0 or ax >= nd:
+        return -1
+    return <int>ax
+
+
+cdef void _split_dims(cnp.ndarray a, int ax, Py_ssize_t* outer, Py_ssize_t* K,
+                      Py_ssize_t* inner) noexcept:
+    """View a's shape as (outer, K, inner) around axis ax (a 0-d array is one row of one)."""
+    cdef int nd = cnp.PyArray_NDIM(a)
+    cdef cnp.npy_intp* dims = cnp.PyArray_DIMS(a)
+    cdef int d
+    outer[0] = 1
+    inner[0] = 1
+    K[0] = 1
+    if nd == 0:
+        return
+    for d in range(ax):
+        outer[0] *= dims[d]
+    K[0] = dims[ax]
+    for d in range(ax + 1, nd):
+        inner[0] *= dims[d]
+
+
+cdef void _launch_axis(int op, cnp.ndarray a, object b, cnp.ndarray y, int ax) noexcept:
+    cdef Py_ssize_t outer, K, inner
+    _split_dims(a, ax, &outer, &K, &inner)
+    _launch(op, a, b, y, outer, K, inner)
+
+
+cdef object _unary(int op, object x, object axis, object out):
+    """softmax / log_softmax: y = op(x) along axis, into out if given."""
+    cdef cnp.ndarray xa, ya
+    cdef int ax
+    if _kernel_ready(x):
+        xa = <cnp.ndarray>x
+        ax = _fast_axis(axis, cnp.PyArray_NDIM(xa))
+        if ax >= 0:
+            if out is None:
+                ya = _empty_like(xa)
+                _launch_axis(op, xa, None, ya, ax)
+                return ya
+            if _out_ready(out, xa) and _disjoint_or_same(xa, <cnp.ndarray>out):
+                _launch_axis(op, xa, None, <cnp.ndarray>out, ax)
+                return out
+
+    fname = OP_NAMES[op]
+    a = _validate.as_float_array(x, fname, "x")
+    ax = _validate.normalize_axis(fname, axis, a.ndim)
+
+    def kernel(ins, target):
+        _launch_axis(op, ins[0], None, target, ax)
+    return _validate.elementwise_call(fname, kernel, (a,), ("x",), out)
+
+
+cdef object _binary(int op, object a, object b, object axis, object out):
+    """The backward/jvp ops of two same-shape arrays along axis, into out if given."""
+    cdef cnp.ndarray aa, ba, ya
+    cdef int ax
+    if _kernel_ready(a) and _kernel_ready(b):
+        aa = <cnp.ndarray>a
+        ba = <cnp.ndarray>b
+        ax = _fast_axis(axis, cnp.PyArray_NDIM(aa))
+        if (ax >= 0 and cnp.PyArray_TYPE(aa) == cnp.PyArray_TYPE(ba)
+                and cnp.PyArray_SAMESHAPE(aa, ba)):
+            if out is None:
+                ya = _empty_like(aa)
+                _launch_axis(op, aa, ba, ya, ax)
+                return ya
+            if (_out_ready(out, aa) and _disjoint_or_same(aa, <cnp.ndarray>out)
+                    and _disjoint_or_same(ba, <cnp.ndarray>out)):
+                _launch_axis(op, aa, ba, <cnp.ndarray>out, ax)
+                return out
+
+    fname = OP_NAMES[op]
+    aname, bname = OP_ARGS[op]
+    A = _validate.as_float_array(a, fname, aname)
+    B = _validate.as_float_array(b, fname, bname)
+    _validate.check_same_shape(fname, B, A, bname, aname)
+    ax = _validate.normalize_axis(fname, axis, A.ndim)
+
+    def kernel(ins, target):
+        _launch_axis(op, ins[0], ins[1], target, ax)
+    return _validate.elementwise_call(fname, kernel, (A, B), (aname, bname), out)
+
+
+# ---------------------------------------------------------------------------
+# public functions (re-exported by fastact.softmax_family)
+# ---------------------------------------------------------------------------
+
+def softmax(x, axis=-1, *, out=None):
+    """Softmax along `axis`: e^(x−max) / Σ e^(x−max).
+
+    A row holding NaN or +inf, or only -inf, is NaN (as PyTorch and SciPy).
+    A 0-d input is a row of one entry.
+    """
+    return _unary(OP_SOFTMAX, x, axis, out)
+
+
+def log_softmax(x, axis=-1, *, out=None):
+    """Log-softmax along `axis`: x − max − log Σ e^(x−max), evaluated as
+    (x − max) − log1p(Σ_{x<max} e^(x−max) + #max − 1) so that a dominant entry
+    keeps full relative precision.  −inf entries of a row with a finite entry give −inf.
+    """
+    return _unary(OP_LOG_SOFTMAX, x, axis, out)
+
+
+def logsumexp(x, axis=-1, *, keepdims=False):
+    """log Σ e^x along `axis` = max + log1p(...) (see log_softmax); sums in float64.
+
+    +inf if the row holds +inf, −inf if every entry is −inf or the axis is empty,
+    NaN if the row holds NaN.  The reduced axis is dropped unless keepdims; a
+    0-d result is returned as a NumPy scalar.
+    """
+    cdef cnp.ndarray xa, res
+    cdef int ax, nd, d
+    cdef Py_ssize_t outer, K, inner
+    cdef cnp.npy_intp rdims[64]
+    res_dtype = None                    # None: the kernel's dtype is the result's
+    if _kernel_ready(x):
+        xa = <cnp.ndarray>x
+    else:
+        a = _validate.as_float_array(x, "logsumexp", "x")
+        _validate.normalize_axis("logsumexp", axis, a.ndim)
+        xa = _validate.as_kernel_array(a, _validate.compute_dtype(a.dtype))
+        if a.dtype != xa.dtype:
+            res_dtype = a.dtype         # float16 computed in float32
+    nd = cnp.PyArray_NDIM(xa)
+    ax = _fast_axis(axis, nd)
+    if ax < 0:
+        ax = _validate.normalize_axis("logsumexp", axis, nd)
+    # result dims: x's dims with the axis dropped (or kept as 1)
+    d = 0
+    for i in range(nd):
+        if i != ax:
+            rdims[d] = cnp.PyArray_DIMS(xa)[i]
+            d += 1
+        elif keepdims:
+            rdims[d] = 1
+            d += 1
+    res = <cnp.ndarray>cnp.PyArray_EMPTY(d, rdims, cnp.PyArray_TYPE(xa), 0)
+    _split_dims(xa, ax, &outer, &K, &inner)
+    _launch(OP_LOGSUMEXP, xa, None, res, outer, K, inner)
+    if res_dtype is not None:
+        res = res.astype(res_dtype)
+    if cnp.PyArray_NDIM(res) == 0:
+        return res[()]                  # a NumPy scalar, as NumPy's reductions
+    return res
+
+
+def softmax_backward(dy, y, axis=-1, *, out=None):
+    """Vector–Jacobian product of softmax from its output y: y ⊙ (dy − ⟨dy, y⟩) along axis.
+
+    The Jacobian is never formed.  out may be dy or y itself.
+    """
+    return _binary(OP_SOFTMAX_BWD, dy, y, axis, out)
+
+
+def softmax_jvp(y, v, axis=-1, *, out=None):
+    """Jacobian–vector product of softmax from its output y: J·v = y ⊙ (v − ⟨v, y⟩)
+    (J = diag(y) − y yᵀ is symmetric, so this equals the VJP with dy = v)."""
+    return _binary(OP_SOFTMAX_JVP, y, v, axis, out)
+
+
+def log_softmax_backward(dy, y, axis=-1, *, out=None):
+    """Vector–Jacobian product of log_softmax from its output y: dy − e^y · Σ dy along axis."""
+    return _binary(OP_LOG_SOFTMAX_BWD, dy, y, axis, out)
