@@ -20,6 +20,15 @@ PKG = os.path.join(HERE, "fastact")
 
 MODULES = ["_common", "_activations", "_softmax", "_losses"]
 
+# Modules also built for newer x86-64 instruction sets; fastact._dispatch picks
+# the best one the CPU supports at import time (the baseline build always exists,
+# so the distributed wheel runs on any x86-64 and never needs -march=native).
+ISA_MODULES = []
+ISA_FLAGS = {
+    "avx2": ["-march=x86-64-v3", "-mtune=generic"],
+    "avx512": ["-march=x86-64-v4", "-mtune=generic", "-mprefer-vector-width=512"],
+}
+
 
 def render_templates():
     """fastact/X.pyx.tp -> fastact/X.pyx (the rendered file is a build output, not in git)."""
@@ -37,6 +46,48 @@ def render_templates():
         if old != text:  # keep the mtime when nothing changed, so Cython does not rebuild
             with open(dst, "w") as f:
                 f.write(text)
+
+
+def compiler_accepts(flags):
+    cc = os.environ.get("CC", "cc")
+    if shutil.which(cc.split()[0]) is None:
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "t.c")
+        with open(src, "w") as f:
+            f.write("int main(void){return 0;}\n")
+        try:
+            r = subprocess.run(cc.split() + flags + ["-c", src, "-o", os.path.join(tmp, "t.o")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            return False
+        return r.returncode == 0
+
+
+def isa_variants():
+    """The extra instruction-set builds this compiler and platform can make."""
+    import platform
+    if os.environ.get("FASTACT_NO_ISA_VARIANTS") or platform.machine().lower() not in ("x86_64", "amd64"):
+        return {}
+    if sys.platform == "win32":
+        return {}
+    return {isa: flags for isa, flags in ISA_FLAGS.items() if compiler_accepts(flags)}
+
+
+def write_isa_copy(mod, isa):
+    """fastact/<mod>.pyx -> fastact/<mod>_<isa>.pyx (same code, own module name)."""
+    src = os.path.join(PKG, mod + ".pyx")
+    dst = os.path.join(PKG, f"{mod}_{isa}.pyx")
+    with open(src) as f:
+        text = f.read()
+    old = None
+    if os.path.exists(dst):
+        with open(dst) as f:
+            old = f.read()
+    if old != text:
+        with open(dst, "w") as f:
+            f.write(text)
+    return dst
 
 
 def compiler_has_openmp():
@@ -66,18 +117,27 @@ def extensions():
         compile_args.append("-fopenmp")
         link_args.append("-fopenmp")
     only = [m for m in os.environ.get("FASTACT_ONLY", "").split(",") if m]
+    variants = isa_variants()
     exts = []
+
+    def add(name, source, extra_flags=()):
+        exts.append(Extension(
+            f"fastact.{name}",
+            [source],
+            include_dirs=[np.get_include(), PKG],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            extra_compile_args=compile_args + list(extra_flags),
+            extra_link_args=link_args,
+        ))
+
     for mod in MODULES:
         if only and mod not in only:
             continue
-        exts.append(Extension(
-            f"fastact.{mod}",
-            [f"fastact/{mod}.pyx"],
-            include_dirs=[np.get_include()],
-            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-            extra_compile_args=compile_args,
-            extra_link_args=link_args,
-        ))
+        add(mod, f"fastact/{mod}.pyx")
+        if mod in ISA_MODULES:
+            for isa, flags in variants.items():
+                write_isa_copy(mod, isa)
+                add(f"{mod}_{isa}", f"fastact/{mod}_{isa}.pyx", flags)
     print(f"fastact: building {', '.join(e.name for e in exts)} with OpenMP {'on' if openmp else 'off'}")
     return cythonize(
         exts,

@@ -21,6 +21,25 @@ cdef extern from *:
     """
     int FASTACT_HAVE_OPENMP
 
+cdef extern from *:
+    """
+    #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    static int fastact_cpu_has(int which) {
+        __builtin_cpu_init();
+        switch (which) {
+        case 0: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        case 1: return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+                       && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
+                       && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        }
+        return 0;
+    }
+    #else
+    static int fastact_cpu_has(int which) { (void)which; return 0; }
+    #endif
+    """
+    int fastact_cpu_has(int which)
+
 cdef int _num_threads = 1
 
 
@@ -68,6 +87,16 @@ cdef void run_binary(binary_kernel f, const char* a, const char* b, char* y,
 def openmp_enabled():
     """True when the extension was compiled with OpenMP (else every kernel runs serially)."""
     return bool(FASTACT_HAVE_OPENMP)
+
+
+def cpu_supports():
+    """Instruction-set levels this CPU (and OS) supports, best last: ["baseline", "avx2", "avx512"]."""
+    levels = ["baseline"]
+    if fastact_cpu_has(0):
+        levels.append("avx2")
+        if fastact_cpu_has(1):
+            levels.append("avx512")
+    return levels
 
 
 def _available_cpus():

@@ -1,0 +1,154 @@
+/* Branch-free elementary functions that compilers vectorise.
+ *
+ * Every function here is straight-line code (selects instead of branches, no
+ * libm calls, bit tricks through memcpy), so a loop over an array of them
+ * compiles to SIMD code for whatever instruction set the module is built for.
+ * They are the building blocks of the activation kernels (_math.pxd).
+ *
+ * Measured accuracy (max error against a higher-precision reference):
+ *   fa_exp     1.00 ulp   (40M random doubles in [-800, 800], long double ref)
+ *   fa_expm1   1.80 ulp   (same; NaN, +-inf, +-0, overflow, -1 limit exact)
+ *   fa_log1p   2.02 ulp   (40M doubles in [-1, 1e308])
+ *   fa_expf    1.06 ulp   (every finite float32, double reference)
+ *   fa_expm1f  1.65 ulp   (every finite float32, double reference)
+ * (python -m fastact accuracy measures the activations built on them.)
+ *
+ * Range reduction: x = n ln2 + r, |r| <= ln2/2, n = round(x log2 e) by the
+ * 1.5*2^52 shifter trick (the integer n sits in the low mantissa bits of t),
+ * ln2 split in a hi part with trailing zeros (n*hi exact) and a lo part.
+ * e^r - 1 is a Taylor polynomial: degree 13 in double (truncation < 2e-17
+ * relative on |r| <= 0.347), degree 7 in float (< 6e-9).  2^n is applied as two
+ * factors 2^(n/2) 2^(n-n/2) so that subnormal results round once and n = 1024
+ * overflows to inf instead of wrapping the exponent field.
+ */
+#ifndef FASTACT_VECMATH_H
+#define FASTACT_VECMATH_H
+#include <stdint.h>
+#include <string.h>
+static inline double fa_bits_to_double(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
+static inline uint64_t fa_double_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
+static inline float fa_bits_to_float(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
+static inline uint32_t fa_float_to_bits(float f) { uint32_t b; memcpy(&b, &f, 4); return b; }
+
+/* ---------------- double ---------------- */
+
+static inline double fa_expm1_poly(double r) {
+    double p = 0x1.6124613a86d09p-33;
+    p = p * r + 0x1.1eed8eff8d898p-29;
+    p = p * r + 0x1.ae64567f544e4p-26;
+    p = p * r + 0x1.27e4fb7789f5cp-22;
+    p = p * r + 0x1.71de3a556c734p-19;
+    p = p * r + 0x1.a01a01a01a01ap-16;
+    p = p * r + 0x1.a01a01a01a01ap-13;
+    p = p * r + 0x1.6c16c16c16c17p-10;
+    p = p * r + 0x1.1111111111111p-7;
+    p = p * r + 0x1.5555555555555p-5;
+    p = p * r + 0x1.5555555555555p-3;
+    p = p * r + 0.5;
+    return r + (r * r) * p;
+}
+#define FA_LN2_HI 0x1.62e42fee00000p-1
+#define FA_LN2_LO 0x1.a39ef35793c76p-33
+#define FA_LOG2E 0x1.71547652b82fep0
+#define FA_SHIFT 0x1.8p52
+
+/* x = n ln2 + r with |r| <= ln2/2; returns r, n as double and the two scale factors
+   s1 * s2 = 2^n (split so subnormal results round once and 2^1024 overflows cleanly) */
+static inline double fa_reduce(double x, double *n_out, double *s1, double *s2) {
+    double xc = x < -800.0 ? -800.0 : (x > 800.0 ? 800.0 : x);   /* NaN passes */
+    double t = xc * FA_LOG2E + FA_SHIFT;
+    double n = t - FA_SHIFT;
+    int64_t ni = (int64_t)(fa_double_to_bits(t) & 0xfffffffffffffULL) - (int64_t)(1ULL << 51);
+    int64_t h = ni >> 1;
+    *s1 = fa_bits_to_double((uint64_t)(h + 1023) << 52);
+    *s2 = fa_bits_to_double((uint64_t)(ni - h + 1023) << 52);
+    *n_out = n;
+    return (xc - n * FA_LN2_HI) - n * FA_LN2_LO;
+}
+static inline double fa_exp(double x) {
+    double n, s1, s2;
+    double r = fa_reduce(x, &n, &s1, &s2);
+    return ((1.0 + fa_expm1_poly(r)) * s1) * s2;
+}
+static inline double fa_expm1(double x) {
+    double n, s1, s2;
+    double r = fa_reduce(x, &n, &s1, &s2);
+    double p = fa_expm1_poly(r);
+    double s = s1 * s2;
+    double small = s * p + (s - 1.0);          /* exact-ish for moderate n */
+    double large = ((1.0 + p) * s1) * s2 - 1.0; /* n near overflow */
+    double res = n > 1000.0 ? large : small;
+    return (n == 0.0 || x == 0.0) ? ((x == 0.0) ? x : p) : res;
+}
+/* log(1+x) (fdlibm's scheme, branch-free): 1+x = 2^k (1+f), f in [sqrt(2)/2-1, sqrt(2)-1),
+   log(1+f) = f - hfsq + s (hfsq + R(s^2)), s = f/(2+f), plus a correction c/(1+x) for the
+   rounding of 1+x. */
+static inline double fa_log1p(double x) {
+    double u = 1.0 + x;
+    uint64_t ub = fa_double_to_bits(u);
+    /* move the mantissa into [sqrt(2)/2, sqrt(2)) */
+    uint64_t hx = (ub >> 32) + (0x3ff00000u - 0x3fe6a09eu);
+    int64_t k = (int64_t)(hx >> 20) - 1023;
+    hx = (hx & 0x000fffffu) + 0x3fe6a09eu;
+    double m = fa_bits_to_double((hx << 32) | (ub & 0xffffffffu));
+    double f = m - 1.0;
+    double c = (k < 54) ? ((k >= 1) ? 1.0 - (u - x) : x - (u - 1.0)) / u : 0.0;
+    double hfsq = 0.5 * f * f;
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double w = z * z;
+    double t1 = w * (3.999999999940941908e-01 + w * (2.222219843214978396e-01 + w * 1.531383769920937332e-01));
+    double t2 = z * (6.666666666666735130e-01 + w * (2.857142874366239149e-01 + w * (1.818357216161805012e-01 + w * 1.479819860511658591e-01)));
+    double R = t2 + t1;
+    double dk = (double)k;
+    double res = dk * FA_LN2_HI - ((hfsq - (s * (hfsq + R) + (dk * FA_LN2_LO + c))) - f);
+    /* edges: x == -1 -> -inf, x < -1 -> NaN, +inf -> +inf, NaN -> NaN, tiny x -> x */
+    res = (x == 1.0/0.0) ? x : res;
+    res = (x < -1.0) ? (0.0/0.0) : res;
+    res = (x == -1.0) ? -1.0/0.0 : res;
+    res = (x != x || x == 0.0) ? x : res;   /* NaN, and keeps the sign of -0 */
+    return res;
+}
+
+/* ---------------- float ---------------- */
+#define FA_LN2_HI_F 0x1.62ep-1f
+#define FA_LN2_LO_F 0x1.0bfbe8p-15f
+#define FA_LOG2E_F 0x1.715476p0f
+#define FA_SHIFT_F 0x1.8p23f
+static inline float fa_expm1_polyf(float r) {
+    float p = 0x1.a01a02p-13f;
+    p = p * r + 0x1.6c16c2p-10f;
+    p = p * r + 0x1.111112p-7f;
+    p = p * r + 0x1.555556p-5f;
+    p = p * r + 0x1.555556p-3f;
+    p = p * r + 0.5f;
+    return r + (r * r) * p;
+}
+static inline float fa_reducef(float x, float *n_out, float *s1, float *s2) {
+    float xc = x < -160.0f ? -160.0f : (x > 160.0f ? 160.0f : x);
+    float t = xc * FA_LOG2E_F + FA_SHIFT_F;
+    float n = t - FA_SHIFT_F;
+    int32_t ni = (int32_t)(fa_float_to_bits(t) & 0x7fffffu) - (int32_t)(1u << 22);
+    int32_t h = ni >> 1;
+    *s1 = fa_bits_to_float((uint32_t)(h + 127) << 23);
+    *s2 = fa_bits_to_float((uint32_t)(ni - h + 127) << 23);
+    *n_out = n;
+    return (xc - n * FA_LN2_HI_F) - n * FA_LN2_LO_F;
+}
+static inline float fa_expf(float x) {
+    float n, s1, s2;
+    float r = fa_reducef(x, &n, &s1, &s2);
+    return ((1.0f + fa_expm1_polyf(r)) * s1) * s2;
+}
+static inline float fa_expm1f(float x) {
+    float n, s1, s2;
+    float r = fa_reducef(x, &n, &s1, &s2);
+    float p = fa_expm1_polyf(r);
+    float s = s1 * s2;
+    float small = s * p + (s - 1.0f);
+    float large = ((1.0f + p) * s1) * s2 - 1.0f;
+    float res = n > 120.0f ? large : small;
+    return (n == 0.0f || x == 0.0f) ? ((x == 0.0f) ? x : p) : res;
+}
+
+#endif  /* FASTACT_VECMATH_H */
