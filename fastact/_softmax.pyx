@@ -36,16 +36,30 @@ Design
 """
 cimport numpy as cnp
 from cython.parallel cimport prange
-from libc.math cimport exp, log1p, INFINITY, NAN
+from libc.math cimport fabs, log1p, INFINITY, NAN
 
 from fastact._common cimport floating, threads_for
-from fastact._math cimport row_max
 
 import numpy as np
 
 from fastact import _validate
 
 cnp.import_array()
+
+cdef extern from *:
+    """
+    /* The kernels never read floating-point exception flags, so the compiler may
+       evaluate both sides of a select: without this GCC refuses to if-convert
+       (and so to vectorise) any loop with a floating-point comparison.  Set
+       before _vecmath.h so that its inline functions get the same options. */
+    #if defined(__GNUC__) && !defined(__clang__)
+    #pragma GCC optimize ("no-trapping-math")
+    #endif
+    #include "_vecmath.h"
+    """
+    # branch-free, vectorisable e^x (about 1 ulp; NaN -> NaN, -inf -> 0, +inf -> inf)
+    double fa_exp(double x) noexcept nogil
+    float fa_expf(float x) noexcept nogil
 
 cdef extern from "Python.h":
     # With exc == NULL an out-of-range int is clamped instead of raising.
@@ -59,6 +73,9 @@ cdef enum:
     GIL_RELEASE_MIN = 512
     # Elements a thread should have before another thread is started.
     PARALLEL_MIN_WORK = 8192
+    # Independent partial results per row reduction.  The row loops step by the
+    # literal 8 and _combine_lanes adds 8 partials: change all three together.
+    LANES = 8
 
 cdef enum Op:
     OP_SOFTMAX
@@ -74,107 +91,204 @@ OP_ARGS = (("x",), ("x",), ("x",), ("dy", "y"), ("y", "v"), ("dy", "y"))
 
 
 # ---------------------------------------------------------------------------
-# contiguous rows (reduced axis last)
+# point helpers
 # ---------------------------------------------------------------------------
 
+cdef inline floating _exp(floating x) noexcept nogil:
+    """e^x in the argument's precision, branch-free (fa_expf / fa_exp, about 1 ulp)."""
+    if floating is float:
+        return fa_expf(x)
+    else:
+        return fa_exp(x)
+
+
+cdef inline floating _exp_diff(floating x, floating m) noexcept nogil:
+    """e^(x − m), x − m rounded then corrected.
+
+    d = x − m is rounded; TwoSum gives its exact error c (d + c == x − m), and
+    e^(d + c) = e^d (1 + c) to second order, so the relative error is that of the
+    exp alone even for |x − m| in the hundreds (float32: up to 87, where the
+    rounding of d alone would cost 87 · 2^-24 ≈ 5e-6).  Straight-line code so
+    that loops of it vectorise.  c is not finite only where d is not (−inf
+    entries, NaN, overflow), and is then dropped.
+    """
+    cdef floating d = x - m
+    cdef floating bb = d - x
+    cdef floating c = (x - (d - bb)) + (-m - bb)
+    cdef floating e
+    c = c if fabs(c) < 1 else <floating>0.0
+    e = _exp(d)
+    return e + e * c
+
+
+cdef inline double _combine_lanes(const double* acc) noexcept nogil:
+    """Σ of the LANES partial sums in a fixed order (pairwise)."""
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+
+
+# ---------------------------------------------------------------------------
+# contiguous rows (reduced axis last).  Reductions keep LANES independent
+# partial results (entry j goes to lane j % LANES) so that the compiler can
+# vectorise them without reassociating; the lanes are combined in a fixed order.
+# ---------------------------------------------------------------------------
+
+cdef inline floating _row_max(const floating* x, Py_ssize_t K) noexcept nogil:
+    """max of the row ignoring NaN; -inf if every entry is -inf or NaN (or K == 0)."""
+    cdef floating acc[LANES]
+    cdef floating v, m
+    cdef Py_ssize_t j, l, nfull = K - K % LANES
+    for l in range(LANES):
+        acc[l] = -INFINITY
+    for j in range(0, nfull, 8):   # LANES
+        for l in range(LANES):
+            v = x[j + l]
+            acc[l] = v if v > acc[l] else acc[l]
+    for j in range(nfull, K):
+        v = x[j]
+        acc[0] = v if v > acc[0] else acc[0]
+    m = acc[0]
+    for l in range(1, LANES):
+        m = acc[l] if acc[l] > m else m
+    return m
+
+
 cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcept nogil:
-    cdef double m = row_max(x, K)
-    cdef double s = 0.0, e, inv
-    cdef Py_ssize_t j
-    for j in range(K):
-        e = exp(<double>x[j] - m)      # <= 1; NaN for NaN entries and non-finite m
-        y[j] = <floating>e
-        s += e
-    inv = 1.0 / s
+    cdef floating m = _row_max(x, K)
+    cdef double acc[LANES]
+    cdef double inv
+    cdef floating e
+    cdef Py_ssize_t j, l, nfull = K - K % LANES
+    for l in range(LANES):
+        acc[l] = 0.0
+    # e^(x−m) <= 1 written to y; NaN for NaN entries and for a non-finite m
+    for j in range(0, nfull, 8):   # LANES
+        for l in range(LANES):
+            e = _exp_diff(x[j + l], m)
+            y[j + l] = e
+            acc[l] += e
+    for j in range(nfull, K):
+        e = _exp_diff(x[j], m)
+        y[j] = e
+        acc[0] += e
+    inv = 1.0 / _combine_lanes(acc)
     for j in range(K):
         y[j] = <floating>(y[j] * inv)
 
 
-cdef inline double _row_log_norm(const floating* x, Py_ssize_t K, double m) noexcept nogil:
+cdef inline double _row_log_norm(const floating* x, Py_ssize_t K, floating m) noexcept nogil:
     """log Σ e^(x−m) as log1p(s'), s' = Σ_{x_j < m} e^(x_j−m) + (#{x_j == m} − 1).
 
     The maxima contribute exactly 1 each and are counted, not summed, so s' is
     the small remainder itself, with full relative precision.  NaN entries
     (x_j != m) make s' NaN.
     """
-    cdef double small = 0.0, cnt = 0.0, e
+    cdef double small[LANES]
+    cdef double cnt[LANES]
+    cdef floating e, v
     cdef bint is_max
-    cdef Py_ssize_t j
-    for j in range(K):
-        e = exp(<double>x[j] - m)
-        is_max = <double>x[j] == m
-        cnt += 1.0 if is_max else 0.0
-        small += 0.0 if is_max else e
-    return log1p(small + (cnt - 1.0))
+    cdef Py_ssize_t j, l, nfull = K - K % LANES
+    for l in range(LANES):
+        small[l] = 0.0
+        cnt[l] = 0.0
+    for j in range(0, nfull, 8):   # LANES
+        for l in range(LANES):
+            v = x[j + l]
+            e = _exp_diff(v, m)
+            is_max = v == m
+            cnt[l] += 1.0 if is_max else 0.0
+            small[l] += 0.0 if is_max else <double>e
+    for j in range(nfull, K):
+        v = x[j]
+        e = _exp_diff(v, m)
+        is_max = v == m
+        cnt[0] += 1.0 if is_max else 0.0
+        small[0] += 0.0 if is_max else <double>e
+    return log1p(_combine_lanes(small) + (_combine_lanes(cnt) - 1.0))
 
 
 cdef void _log_softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcept nogil:
-    cdef double m = row_max(x, K)
+    cdef floating m = _row_max(x, K)
     cdef double lnorm = _row_log_norm(x, K, m)
+    cdef double md = m
     cdef Py_ssize_t j
     if m == INFINITY:
         lnorm = NAN                     # +inf in the row: NaN row, as PyTorch
     for j in range(K):
         # both terms <= 0: no cancellation; m = -inf gives NaN (all -inf row)
-        y[j] = <floating>((<double>x[j] - m) - lnorm)
+        y[j] = <floating>((<double>x[j] - md) - lnorm)
 
 
 cdef double _logsumexp_row(const floating* x, Py_ssize_t K) noexcept nogil:
-    cdef double m
+    cdef floating m
     if K == 0:
         return -INFINITY
-    m = row_max(x, K)
+    m = _row_max(x, K)
     # m = +inf: +inf + log1p(0) (NaN if a NaN hides in the row);
     # m = -inf: every entry -inf (-inf + log(K)) or NaN
-    return m + _row_log_norm(x, K, m)
+    return <double>m + _row_log_norm(x, K, m)
 
 
 cdef void _softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
                            Py_ssize_t K) noexcept nogil:
-    cdef double dot = 0.0
-    cdef Py_ssize_t j
-    for j in range(K):
-        dot += <double>dy[j] * <double>y[j]
+    cdef double acc[LANES]
+    cdef double dot
+    cdef Py_ssize_t j, l, nfull = K - K % LANES
+    for l in range(LANES):
+        acc[l] = 0.0
+    for j in range(0, nfull, 8):   # LANES
+        for l in range(LANES):
+            acc[l] += <double>dy[j + l] * <double>y[j + l]
+    for j in range(nfull, K):
+        acc[0] += <double>dy[j] * <double>y[j]
+    dot = _combine_lanes(acc)
     for j in range(K):
         dx[j] = <floating>(<double>y[j] * (<double>dy[j] - dot))
 
 
 cdef void _log_softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
                                Py_ssize_t K) noexcept nogil:
-    cdef double total = 0.0
-    cdef Py_ssize_t j
+    cdef double acc[LANES]
+    cdef double total
+    cdef Py_ssize_t j, l, nfull = K - K % LANES
+    for l in range(LANES):
+        acc[l] = 0.0
+    for j in range(0, nfull, 8):   # LANES
+        for l in range(LANES):
+            acc[l] += <double>dy[j + l]
+    for j in range(nfull, K):
+        acc[0] += <double>dy[j]
+    total = _combine_lanes(acc)
     for j in range(K):
-        total += <double>dy[j]
-    for j in range(K):
-        dx[j] = <floating>(<double>dy[j] - exp(<double>y[j]) * total)
+        dx[j] = <floating>(<double>dy[j] - <double>_exp(y[j]) * total)
 
 
 # ---------------------------------------------------------------------------
-# tiles of w <= TILE adjacent columns, rows `stride` elements apart
+# tiles of w <= TILE adjacent columns, rows `stride` elements apart; the
+# column index is the vector dimension, so no reduction is reassociated
 # ---------------------------------------------------------------------------
 
 cdef inline void _tile_max(const floating* x, Py_ssize_t K, Py_ssize_t stride, Py_ssize_t w,
-                           double* m) noexcept nogil:
+                           floating* m) noexcept nogil:
     cdef Py_ssize_t k, i
     cdef const floating* xr
-    cdef double v
+    cdef floating v
     for i in range(w):
         m[i] = -INFINITY
     for k in range(K):
         xr = x + k * stride
         for i in range(w):
             v = xr[i]
-            m[i] = v if v > m[i] else m[i]     # NaN ignored, as row_max
+            m[i] = v if v > m[i] else m[i]     # NaN ignored, as _row_max
 
 
 cdef void _softmax_tile(const floating* x, floating* y, Py_ssize_t K, Py_ssize_t stride,
                         Py_ssize_t w) noexcept nogil:
-    cdef double m[TILE]
+    cdef floating m[TILE]
     cdef double s[TILE]
     cdef Py_ssize_t k, i
     cdef const floating* xr
     cdef floating* yr
-    cdef double e
+    cdef floating e
     _tile_max(x, K, stride, w, m)
     for i in range(w):
         s[i] = 0.0
@@ -182,8 +296,8 @@ cdef void _softmax_tile(const floating* x, floating* y, Py_ssize_t K, Py_ssize_t
         xr = x + k * stride
         yr = y + k * stride
         for i in range(w):
-            e = exp(<double>xr[i] - m[i])
-            yr[i] = <floating>e
+            e = _exp_diff(xr[i], m[i])
+            yr[i] = e
             s[i] += e
     for i in range(w):
         s[i] = 1.0 / s[i]
@@ -194,13 +308,13 @@ cdef void _softmax_tile(const floating* x, floating* y, Py_ssize_t K, Py_ssize_t
 
 
 cdef void _tile_max_log_norm(const floating* x, Py_ssize_t K, Py_ssize_t stride, Py_ssize_t w,
-                             double* m, double* lnorm) noexcept nogil:
+                             floating* m, double* lnorm) noexcept nogil:
     """Column-wise max and _row_log_norm: m[i] = max, lnorm[i] = log1p(s'_i)."""
     cdef double small[TILE]
     cdef double cnt[TILE]
     cdef Py_ssize_t k, i
     cdef const floating* xr
-    cdef double e, v
+    cdef floating e, v
     cdef bint is_max
     _tile_max(x, K, stride, w, m)
     for i in range(w):
@@ -210,17 +324,17 @@ cdef void _tile_max_log_norm(const floating* x, Py_ssize_t K, Py_ssize_t stride,
         xr = x + k * stride
         for i in range(w):
             v = xr[i]
-            e = exp(v - m[i])
+            e = _exp_diff(v, m[i])
             is_max = v == m[i]
             cnt[i] += 1.0 if is_max else 0.0
-            small[i] += 0.0 if is_max else e
+            small[i] += 0.0 if is_max else <double>e
     for i in range(w):
         lnorm[i] = log1p(small[i] + (cnt[i] - 1.0))
 
 
 cdef void _log_softmax_tile(const floating* x, floating* y, Py_ssize_t K, Py_ssize_t stride,
                             Py_ssize_t w) noexcept nogil:
-    cdef double m[TILE]
+    cdef floating m[TILE]
     cdef double lnorm[TILE]
     cdef Py_ssize_t k, i
     cdef const floating* xr
@@ -233,12 +347,12 @@ cdef void _log_softmax_tile(const floating* x, floating* y, Py_ssize_t K, Py_ssi
         xr = x + k * stride
         yr = y + k * stride
         for i in range(w):
-            yr[i] = <floating>((<double>xr[i] - m[i]) - lnorm[i])
+            yr[i] = <floating>((<double>xr[i] - <double>m[i]) - lnorm[i])
 
 
 cdef void _logsumexp_tile(const floating* x, floating* res, Py_ssize_t K, Py_ssize_t stride,
                           Py_ssize_t w) noexcept nogil:
-    cdef double m[TILE]
+    cdef floating m[TILE]
     cdef double lnorm[TILE]
     cdef Py_ssize_t i
     if K == 0:
@@ -247,7 +361,7 @@ cdef void _logsumexp_tile(const floating* x, floating* res, Py_ssize_t K, Py_ssi
         return
     _tile_max_log_norm(x, K, stride, w, m, lnorm)
     for i in range(w):
-        res[i] = <floating>(m[i] + lnorm[i])
+        res[i] = <floating>(<double>m[i] + lnorm[i])
 
 
 cdef void _softmax_bwd_tile(const floating* dy, const floating* y, floating* dx, Py_ssize_t K,
@@ -279,7 +393,7 @@ cdef void _log_softmax_bwd_tile(const floating* dy, const floating* y, floating*
     for k in range(K):
         off = k * stride
         for i in range(w):
-            dx[off + i] = <floating>(<double>dy[off + i] - exp(<double>y[off + i]) * total[i])
+            dx[off + i] = <floating>(<double>dy[off + i] - <double>_exp(y[off + i]) * total[i])
 
 
 # ---------------------------------------------------------------------------

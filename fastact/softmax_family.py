@@ -13,9 +13,17 @@ them and adds softmax_jacobian, the explicit Jacobian for small class counts.
 """
 import numpy as np
 
-from fastact import _validate
-from fastact._softmax import (softmax, log_softmax, logsumexp, softmax_backward, softmax_jvp,
-                              log_softmax_backward)
+from fastact import _dispatch, _validate
+
+# the best build of the kernels for this CPU (baseline, or an AVX2/AVX-512 variant
+# when setup.py builds them: the exp loops vectorise 2-4x wider there)
+_k = _dispatch.load("_softmax")
+softmax = _k.softmax
+log_softmax = _k.log_softmax
+logsumexp = _k.logsumexp
+softmax_backward = _k.softmax_backward
+softmax_jvp = _k.softmax_jvp
+log_softmax_backward = _k.log_softmax_backward
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "softmax_backward", "softmax_jvp",
            "log_softmax_backward", "softmax_jacobian"]
