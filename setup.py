@@ -23,7 +23,7 @@ MODULES = ["_common", "_activations", "_softmax", "_losses"]
 # Modules also built for newer x86-64 instruction sets; fastact._dispatch picks
 # the best one the CPU supports at import time (the baseline build always exists,
 # so the distributed wheel runs on any x86-64 and never needs -march=native).
-ISA_MODULES = []
+ISA_MODULES = ["_softmax"]
 ISA_FLAGS = {
     "avx2": ["-march=x86-64-v3", "-mtune=generic"],
     "avx512": ["-march=x86-64-v4", "-mtune=generic", "-mprefer-vector-width=512"],
@@ -111,7 +111,9 @@ def compiler_has_openmp():
 
 def extensions():
     openmp = sys.platform != "win32" and compiler_has_openmp()
-    compile_args = ["-O3", "-fno-math-errno", "-Wall", "-Wno-unused-function"]
+    # -fno-math-errno, -fno-trapping-math: no errno or FP-exception side effects are
+    # observed, and without them GCC will not vectorise loops with compares or sqrt.
+    compile_args = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wno-unused-function"]
     link_args = []
     if openmp:
         compile_args.append("-fopenmp")

@@ -46,20 +46,8 @@ from fastact import _validate
 
 cnp.import_array()
 
-cdef extern from *:
-    """
-    /* The kernels never read floating-point exception flags, so the compiler may
-       evaluate both sides of a select: without this GCC refuses to if-convert
-       (and so to vectorise) any loop with a floating-point comparison.  Set
-       before _vecmath.h so that its inline functions get the same options. */
-    #if defined(__GNUC__) && !defined(__clang__)
-    #pragma GCC optimize ("no-trapping-math")
-    #endif
-    #include "_vecmath.h"
-    """
-    # branch-free, vectorisable e^x (about 1 ulp; NaN -> NaN, -inf -> 0, +inf -> inf)
-    double fa_exp(double x) noexcept nogil
-    float fa_expf(float x) noexcept nogil
+# branch-free, vectorisable e^x (about 1 ulp; NaN -> NaN, -inf -> 0, +inf -> inf)
+from fastact._vecmath cimport fa_exp, fa_expf
 
 cdef extern from "Python.h":
     # With exc == NULL an out-of-range int is clamped instead of raising.

@@ -2,7 +2,8 @@
  *
  * Every function here is straight-line code (selects instead of branches, no
  * libm calls, bit tricks through memcpy), so a loop over an array of them
- * compiles to SIMD code for whatever instruction set the module is built for.
+ * compiles to SIMD code for whatever instruction set the module is built for
+ * (GCC needs -fno-trapping-math for loops with compares; setup.py passes it).
  * They are the building blocks of the activation kernels (_math.pxd).
  *
  * Measured accuracy (max error against a higher-precision reference):

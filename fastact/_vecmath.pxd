@@ -1,0 +1,8 @@
+# Cython view of _vecmath.h: branch-free exp/expm1/log1p that vectorise.
+# (Accuracy bounds are documented in the header.)
+cdef extern from "_vecmath.h" nogil:
+    double fa_exp(double x)
+    double fa_expm1(double x)
+    double fa_log1p(double x)
+    float fa_expf(float x)
+    float fa_expm1f(float x)
