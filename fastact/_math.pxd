@@ -162,17 +162,39 @@ cdef inline double exp_dd_scaled(double hi, double lo, int* e2) noexcept nogil:
     hi <= ~700 finite or -inf, lo the low part of a double-double (|lo| <= ulp(hi),
     finite).  For hi < -700, e^(hi + 128 ln 2) is formed instead: hi + 128*LN2_HI
     is exact (LN2_HI has 21 trailing zero bits, hi a multiple of 2^-42), and the
-    rest of 128 ln 2 joins lo; e^lo = 1 + expm1(lo) keeps lo's second-order term.
+    rest, 128*LN2_LO (ln 2 = LN2_HI + LN2_LO), joins lo:
+    hi + lo = (hi + 128 LN2_HI) + (lo + 128 LN2_LO) - 128 ln 2.
+    e^lo = 1 + expm1(lo) keeps lo's second-order term.
     """
     cdef double e
     if hi < -700.0:
-        lo = lo - 128.0 * 1.90821492927058770002e-10
+        lo = lo + 128.0 * 1.90821492927058770002e-10
         e = exp(hi + 128.0 * 6.93147180369123816490e-01)
         e2[0] = -128
         return fma(e, expm1(lo), e)
     e2[0] = 0
     e = exp(hi)
     return fma(e, lo, e)
+
+
+cdef inline double div_sq_dd(double a, double q, double qlo) noexcept nogil:
+    """a/(q + qlo)^2 with the square carried as a double-double: one rounding for a/Q
+    and a tiny first-order correction for Q's low part."""
+    cdef double Q = q * q
+    cdef double Qlo = fma(q, q, -Q) + 2.0 * q * qlo
+    cdef double r = a / Q
+    return r - r * (Qlo / Q)
+
+
+cdef inline double div_sq_1p(double a, double e) noexcept nogil:
+    """a/(1 + e)^2 for 0 <= e <= 1, with (1 + e)^2 carried as a double-double D + Dlo
+    (1 + e = d + dlo exactly, fast two-sum), so the whole quotient is rounded about once."""
+    cdef double d = 1.0 + e
+    cdef double dlo = (1.0 - d) + e
+    cdef double D = d * d
+    cdef double Dlo = fma(d, d, -D) + 2.0 * d * dlo
+    cdef double q = a / D
+    return q - q * (Dlo / D)
 
 
 cdef inline double horner(double x, const double* c, int n) noexcept nogil:
@@ -438,7 +460,7 @@ cdef inline double silu_deriv_d(double x) noexcept nogil:
         if x > 50.0:
             return 1.0
         e = exp(-x)
-        return fma(e, x, 1.0 + e) / ((1.0 + e) * (1.0 + e))
+        return div_sq_1p(fma(e, x, 1.0 + e), e)
     if x >= -700.0:
         e = exp(x)
         if -2.5 < x < -0.625:
@@ -446,7 +468,7 @@ cdef inline double silu_deriv_d(double x) noexcept nogil:
             n = fma(0.2784645427610738, expm1(h), h)
         else:
             n = (1.0 + x) + e
-        return e * n / ((1.0 + e) * (1.0 + e))
+        return div_sq_1p(e * n, e)
     if x < -1.7976931348623157e308:
         return -0.0
     e = exp_dd_scaled(x, 0.0, &k)            # e^x (1 + x) here
@@ -487,8 +509,8 @@ cdef inline double mish_deriv_d(double x) noexcept nogil:
     """t + x s (1 - t^2), t = tanh(softplus(x)), s = sigmoid(x) (PyTorch's formula), as
     x >= 0, E = e^-x, D = 1 + 2E + 2E^2:  (1 + 2E)/D + 4x E^2 (1 + E)/D^2
     x < 0,  e = e^x, q = 2 + e(2 + e):    e((2 + e) q + 4x(1 + e))/q^2
-    and from a Taylor polynomial about its root near -1.19."""
-    cdef double e, n, q
+    and from piecewise Taylor polynomials around its zero near -1.19."""
+    cdef double e, n, q, t, tlo, nlo, qlo
     cdef int k
     if x != x:
         return x
@@ -500,11 +522,19 @@ cdef inline double mish_deriv_d(double x) noexcept nogil:
         q = fma(2.0 * e, e, n)
         return n / q + 4.0 * x * e * e * (1.0 + e) / (q * q)
     if x >= -700.0:
-        if MISH_ROOT_LO < x < MISH_ROOT_HI:
-            return root_poly(x, MISH_ROOT, MISH_C, MISH_N)
+        if MISH_SEG_A <= x < MISH_SEG_B:
+            return seg_poly(x, MISH_SEG_A, MISH_SEG_W, MISH_SEG_CENTRE, MISH_SEG_COEF, MISH_SEG_N)
+        # (2 + e) q + 4x(1 + e) = 4(1 + x) + e(6 + 4x + e(4 + e)); 1 + x is exact for
+        # x <= -1/2, so away from the zero only e's own rounding enters
         e = exp(x)
-        q = fma(e, 2.0 + e, 2.0)
-        return e * fma(2.0 + e, q, 4.0 * x * (1.0 + e)) / (q * q)
+        # q = 2 + e(2 + e) as a double-double: 2 + e = t + tlo, e t = n + nlo, 2 + n = q + qlo
+        t = 2.0 + e
+        tlo = (2.0 - t) + e
+        n = e * t
+        nlo = fma(e, t, -n) + e * tlo
+        q = 2.0 + n
+        qlo = ((2.0 - q) + n) + nlo
+        return div_sq_dd(e * fma(e, (6.0 + 4.0 * x) + e * (4.0 + e), 4.0 * (1.0 + x)), q, qlo)
     if x < -1.7976931348623157e308:
         return -0.0
     e = exp_dd_scaled(x, 0.0, &k)            # e^x (1 + x) here
@@ -572,8 +602,8 @@ cdef inline double gelu_d(double x) noexcept nogil:
 
 
 cdef inline double gelu_deriv_d(double x) noexcept nogil:
-    """Phi(x) + x phi(x).  Near its root (-0.75) and its minimum region the two terms
-    cancel, so there a Taylor polynomial is used; far left, with Mills' series,
+    """Phi(x) + x phi(x).  On [-3, -0.05] (zero at -0.75) the two terms cancel, so
+    piecewise Taylor polynomials are used there; far left, with Mills' series,
     Phi + x phi = x phi(x) B(1/x^2), B = 1 - r A(r)."""
     cdef double m, r
     cdef int k
@@ -583,10 +613,8 @@ cdef inline double gelu_deriv_d(double x) noexcept nogil:
         return 1.0
     if x >= 0.0:
         return fma(x, gelu_phi_scaled(x, &k), 0.5 * erfc(-x * 0.7071067811865476))
-    if GELU_ROOT_LO < x < GELU_ROOT_HI:
-        return root_poly(x, GELU_ROOT, GELU_C, GELU_N)
-    if GELU_MID_LO < x <= GELU_ROOT_LO:
-        return taylor_poly(x, GELU_MID, GELU_MID_C, GELU_MID_N)
+    if GELU_SEG_A <= x < GELU_SEG_B:
+        return seg_poly(x, GELU_SEG_A, GELU_SEG_W, GELU_SEG_CENTRE, GELU_SEG_COEF, GELU_SEG_N)
     if x > -GELU_ASYMPTOTIC_X:
         return fma(x, gelu_phi_scaled(x, &k), 0.5 * gelu_erfc_neg(x))
     if x < -40.0:
@@ -615,6 +643,22 @@ cdef inline double gelu_tanh_z(double x, double* zlo) noexcept nogil:
     return 2.0 * u
 
 
+cdef inline double gelu_tanh_xdz(double x, double* lo) noexcept nogil:
+    """x z' = 2 sqrt(2/pi) x (1 + 3 kappa x^2) as a double-double (|x| <= 40)."""
+    cdef double w = x * x
+    cdef double wlo = fma(x, x, -w)
+    cdef double p = 0.134145 * w
+    cdef double plo = fma(0.134145, w, -p) + (0.134145 * wlo + 1.3526957332032908e-17 * w)
+    cdef double v = 1.0 + p
+    cdef double bb = v - 1.0
+    cdef double vlo = ((1.0 - (v - bb)) + (p - bb)) + plo
+    cdef double t = 0.7978845608028654 * x
+    cdef double tlo = fma(0.7978845608028654, x, -t) + -4.98465440455546e-17 * x
+    cdef double u = t * v
+    lo[0] = 2.0 * (fma(t, v, -u) + (t * vlo + tlo * v))
+    return 2.0 * u
+
+
 cdef inline double gelu_tanh_d(double x) noexcept nogil:
     """x sigmoid(z), z = 2u: x/(1 + e^-z) for x >= 0, x e/(1 + e) with e = e^(z + zlo)
     for x < 0 (the naive 0.5x(1 + tanh u) cancels to 0 there)."""
@@ -639,8 +683,9 @@ cdef inline double gelu_tanh_d(double x) noexcept nogil:
 cdef inline double gelu_tanh_deriv_d(double x) noexcept nogil:
     """sigmoid(z) + x sigmoid(z)(1 - sigmoid(z)) z', z' = 2 sqrt(2/pi)(1 + 3 kappa x^2):
     x >= 0, E = e^-z:  (1 + E + x z' E)/(1 + E)^2
-    x < 0,  e = e^z:   e(1 + e + x z')/(1 + e)^2, from a Taylor polynomial near the root."""
-    cdef double z, zlo, e, zp
+    x < 0,  e = e^z:   e(1 + e + x z')/(1 + e)^2
+    and from piecewise Taylor polynomials around its zero near -0.75."""
+    cdef double z, zlo, e, zp, a, alo, s, bb, n
     cdef int k
     if x != x:
         return x
@@ -648,19 +693,24 @@ cdef inline double gelu_tanh_deriv_d(double x) noexcept nogil:
         return 1.0
     if x < -40.0:
         return -0.0
-    if GELU_TANH_ROOT_LO < x < GELU_TANH_ROOT_HI:
-        return root_poly(x, GELU_TANH_ROOT, GELU_TANH_C, GELU_TANH_N)
-    if GELU_TANH_MID_LO < x <= GELU_TANH_ROOT_LO:
-        return taylor_poly(x, GELU_TANH_MID, GELU_TANH_MID_C, GELU_TANH_MID_N)
+    if GELU_TANH_SEG_A <= x < GELU_TANH_SEG_B:
+        return seg_poly(x, GELU_TANH_SEG_A, GELU_TANH_SEG_W, GELU_TANH_SEG_CENTRE,
+                        GELU_TANH_SEG_COEF, GELU_TANH_SEG_N)
     z = gelu_tanh_z(x, &zlo)
     zp = 1.5957691216057308 * fma(3.0 * 0.044715, x * x, 1.0)
     if x >= 0.0:
         e = exp(-z)
-        return fma(x * zp, e, 1.0 + e) / ((1.0 + e) * (1.0 + e))
+        return div_sq_1p(fma(x * zp, e, 1.0 + e), e)
+    # 1 + x z' + e, with x z' = a + alo and 1 + a = s + its error (two-sum): only e's
+    # rounding is left, and it is small next to the sum away from the zero
+    a = gelu_tanh_xdz(x, &alo)
+    s = 1.0 + a
+    bb = s - 1.0
+    n = ((1.0 - (s - bb)) + (a - bb)) + alo
     e = exp_dd_scaled(z, zlo, &k)
     if k == 0:
-        return e * (fma(x, zp, 1.0) + e) / ((1.0 + e) * (1.0 + e))
-    return ldexp(e * fma(x, zp, 1.0), k)
+        return div_sq_1p(e * (s + (n + e)), e)
+    return ldexp(e * (s + n), k)
 
 
 cdef inline floating gelu_fwd(floating x, double approximate_tanh) noexcept nogil:
@@ -676,20 +726,21 @@ cdef inline floating gelu_bwd(floating dy, floating x, double approximate_tanh) 
     return <floating>(<double>dy * gelu_deriv_d(x))
 
 
-# --- Taylor polynomials about the zeros of the derivatives ----------------------------
-# g(x) = h P(h) with h = x - r (r = r[0] + r[1], a double-double root) near a root,
-# g(x) = P(h) about a non-root centre.  Coefficients are g^(k)(r)/k! computed with
-# mpmath at 80 digits (tests/test_activations.py checks the result against mpmath).
+# --- piecewise Taylor polynomials for the derivatives that cross zero ------------------
+# [A, B] is cut into segments of width W; each segment holds N Taylor coefficients of
+# the derivative about its centre (a double-double, c[0] + c[1]).  The segment that
+# holds the zero r is centred on r itself with first coefficient 0, so g = h P(h) and
+# the relative precision holds down to h -> 0; h = x - c[0] is exact there (Sterbenz).
+# The tables are generated with mpmath at 90 digits (the generator is kept in
+# tests/test_activations.py's docstring of test_taylor_tables; the tests check the
+# derivatives against mpmath on both sides of every zero).
 
-cdef inline double root_poly(double x, const double* r, const double* c, int n) noexcept nogil:
-    # x - r[0] is exact within a factor 2 of r (Sterbenz), so h carries no cancellation error
-    cdef double h = (x - r[0]) - r[1]
-    return h * horner(h, c, n)
-
-
-cdef inline double taylor_poly(double x, const double* r, const double* c, int n) noexcept nogil:
-    cdef double h = (x - r[0]) - r[1]
-    return horner(h, c, n)
+cdef inline double seg_poly(double x, double a, double w, const double* centre,
+                            const double* coef, int n) noexcept nogil:
+    """The piecewise polynomial at x, for a <= x < a + (number of segments)*w."""
+    cdef int k = <int>((x - a) / w)
+    cdef double h = (x - centre[2 * k]) - centre[2 * k + 1]
+    return horner(h, coef + k * n, n)
 
 
 # BEGIN GENERATED TAYLOR TABLES
@@ -700,51 +751,41 @@ cdef extern from *:
     #else
     #define FASTACT_UNUSED
     #endif
-    static const double GELU_ROOT[2] FASTACT_UNUSED = {-0.7517915246935645, 1.4956759177009883e-17};
-    static const double GELU_C[5] FASTACT_UNUSED = {0.4314939923140469, 0.388284982990552, -0.018199676398671087, -0.1140082332972217, -0.014771522148244337};
-    #define GELU_N 5
-    #define GELU_ROOT_LO (0.0)
-    #define GELU_ROOT_HI (0.0)
-    static const double GELU_MID[2] FASTACT_UNUSED = {-1.6, 0.0};
-    static const double GELU_MID_C[5] FASTACT_UNUSED = {-0.1226740437875709, -0.06211566742049514, 0.12778080155073276, 0.13618120609712356, 0.02666832654586591};
-    #define GELU_MID_N 5
-    #define GELU_MID_LO (0.0)
-    static const double GELU_TANH_ROOT[2] FASTACT_UNUSED = {-0.7524614220710163, 3.635560509207687e-17};
-    static const double GELU_TANH_C[5] FASTACT_UNUSED = {0.4304000910248585, 0.38751844613578895, -0.01578285352184803, -0.11394448308095899, -0.01661932834305256};
-    #define GELU_TANH_N 5
-    #define GELU_TANH_ROOT_LO (0.0)
-    #define GELU_TANH_ROOT_HI (0.0)
-    static const double GELU_TANH_MID[2] FASTACT_UNUSED = {-1.6, 0.0};
-    static const double GELU_TANH_MID_C[5] FASTACT_UNUSED = {-0.12310051309178777, -0.06031023008777273, 0.12851957775560094, 0.133148298855731, 0.02616259963651701};
-    #define GELU_TANH_MID_N 5
-    #define GELU_TANH_MID_LO (0.0)
-    static const double MISH_ROOT[2] FASTACT_UNUSED = {-1.1924312145154952, -4.8484829848031044e-17};
-    static const double MISH_C[5] FASTACT_UNUSED = {0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338};
-    #define MISH_N 5
-    #define MISH_ROOT_LO (0.0)
-    #define MISH_ROOT_HI (0.0)
+    static const double GELU_SEG_CENTRE[30] FASTACT_UNUSED = {-2.9517915246935647, 0.0, -2.751791524693565, 0.0, -2.5517915246935647, 0.0, -2.3517915246935646, 0.0, -2.151791524693565, 0.0, -1.9517915246935647, 0.0, -1.7517915246935645, 0.0, -1.5517915246935647, 0.0, -1.3517915246935646, 0.0, -1.1517915246935648, 0.0, -0.9517915246935647, 0.0, -0.7517915246935645, 1.4956759177009883e-17, -0.5517915246935645, 0.0, -0.35179152469356456, 0.0, -0.1517915246935646, 0.0};
+    static const double GELU_SEG_COEF[300] FASTACT_UNUSED = {-0.013520284209076867, -0.034340897576127356, -0.03558362021168991, -0.016136185544440945, 0.0012118732208308515, 0.005407092858850463, 0.002657358294330037, 0.00027346147005823974, -0.0002758860362320246, -0.0001274919659852496, -8.001957910744761e-06, 1.0507175504782046e-05, 3.3507288780459404e-06, -1.0052658203932507e-07, -2.7806484971518804e-07, -4.811242511603308e-08, 9.511781021124872e-09, 4.66001374690053e-09, 2.1175491186026356e-10, -2.2495341509003866e-10, -0.021937055951154392, -0.05042345781800005, -0.044476854016145255, -0.012568995409850486, 0.008253851571239758, 0.008676029858894367, 0.0026445958023421394, -0.0003528534841441751, -0.0005033502839713881, -0.00011478968028209352, 2.3244212060903474e-05, 1.7337504837788384e-05, 1.9390934423465952e-06, -1.0206731338915376e-06, -3.512961098805879e-07, 7.465566487706982e-09, 2.4608621579175388e-08, 3.548887475923344e-09, -8.957655096482502e-10, -3.269618397386517e-10, -0.03388522775361016, -0.06938408188777558, -0.04928309709389497, -0.002101720610042046, 0.01835722406805689, 0.011306908356278124, 0.0015201727641415996, -0.001291678241292609, -0.0006441972633378718, -2.8132455108542372e-05, 6.362854752559692e-05, 1.783693996247307e-05, -1.888784176088472e-06, -1.852199002727782e-06, -1.970440011552014e-07, 9.771361232179832e-08, 2.878707562674699e-08, -1.7250693808437737e-09, -1.9323296185467814e-09, -1.6560663753575933e-10, -0.04971711290972034, -0.08866936697032218, -0.045207198494949107, 0.017266125392129038, 0.03014220920331143, 0.01175746706272516, -0.0010047201329840389, -0.002293092279908437, -0.0005590471666357621, 0.0001328318560257273, 9.343800873993557e-05, 7.202670843087605e-06, -6.988026350423092e-06, -1.8766252383902078e-06, 2.1503721938930928e-07, 1.6726159561715606e-07, 1.05391827448243e-08, -8.931974431157407e-09, -1.7918691309545284e-09, 2.7101660727448885e-10, -0.06906925032339539, -0.10362471095951792, -0.02671324823602007, 0.04578455289276503, 0.04059879756111865, 0.008409602216925709, -0.004719911506064638, -0.002904751274402706, -0.0001485059367979861, 0.0003213002481837349, 8.70499042441587e-05, -1.442518558530595e-05, -1.046459471533346e-05, -5.631382204561913e-07, 7.113640569875744e-07, 1.4299428448184895e-07, -2.7743632449002903e-08, -1.2426444276129435e-08, 1.2856902979981017e-10, 7.019098125998758e-10, -0.09042913633503737, -0.10745979650316201, 0.011041056770056701, 0.08070877242562588, 0.04536054030718234, 0.0003104468189733839, -0.008710485418468562, -0.002606417580233695, 0.0005591106403242943, 0.0004450994379042693, 2.765897450040322e-05, -3.896184093151056e-05, -8.923662326190821e-06, 1.8592698038423164e-06, 9.429444757947374e-07, -7.95844252130878e-09, -6.343644347142542e-08, -6.8430076144510856e-09, 2.965167801362531e-09, 6.847704083908822e-10, -0.11076169614998714, -0.09192212444309734, 0.07015232792873828, 0.11559418354774385, 0.03979566238398646, -0.01199031782152591, -0.011431105690550052, -0.0010669331132128928, 0.0013525227436681235, 0.0004017145994644833, -7.589281547411103e-05, -5.194199342335264e-05, -8.805590255592499e-07, 4.165045041795807e-06, 5.941330666126232e-07, -2.2515898625832148e-07, -6.419871878401198e-08, 7.322018653187596e-09, 4.473009838340379e-09, 1.0076954888230637e-11, -0.12535617988317088, -0.04883463099435182, 0.14782165390293348, 0.14077211950185933, 0.020814380616990914, -0.025924603100232257, -0.011173170103891914, 0.0015755461098323814, 0.001871550090562839, 0.00013917127865852993, -0.000182255641939025, -3.99041578239495e-05, 1.1124419055192169e-05, 4.635263752543609e-06, -3.283292843374847e-07, -3.62706351224865e-07, -1.374181355864491e-08, 2.1261111084265236e-08, 2.6487381790401804e-09, -9.574929811300315e-10, -0.12805974590681735, 0.02762479549815906, 0.23495223620224362, 0.14538829706879905, -0.011160348959827891, -0.0371581865053453, -0.006844127468783477, 0.0045777060852940895, 0.0017519511197463629, -0.00028857458903122277, -0.0002309467404300166, -4.932656677871188e-07, 2.06652854975834e-05, 2.217381475991551e-06, -1.3578155126496104e-06, -2.805892835159812e-07, 6.594251282519635e-08, 2.2703342112687567e-08, -2.139834417710163e-09, -1.4077320844420073e-09, -0.11200371327641112, 0.13838697062935487, 0.31640355894333766, 0.12078752547116081, -0.050961750200024476, -0.04081759169133891, 0.0012565128205549243, 0.006748728244423789, 0.0008331600991352115, -0.0007135944142017431, -0.00017480737225556196, 5.156389825001927e-05, 2.0700230613290605e-05, -2.3893576155362888e-06, -1.7751195780124533e-06, 3.1566418995468404e-08, 1.197232811090986e-07, 6.212019713118867e-09, -6.599616384334322e-09, -7.456490769717639e-10, -0.07079830846738872, 0.2774910845005533, 0.37345650025246574, 0.06428090893803426, -0.08907335491498033, -0.03342382113662255, 0.011108382337723982, 0.006918526214044493, -0.0006828227936070618, -0.0009171789553714042, -1.4935597439142981e-05, 8.885890870024757e-05, 8.49408519827559e-06, -6.686162271199274e-06, -1.106221678499036e-06, 4.0242656213090895e-07, 9.73055295349582e-08, -1.9487883075757884e-08, -6.725443039316347e-09, 7.377329414113305e-10, 0.0, 0.4314939923140469, 0.388284982990552, -0.018199676398671087, -0.1140082332972217, -0.014771522148244337, 0.019421679838189067, 0.004539228379125415, -0.002239538068073497, -0.0007448268386746817, 0.00018633974623233514, 8.615947861116571e-05, -1.121438018842664e-05, -7.74846130700372e-06, 4.3284506257392273e-07, 5.702764979242107e-07, -1.6044265494246427e-09, -3.5459866461783865e-08, -1.396942086426202e-09, 1.90319840501314e-09, 0.10149875530673672, 0.580896666457772, 0.34931377065518654, -0.11199702191788298, -0.11613377192152106, 0.011211410753555149, 0.02284231268077072, 0.00010413037276863164, -0.003143027573698413, -0.00021074053142178885, 0.00032978769970197497, 3.754517481728764e-05, -2.7784304846588087e-05, -4.283982873585937e-06, 1.9435340831746635e-06, 3.7531644789544403e-07, -1.154568724098494e-07, -2.706282032011474e-08, 5.912857948427246e-09, 1.667555172296898e-09, 0.230573891986775, 0.7035995215872798, 0.25568358980431927, -0.1968158106460628, -0.09154377883185989, 0.03728650437120604, 0.019440924681243213, -0.004899181369224947, -0.0029025521911113113, 0.00047897989784120604, 0.00033264302070372403, -3.620403197382165e-05, -3.086384061739507e-05, 2.1327418279382793e-06, 2.402445930369433e-06, -9.401804512117271e-08, -1.6092241747358533e-07, 2.4786518661980324e-09, 9.453315086646807e-09, 3.915276390285472e-11, 0.3798132494040621, 0.7796587985552249, 0.11903523297736229, -0.25234898465936484, -0.04426598410231382, 0.05532197101761145, 0.00975774223136526, -0.008560797098466402, -0.0015125373154288204, 0.0010142223772283676, 0.0001800699280608096, -9.705165965917512e-05, -1.736863499600695e-05, 7.778717829827137e-06, 1.4066550320244512e-06, -5.359684695991353e-07, -9.812367120962875e-08, 3.236945282370459e-08, 6.009052125948859e-09, -1.7395113464547857e-09};
+    #define GELU_SEG_A (-3.0517915246935647)
+    #define GELU_SEG_B (-0.05179152469356474)
+    #define GELU_SEG_W (0.2)
+    #define GELU_SEG_N 20
+    static const double GELU_TANH_SEG_CENTRE[8] FASTACT_UNUSED = {-0.9524614220710163, 0.0, -0.7524614220710163, 3.635560509207687e-17, -0.5524614220710162, 0.0, -0.35246142207101616, 0.0};
+    static const double GELU_TANH_SEG_COEF[80] FASTACT_UNUSED = {-0.07062882389596908, 0.27697683141595586, 0.3714041622123033, 0.06590853135920458, -0.087219832736881, -0.0349377110228376, 0.010295239866374071, 0.007621040814664606, -0.00046248520322835857, -0.0011415640861083451, -5.846325985051647e-05, 0.00014746025928636305, 1.7288882461398864e-05, -1.9756039467083175e-05, -3.3989201322419947e-06, 2.839609073314792e-06, 7.082103212553262e-07, -3.894874502235155e-07, -1.4410685736215864e-07, 4.524689068262881e-08, 0.0, 0.4304000910248585, 0.38751844613578895, -0.01578285352184803, -0.11394448308095899, -0.01661932834305256, 0.019682309459833118, 0.005261059254921912, -0.0024227318458750974, -0.0009274420230205449, 0.00026392764052681053, 0.00012425227802639782, -3.4956171694436116e-05, -1.5950896871645105e-05, 5.918611710894005e-06, 2.4335516344299543e-06, -9.898647747433667e-07, -4.3102482988029016e-07, 1.4157556987729473e-07, 7.520740909289922e-08, 0.10126818422596491, 0.5797742279858215, 0.34987550630435693, -0.11019033025441155, -0.11758604702593108, 0.010170933411658046, 0.023815774155313194, 0.0003578299844355235, -0.0034859985140792025, -0.00020159881208518923, 0.00041972490177795034, 1.1485913978043693e-05, -4.955301483613217e-05, 5.262517932822503e-06, 7.038336382765115e-06, -1.8081052428965944e-06, -1.202065786216306e-06, 3.4843878480301354e-07, 2.0766223367220288e-07, -5.1495107756309654e-08, 0.23015316426213092, 0.7028657319727322, 0.2569220232812777, -0.19642314088494134, -0.09341838760830529, 0.037481777712700656, 0.02041690285577192, -0.005112777043351148, -0.0031141194691124753, 0.0005857071276787551, 0.0003352406110979149, -7.580762414929303e-05, -1.9438614963743024e-05, 1.3769490339983028e-05, -1.5030270963325867e-06, -2.8531077143004977e-06, 6.630143132192738e-07, 5.40922128109853e-07, -1.2480828794590909e-07, -8.792949039610652e-08};
+    #define GELU_TANH_SEG_A (-1.0524614220710162)
+    #define GELU_TANH_SEG_B (-0.2524614220710162)
+    #define GELU_TANH_SEG_W (0.2)
+    #define GELU_TANH_SEG_N 20
+    static const double MISH_SEG_CENTRE[10] FASTACT_UNUSED = {-1.592431214515495, 0.0, -1.3924312145154953, 0.0, -1.1924312145154952, -4.8484829848031044e-17, -0.9924312145154951, 0.0, -0.7924312145154951, 0.0};
+    static const double MISH_SEG_COEF[100] FASTACT_UNUSED = {-0.07707618968155693, 0.12666952069345766, 0.1436790155661281, 0.05383244478847438, 0.0022922137934450405, -0.006788118183253871, -0.003376426301256746, -0.0006258107496675522, 0.00015609272153423577, 0.00015179884754653222, 4.9157086039465575e-05, 3.0731411837409826e-06, -4.792864353601176e-06, -2.5401284849741434e-06, -5.443162236108166e-07, 6.925490121173392e-08, 9.7027196237889e-08, 3.448869654053898e-08, 3.5228446450035694e-09, -2.573532042823101e-09, -0.045563193636929324, 0.19061332282390253, 0.17590067999536851, 0.05237938437716002, -0.006672717670413826, -0.011260981177734978, -0.003959100705813601, -0.00011017443627301239, 0.0005169326014229466, 0.0002452224668166159, 3.6706349254631506e-05, -1.7625000771258693e-05, -1.2773610361421252e-05, -3.2038513348486883e-06, 3.201304371925249e-07, 5.655750315006411e-07, 2.0181952381732026e-07, 1.2546238305822486e-08, -2.0941509136987302e-08, -1.0572160149949535e-08, 0.0, 0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05, -5.582891567360688e-05, -1.72992708103044e-05, 9.427361327376651e-07, 2.9088199364912223e-06, 1.071676702702074e-06, 2.6879417855557728e-08, -1.4117255919499382e-07, -6.174424363104907e-08, -5.460186173028381e-09, 0.06187639982210797, 0.35308823468062517, 0.22367359799282557, 0.01890439117509278, -0.037683201592129685, -0.01844686031216949, -0.0005752759852259765, 0.0029681645655759243, 0.0012853595005157862, 2.0214904542259864e-05, -0.00020263799615668874, -8.36945819244945e-05, -6.347115248162449e-07, 1.300071206217308e-05, 5.183372308634548e-06, -3.255253846018135e-09, -8.00790173427754e-07, -3.088578664981785e-07, 2.9332437965763107e-09, 4.785476640570056e-08, 0.14152603414275788, 0.44347311964853414, 0.22450494192994103, -0.018523945104936795, -0.05550243858899939, -0.01608279065578765, 0.004953168819267029, 0.004816615299500097, 0.0008523384119262038, -0.0005522497098762422, -0.00035088190502165483, -3.0920810640315245e-05, 4.911913139679138e-05, 2.2844696873862523e-05, -1.1677118453330714e-07, -3.849775673706315e-06, -1.3418090934751534e-06, 1.5947255129425197e-07, 2.749450497075185e-07, 7.041174469816519e-08};
+    #define MISH_SEG_A (-1.6924312145154952)
+    #define MISH_SEG_B (-0.6924312145154952)
+    #define MISH_SEG_W (0.2)
+    #define MISH_SEG_N 20
     """
-    const double GELU_ROOT[2]
-    const double GELU_C[5]
-    const int GELU_N
-    const double GELU_ROOT_LO
-    const double GELU_ROOT_HI
-    const double GELU_MID[2]
-    const double GELU_MID_C[5]
-    const int GELU_MID_N
-    const double GELU_MID_LO
-    const double GELU_TANH_ROOT[2]
-    const double GELU_TANH_C[5]
-    const int GELU_TANH_N
-    const double GELU_TANH_ROOT_LO
-    const double GELU_TANH_ROOT_HI
-    const double GELU_TANH_MID[2]
-    const double GELU_TANH_MID_C[5]
-    const int GELU_TANH_MID_N
-    const double GELU_TANH_MID_LO
-    const double MISH_ROOT[2]
-    const double MISH_C[5]
-    const int MISH_N
-    const double MISH_ROOT_LO
-    const double MISH_ROOT_HI
+    const double GELU_SEG_CENTRE[30]
+    const double GELU_SEG_COEF[300]
+    const double GELU_SEG_A
+    const double GELU_SEG_B
+    const double GELU_SEG_W
+    const int GELU_SEG_N
+    const double GELU_TANH_SEG_CENTRE[8]
+    const double GELU_TANH_SEG_COEF[80]
+    const double GELU_TANH_SEG_A
+    const double GELU_TANH_SEG_B
+    const double GELU_TANH_SEG_W
+    const int GELU_TANH_SEG_N
+    const double MISH_SEG_CENTRE[10]
+    const double MISH_SEG_COEF[100]
+    const double MISH_SEG_A
+    const double MISH_SEG_B
+    const double MISH_SEG_W
+    const int MISH_SEG_N
 # END GENERATED TAYLOR TABLES
