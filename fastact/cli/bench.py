@@ -1024,7 +1024,7 @@ def plot_rows(rows, path):
                              sharey=True, squeeze=False)
     ypos = np.arange(len(rows))
     for ax, (title, key) in zip(axes[0], series):
-        vals = [r[key] or 0.0 for r in rows]
+        vals = [r[key] if r[key] else np.nan for r in rows]   # missing peers: no bar
         ax.barh(ypos, vals, color="tab:blue" if key == "fastact/limit" else "tab:green")
         ax.axvline(1.0, color="k", lw=0.8)
         ax.set_title(title + (" (lower is better)" if key == "fastact/limit" else " (speedup)"),
