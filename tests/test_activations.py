@@ -1,0 +1,596 @@
+"""Tests of the elementwise activations (SPEC section 2) and their backward passes.
+
+Oracles, all independent of fastact's code:
+* PyTorch (torch.nn.functional and its autograd): values, derivatives, kinks,
+  parameters, NaN.  Tolerances allow for PyTorch's own rounding (its naive
+  forms lose absolute precision ~1e-16*|x| in some tails) but are far tighter
+  than any wrong formula.
+* mpmath at 256 bits: float64 results within 4 ulp of the exact value, on points
+  spread over every binade plus the edges and both sides of every zero of a
+  derivative (where fastact switches to its Taylor tables).
+* float64 NumPy/SciPy formulas: float32 results within 1 ulp of the float64
+  reference over a dense float32 sample.
+* central finite differences for every backward pass.
+"""
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import fastact as fa
+from conftest import central_difference, requires_torch, torch, ulp_distance
+
+scipy_special = pytest.importorskip("scipy.special")
+
+if torch is not None:
+    import torch.nn.functional as F
+
+ALL = ["sigmoid", "tanh", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu",
+       "mish", "softplus", "softsign", "log_sigmoid", "hard_sigmoid", "hard_swish", "hard_tanh"]
+SAVES_OUTPUT = {"sigmoid", "tanh"}
+
+# (name, parameters) cases: every parameter, including unusual but valid values
+CASES = [
+    ("sigmoid", {}), ("tanh", {}), ("relu", {}), ("relu6", {}),
+    ("leaky_relu", {}), ("leaky_relu", {"negative_slope": 0.2}),
+    ("leaky_relu", {"negative_slope": -0.5}), ("leaky_relu", {"negative_slope": 1.5}),
+    ("leaky_relu", {"negative_slope": 0.0}),
+    ("elu", {}), ("elu", {"alpha": 0.5}), ("elu", {"alpha": 2.0}), ("elu", {"alpha": -1.0}),
+    ("elu", {"alpha": 0.0}),
+    ("selu", {}),
+    ("gelu", {}), ("gelu", {"approximate": "none"}), ("gelu", {"approximate": "tanh"}),
+    ("silu", {}), ("mish", {}),
+    ("softplus", {}), ("softplus", {"beta": 2.0, "threshold": 10.0}),
+    ("softplus", {"beta": 0.5, "threshold": 5.0}), ("softplus", {"beta": -1.5}),
+    ("softplus", {"threshold": -1.0}), ("softplus", {"beta": 3.0, "threshold": 1e30}),
+    ("softsign", {}), ("log_sigmoid", {}), ("hard_sigmoid", {}), ("hard_swish", {}),
+    ("hard_tanh", {}), ("hard_tanh", {"min_val": -2.0, "max_val": 3.0}),
+    ("hard_tanh", {"min_val": 0.5, "max_val": 0.5}), ("hard_tanh", {"min_val": 0.0, "max_val": 6.0}),
+]
+CASE_IDS = [f"{n}-" + "-".join(f"{k}={v}" for k, v in p.items()) for n, p in CASES]
+
+
+def fwd(name, x, **kw):
+    return getattr(fa, name)(x, **kw)
+
+
+def bwd(name, dy, x, **kw):
+    """dx through the public backward, passing y for the output-saving activations."""
+    if name in SAVES_OUTPUT:
+        return getattr(fa, name + "_backward")(dy, getattr(fa, name)(x), **kw)
+    return getattr(fa, name + "_backward")(dy, x, **kw)
+
+
+def kinks(name, params):
+    """The points where the activation or its derivative changes formula."""
+    if name in ("relu", "leaky_relu", "elu", "selu"):
+        return [0.0]
+    if name == "relu6":
+        return [0.0, 6.0]
+    if name in ("hard_sigmoid", "hard_swish"):
+        return [-3.0, 3.0]
+    if name == "hard_tanh":
+        return [params.get("min_val", -1.0), params.get("max_val", 1.0)]
+    if name == "softplus":
+        return [params.get("threshold", 20.0) / params.get("beta", 1.0)]
+    return []
+
+
+def grid(name, params):
+    base = [0.0, 1e-300, 1e-8, 0.25, 0.5, 1.0, 1.5, 2.5, 3.0, 6.0, 20.0, 88.7, 710.0, 1e4,
+            0.75, 1.19, 1.28, 2.9999, 3.0001, 5.9999, 6.0001]
+    xs = base + [-v for v in base] + kinks(name, params)
+    for k in kinks(name, params):
+        xs += [k + 1e-9 * max(1.0, abs(k)), k - 1e-9 * max(1.0, abs(k))]
+    rng = np.random.default_rng(7)
+    xs += list(rng.normal(0.0, 3.0, 40))
+    return np.array(xs, dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------
+# PyTorch oracle
+# ---------------------------------------------------------------------------
+
+def torch_fn(name, params):
+    p = dict(params)
+    table = {
+        "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu, "relu6": F.relu6,
+        "leaky_relu": lambda t: F.leaky_relu(t, p.get("negative_slope", 0.01)),
+        "elu": lambda t: F.elu(t, p.get("alpha", 1.0)), "selu": F.selu,
+        "gelu": lambda t: F.gelu(t, approximate=p.get("approximate", "none")),
+        "silu": F.silu, "mish": F.mish,
+        "softplus": lambda t: F.softplus(t, p.get("beta", 1.0), p.get("threshold", 20.0)),
+        "softsign": F.softsign, "log_sigmoid": F.logsigmoid, "hard_sigmoid": F.hardsigmoid,
+        "hard_swish": F.hardswish,
+        "hard_tanh": lambda t: F.hardtanh(t, p.get("min_val", -1.0), p.get("max_val", 1.0)),
+    }
+    return table[name]
+
+
+def torch_value_and_grad(name, params, x, dy):
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    y = torch_fn(name, params)(t)
+    (g,) = torch.autograd.grad(y, t, torch.tensor(dy, dtype=torch.float64))
+    return y.detach().numpy(), g.numpy()
+
+
+def assert_close_to_torch(ours, ref, x, rtol):
+    ours = np.asarray(ours, dtype=np.float64)
+    tol = rtol * np.abs(ref) + 1e-15 * (1.0 + np.abs(x))
+    bad = ~(np.abs(ours - ref) <= tol)
+    assert not bad.any(), list(zip(x[bad], ours[bad], ref[bad]))
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name,params", CASES, ids=CASE_IDS)
+def test_forward_and_backward_match_torch(name, params, dtype):
+    x = grid(name, params).astype(dtype)
+    x64 = x.astype(np.float64)
+    dy = np.random.default_rng(3).uniform(0.5, 2.0, x.shape).astype(dtype)
+    y_ref, g_ref = torch_value_and_grad(name, params, x64, dy.astype(np.float64))
+    y = fwd(name, x, **params)
+    g = bwd(name, dy, x, **params)
+    assert y.dtype == dtype and g.dtype == dtype
+    rtol = 1e-12 if dtype == np.float64 else 3e-7
+    # PyTorch overflows (inf, NaN) for huge beta*x with a huge threshold, where the
+    # exact values are finite; fastact stays finite there, compare elsewhere
+    overflow = ~np.isfinite(y_ref) | ~np.isfinite(g_ref)
+    assert overflow.sum() <= 5 and np.isfinite(y[overflow]).all() and np.isfinite(g[overflow]).all()
+    x64, x, y, g, dy, y_ref, g_ref = (a[~overflow] for a in (x64, x, y, g, dy, y_ref, g_ref))
+    assert_close_to_torch(y, y_ref, x64, rtol)
+    if name in SAVES_OUTPUT and dtype == np.float32:
+        # the seed formula reads the float32-rounded y, and 1 - y^2, y(1 - y) are
+        # ill-conditioned in y where y saturates: compare with the seed formula
+        # evaluated in float64 on that same y (torch's autograd uses the same formula)
+        y64, d64 = y.astype(np.float64), dy.astype(np.float64)
+        g_ref = d64 * (1 - y64 * y64) if name == "tanh" else d64 * y64 * (1 - y64)
+    if name == "hard_sigmoid":
+        rtol = 1e-7   # PyTorch's hardsigmoid backward multiplies by a float32 1/6
+    assert_close_to_torch(g, g_ref, x64, rtol)
+
+
+@requires_torch
+@pytest.mark.parametrize("name,params", CASES, ids=CASE_IDS)
+def test_kink_derivatives_equal_torch_exactly(name, params):
+    ks = kinks(name, params)
+    if not ks:
+        pytest.skip("smooth")
+    x = np.array(ks, dtype=np.float64)
+    dy = np.ones_like(x)
+    _, g_ref = torch_value_and_grad(name, params, x, dy)
+    ok = np.isfinite(g_ref)   # PyTorch's softplus overflows at a huge threshold
+    np.testing.assert_allclose(bwd(name, dy, x, **params)[ok], g_ref[ok], rtol=1e-15, atol=0)
+
+
+def test_kinks_explicit():
+    # PyTorch's conventions, stated independently of torch
+    ones = np.ones(2)
+    assert list(fa.relu6_backward(ones, np.array([0.0, 6.0]))) == [0.0, 0.0]
+    assert list(fa.hard_tanh_backward(ones, np.array([-1.0, 1.0]))) == [0.0, 0.0]
+    assert list(fa.hard_sigmoid_backward(ones, np.array([-3.0, 3.0]))) == [0.0, 0.0]
+    assert list(fa.hard_swish_backward(ones, np.array([-3.0, 3.0]))) == [0.0, 1.0]
+    assert list(fa.leaky_relu_backward(ones, np.array([0.0, 0.0]), negative_slope=0.3)) == [0.3, 0.3]
+    assert list(fa.elu_backward(ones, np.array([0.0, 0.0]), alpha=2.5)) == [2.5, 2.5]
+    assert fa.selu_backward(1.0, 0.0) == pytest.approx(1.0507009873554805 * 1.6732632423543772, rel=1e-15)
+    # softplus: sigmoid(threshold) at the threshold, 1 just above it; x itself above it
+    assert fa.softplus_backward(1.0, 20.0) == pytest.approx(1 / (1 + math.exp(-20.0)), rel=1e-15)
+    assert fa.softplus_backward(1.0, np.nextafter(20.0, 30.0)) == 1.0
+    assert fa.softplus(np.nextafter(20.0, 30.0)) == np.nextafter(20.0, 30.0)
+    assert fa.softplus(5.0, beta=2.0, threshold=10.0) == pytest.approx(math.log1p(math.exp(10.0)) / 2, rel=1e-15)
+    assert fa.softplus(5.5, beta=2.0, threshold=10.0) == 5.5
+
+
+# ---------------------------------------------------------------------------
+# infinities and NaN
+# ---------------------------------------------------------------------------
+
+LIMITS = {  # name: (f(-inf), f(+inf), f'(-inf), f'(+inf))
+    "sigmoid": (0.0, 1.0, None, None), "tanh": (-1.0, 1.0, None, None),
+    "relu": (0.0, np.inf, 0.0, 1.0), "relu6": (0.0, 6.0, 0.0, 0.0),
+    "leaky_relu": (-np.inf, np.inf, 0.01, 1.0), "elu": (-1.0, np.inf, 0.0, 1.0),
+    "selu": (-1.7580993408473768, np.inf, 0.0, 1.0507009873554805),
+    "gelu": (0.0, np.inf, 0.0, 1.0), "silu": (0.0, np.inf, 0.0, 1.0), "mish": (0.0, np.inf, 0.0, 1.0),
+    "softplus": (0.0, np.inf, 0.0, 1.0), "softsign": (-1.0, 1.0, 0.0, 0.0),
+    "log_sigmoid": (-np.inf, 0.0, 1.0, 0.0), "hard_sigmoid": (0.0, 1.0, 0.0, 0.0),
+    "hard_swish": (0.0, np.inf, 0.0, 1.0), "hard_tanh": (-1.0, 1.0, 0.0, 0.0),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ALL)
+def test_infinities_follow_the_limit_and_nan_propagates(name, dtype):
+    x = np.array([-np.inf, np.inf, np.nan], dtype=dtype)
+    ym, yp, gm, gp = LIMITS[name]
+    with np.errstate(all="raise"):
+        y = fwd(name, x)
+        g = bwd(name, np.ones_like(x), x)
+    assert y[0] == ym and y[1] == yp and np.isnan(y[2])
+    assert np.isnan(g[2])
+    if gm is not None:
+        assert g[0] == pytest.approx(gm) and g[1] == pytest.approx(gp)
+    if name == "gelu":
+        yt = fa.gelu(x, approximate="tanh")
+        gt = fa.gelu_backward(np.ones_like(x), x, approximate="tanh")
+        assert yt[0] == 0 and yt[1] == np.inf and np.isnan(yt[2])
+        assert gt[0] == 0 and gt[1] == 1 and np.isnan(gt[2])
+
+
+# ---------------------------------------------------------------------------
+# mpmath references (float64 within 4 ulp of exact)
+# ---------------------------------------------------------------------------
+
+mp.mp.prec = 256
+_S2 = mp.sqrt(2)
+_BETA = mp.sqrt(2 / mp.pi)
+_KAPPA = mp.mpf("0.044715")
+_SCALE = mp.mpf("1.0507009873554804934193349852946")
+_ALPHA = mp.mpf("1.6732632423543772848170429916717")
+
+
+def _sig(z):
+    return 1 / (1 + mp.exp(-z))
+
+
+def _Phi(x):
+    if abs(x) > 1e6:
+        return mp.mpf(1 if x > 0 else 0)
+    return mp.erfc(-x / _S2) / 2
+
+
+def _phi(x):
+    return mp.exp(-x * x / 2) / mp.sqrt(2 * mp.pi)
+
+
+def _tsp(x):
+    """tanh(softplus(x)) in forms that keep their precision at 256 bits for huge |x|."""
+    if x < 0:
+        e = mp.exp(x)
+        n = e * (2 + e)
+        return n / (2 + n)
+    E = mp.exp(-x)
+    return (1 + 2 * E) / (1 + 2 * E + 2 * E * E)
+
+
+def _one_minus_tsp2(x):
+    if x < 0:
+        e = mp.exp(x)
+        return 4 * (1 + e) ** 2 / (2 + e * (2 + e)) ** 2
+    E = mp.exp(-x)
+    return 4 * E * E * (1 + E) ** 2 / (1 + 2 * E + 2 * E * E) ** 2
+
+
+def _z(x):
+    return 2 * _BETA * (x + _KAPPA * x ** 3)
+
+
+MP = {  # name: (f, f') exact, as functions of an mpf
+    "sigmoid": (_sig, None),
+    "tanh": (mp.tanh, None),
+    "elu": (lambda x: x if x > 0 else mp.expm1(x), lambda x: 1 if x > 0 else mp.exp(x)),
+    "selu": (lambda x: _SCALE * x if x > 0 else _SCALE * _ALPHA * mp.expm1(x),
+             lambda x: _SCALE if x > 0 else _SCALE * _ALPHA * mp.exp(x)),
+    "gelu": (lambda x: x * _Phi(x), lambda x: _Phi(x) + x * _phi(x)),
+    "gelu_tanh": (lambda x: x * _sig(_z(x)) if abs(x) < 1e6 else (x if x > 0 else 0),
+                  lambda x: (_sig(_z(x)) * (1 + x * _sig(-_z(x)) * 2 * _BETA * (1 + 3 * _KAPPA * x * x)))
+                  if abs(x) < 1e6 else (1 if x > 0 else 0)),
+    "silu": (lambda x: x * _sig(x), lambda x: _sig(x) * (1 + x * _sig(-x))),
+    "mish": (lambda x: x * _tsp(x), lambda x: _tsp(x) + x * _sig(x) * _one_minus_tsp2(x)),
+    "softplus": (lambda x: mp.log1p(mp.exp(x)) if x <= 20 else x, lambda x: _sig(x) if x <= 20 else 1),
+    "softsign": (lambda x: x / (1 + abs(x)), lambda x: 1 / (1 + abs(x)) ** 2),
+    "log_sigmoid": (lambda x: -mp.log1p(mp.exp(-x)), lambda x: _sig(-x)),
+    "hard_sigmoid": (lambda x: 0 if x <= -3 else (1 if x >= 3 else (x + 3) / 6),
+                     lambda x: mp.mpf(1) / 6 if -3 < x < 3 else 0),
+    "hard_swish": (lambda x: 0 if x <= -3 else (x if x >= 3 else x * (x + 3) / 6),
+                   lambda x: 0 if x <= -3 else ((2 * x + 3) / 6 if x < 3 else 1)),
+}
+
+# zeros of the derivatives (where the Taylor tables take over)
+DERIVATIVE_ZEROS = {"gelu": -0.7517915246935645, "gelu_tanh": -0.7524614220710162,
+                    "silu": -1.2784645427610737, "mish": -1.1924312145154952, "hard_swish": -1.5}
+
+
+def ulp_exact(a, ref):
+    """|a - ref| in ulps of float64 at the exact value ref (an mpf)."""
+    a = float(a)
+    if ref == 0:
+        return 0.0 if a == 0 else abs(a) / 2.0 ** -1074
+    e = max(int(mp.floor(mp.log(abs(ref), 2))), -1022)
+    return float(abs(mp.mpf(a) - ref) / mp.ldexp(1, e - 52))
+
+
+def mp_sample(name):
+    rng = np.random.default_rng(abs(hash(name)) % 2 ** 32)
+    exps = np.arange(-1074, 1024, 9)
+    mags = np.ldexp(rng.uniform(1, 2, exps.size), exps)
+    special = [1e-300, 1e-8, 0.5, 1.0, 2.0, 2.99, 20.0, 37.5, 38.4, 21.2, 88.7, 700.5, 708.5, 710.0,
+               745.0, 1e4, 1e300]
+    xs = np.concatenate([mags, -mags, special, -np.array(special), rng.uniform(-40, 40, 60)])
+    z = DERIVATIVE_ZEROS.get(name)
+    if z is not None:
+        # both sides of the zero, down to a few ulp away, and across the table's segments
+        d = np.concatenate([np.logspace(-15, -1, 15), np.linspace(0.05, 2.5, 20)])
+        xs = np.concatenate([xs, z + d * abs(z), z - d * abs(z), [np.nextafter(z, 0), np.nextafter(z, -1)]])
+    return xs[np.isfinite(xs)]
+
+
+@pytest.mark.parametrize("name", sorted(MP))
+def test_float64_within_4_ulp_of_mpmath(name):
+    f, d = MP[name]
+    x = mp_sample(name)
+    if name == "gelu_tanh":
+        y = fa.gelu(x, approximate="tanh")
+        g = fa.gelu_backward(np.ones_like(x), x, approximate="tanh")
+    else:
+        y = fwd(name, x)
+        g = None if d is None else getattr(fa, name + "_backward")(np.ones_like(x), x)
+    worst_f = max(ulp_exact(a, f(mp.mpf(float(v)))) for v, a in zip(x, y))
+    assert worst_f <= 4.0, worst_f
+    if g is not None:
+        worst_d = max(ulp_exact(a, d(mp.mpf(float(v)))) for v, a in zip(x, g))
+        assert worst_d <= 4.0, worst_d
+
+
+@pytest.mark.parametrize("beta", [1.0, 0.3, 2.0, -1.7])
+def test_softplus_beta_keeps_tail_precision(beta):
+    # beta*x rounds; fastact carries its error, so the e^(beta x) tail stays exact to ulps
+    x = np.array([-3.3, -50.1, -400.7, -730.3, -1000.1, 7.7]) / abs(beta)
+    y = fa.softplus(x * np.sign(beta), beta=beta, threshold=1e300)
+    g = fa.softplus_backward(np.ones_like(x), x * np.sign(beta), beta=beta, threshold=1e300)
+    for xv, yv, gv in zip(x * np.sign(beta), y, g):
+        z = mp.mpf(beta) * mp.mpf(float(xv))
+        assert ulp_exact(yv, mp.log1p(mp.exp(z)) / mp.mpf(beta)) <= 4
+        assert ulp_exact(gv, _sig(z)) <= 4
+
+
+# ---------------------------------------------------------------------------
+# float32: within 1 ulp of a float64 reference on a dense sample
+# ---------------------------------------------------------------------------
+
+def _np_refs():
+    ex, erfc = scipy_special.expit, scipy_special.erfc
+    sc, sa = 1.0507009873554805, 1.7580993408473768
+    k, b = 0.044715, math.sqrt(2 / math.pi)
+
+    def z(x):
+        return 2 * b * (x + k * x ** 3)
+
+    def tsp(x):
+        return np.tanh(np.logaddexp(0.0, x))
+
+    return {
+        "elu": (lambda x: np.where(x > 0, x, np.expm1(x)), lambda x: np.where(x > 0, 1.0, np.exp(x))),
+        "selu": (lambda x: np.where(x > 0, sc * x, sa * np.expm1(x)), lambda x: np.where(x > 0, sc, sa * np.exp(x))),
+        "leaky_relu": (lambda x: np.where(x > 0, x, 0.01 * x), lambda x: np.where(x > 0, 1.0, 0.01)),
+        "gelu": (lambda x: 0.5 * x * erfc(-x / math.sqrt(2)),
+                 lambda x: 0.5 * erfc(-x / math.sqrt(2)) + x * np.exp(-x * x / 2) / math.sqrt(2 * math.pi)),
+        "gelu_tanh": (lambda x: x * ex(z(x)),
+                      lambda x: ex(z(x)) * (1 + x * ex(-z(x)) * 2 * b * (1 + 3 * k * x * x))),
+        "silu": (lambda x: x * ex(x), lambda x: ex(x) * (1 + x * ex(-x))),
+        "mish": (lambda x: x * tsp(x), lambda x: tsp(x) + x * ex(x) * (1 - tsp(x) ** 2)),
+        "softplus": (lambda x: np.where(x > 20, x, np.logaddexp(0.0, x)), lambda x: np.where(x > 20, 1.0, ex(x))),
+        "softsign": (lambda x: x / (1 + np.abs(x)), lambda x: 1 / (1 + np.abs(x)) ** 2),
+        "log_sigmoid": (lambda x: -np.logaddexp(0.0, -x), lambda x: ex(-x)),
+        "hard_sigmoid": (lambda x: np.clip((x + 3) / 6, 0, 1), lambda x: np.where(np.abs(x) < 3, 1 / 6, 0.0)),
+        "hard_swish": (lambda x: x * np.clip((x + 3) / 6, 0, 1),
+                       lambda x: np.where(x <= -3, 0.0, np.where(x < 3, (2 * x + 3) / 6, 1.0))),
+        "relu6": (lambda x: np.clip(x, 0, 6), lambda x: np.where((x > 0) & (x < 6), 1.0, 0.0)),
+        "hard_tanh": (lambda x: np.clip(x, -1, 1), lambda x: np.where(np.abs(x) < 1, 1.0, 0.0)),
+    }
+
+
+def float32_sample():
+    rng = np.random.default_rng(11)
+    bits = rng.integers(0, 2 ** 32, 200_000, dtype=np.uint64).astype(np.uint32)
+    r = bits.view(np.float32)
+    r = r[np.isfinite(r)]
+    dense = np.linspace(-110, 110, 400_001, dtype=np.float32)
+    zeros = np.concatenate([np.float32(z) + np.arange(-2000, 2001, dtype=np.float32) * np.float32(1e-7)
+                            for z in DERIVATIVE_ZEROS.values()])
+    return np.concatenate([r, dense, zeros, np.float32([0, 3, -3, 6, 20, -20, 88.7, -88.7, -103.9])])
+
+
+@pytest.mark.parametrize("name", sorted(_np_refs()))
+def test_float32_within_1_ulp_of_float64_reference(name):
+    f, d = _np_refs()[name]
+    x = float32_sample()
+    x64 = x.astype(np.float64)
+    with np.errstate(all="ignore"):
+        yr, gr = f(x64), d(x64)
+    if name == "gelu_tanh":
+        y = fa.gelu(x, approximate="tanh")
+        g = fa.gelu_backward(np.ones_like(x), x, approximate="tanh")
+    else:
+        y = fwd(name, x)
+        g = getattr(fa, name + "_backward")(np.ones_like(x), x)
+    assert y.dtype == np.float32 and g.dtype == np.float32
+    with np.errstate(over="ignore"):
+        ok = np.isfinite(yr.astype(np.float32))   # values beyond float32's range round to inf
+        assert (y[~ok] == yr[~ok].astype(np.float32)).all()
+    assert ulp_distance(y[ok], yr[ok]).max() <= 1.0
+    ok = np.isfinite(gr)
+    assert ulp_distance(g[ok], gr[ok]).max() <= 1.0
+
+
+# ---------------------------------------------------------------------------
+# finite differences
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,params", CASES, ids=CASE_IDS)
+def test_backward_matches_central_differences(name, params):
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.uniform(-6, 6, 24), [-0.75, -1.2, -1.5, 2.0, -8.0, 8.0]])
+    ks = kinks(name, params)
+    if ks:
+        x = x[np.min(np.abs(x[:, None] - np.array(ks)[None, :]), axis=1) > 1e-3]
+    dy = rng.uniform(-2, 2, x.shape)
+    g = bwd(name, dy, x, **params)
+    fd = central_difference(lambda v: fwd(name, v, **params), x, dy)
+    np.testing.assert_allclose(g, fd, rtol=1e-7, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# layouts, dtypes, out=, aliasing
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,params", CASES[::3], ids=CASE_IDS[::3])
+def test_noncontiguous_and_out_and_aliasing(name, params):
+    rng = np.random.default_rng(9)
+    base = rng.normal(0, 4, (6, 10))
+    for dtype in (np.float64, np.float32):
+        a = base.astype(dtype)
+        dy = rng.normal(0, 1, a.shape).astype(dtype)
+        y = fwd(name, a, **params)
+        g = bwd(name, dy, a, **params)
+        for view in (lambda t: t[:, ::2], lambda t: t.T, lambda t: t[::-1, ::-3]):
+            np.testing.assert_array_equal(fwd(name, view(a), **params), view(y))
+            np.testing.assert_array_equal(bwd(name, view(dy), view(a), **params), view(g))
+        # out= returns out
+        o = np.empty_like(a)
+        assert fwd(name, a, out=o, **params) is o
+        np.testing.assert_array_equal(o, y)
+        # in place on the input, on dy, on the saved tensor
+        c = a.copy()
+        assert fwd(name, c, out=c, **params) is c
+        np.testing.assert_array_equal(c, y)
+        if name not in SAVES_OUTPUT:
+            d2 = dy.copy()
+            getattr(fa, name + "_backward")(d2, a, out=d2, **params)
+            np.testing.assert_array_equal(d2, g)
+            s2 = a.copy()
+            getattr(fa, name + "_backward")(dy, s2, out=s2, **params)
+            np.testing.assert_array_equal(s2, g)
+        # partial overlap goes through a temporary and is still exact
+        buf = np.concatenate([a.ravel(), [0.5]]).astype(dtype)
+        ref = fwd(name, buf[:-1].copy(), **params)
+        fwd(name, buf[:-1], out=buf[1:], **params)
+        np.testing.assert_array_equal(buf[1:], ref)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_dtypes_shapes_and_validation(name):
+    x16 = np.array([-2.5, -0.5, 0.0, 0.5, 4.0], dtype=np.float16)
+    y16 = fwd(name, x16)
+    assert y16.dtype == np.float16
+    np.testing.assert_array_equal(y16, fwd(name, x16.astype(np.float32)).astype(np.float16))
+    xi = np.array([-3, -1, 0, 2, 7])
+    np.testing.assert_array_equal(fwd(name, xi), fwd(name, xi.astype(np.float64)))
+    assert fwd(name, [True, False]).dtype == np.float64
+    assert fwd(name, np.float64(0.5)).shape == ()
+    assert fwd(name, np.zeros((0, 3))).shape == (0, 3)
+    assert fwd(name, 0.5).dtype == np.float64
+    g16 = bwd(name, np.ones(5, np.float16), x16)
+    assert g16.dtype == np.float16
+    with pytest.raises(TypeError, match=name):
+        fwd(name, np.array([1 + 2j]))
+    with pytest.raises(TypeError, match=name):
+        fwd(name, np.array(["a"]))
+    with pytest.raises(ValueError, match=r"\(3,\).*\(4,\)|\(4,\).*\(3,\)"):
+        getattr(fa, name + "_backward")(np.ones(3), np.ones(4))
+    # mixed float dtypes follow np.result_type
+    assert getattr(fa, name + "_backward")(np.ones(3, np.float32), np.ones(3)).dtype == np.float64
+    # out: wrong dtype / shape / read-only -> error before anything is written
+    o = np.full(5, 7.0)
+    with pytest.raises(TypeError):
+        fwd(name, np.ones(5, np.float32), out=o)
+    with pytest.raises(ValueError):
+        fwd(name, np.ones(4), out=o)
+    ro = np.zeros(5)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError):
+        fwd(name, np.ones(5), out=ro)
+    assert (o == 7.0).all()
+
+
+def test_threads_give_identical_results():
+    x = np.random.default_rng(0).normal(0, 5, 300_000)
+    old = fa.get_num_threads()
+    try:
+        fa.set_num_threads(1)
+        one = [fa.gelu(x), fa.mish_backward(x, x), fa.softplus(x, beta=0.7)]
+        fa.set_num_threads(4)
+        four = [fa.gelu(x), fa.mish_backward(x, x), fa.softplus(x, beta=0.7)]
+    finally:
+        fa.set_num_threads(old)
+    for a, b in zip(one, four):
+        np.testing.assert_array_equal(a, b)
+
+
+# ---------------------------------------------------------------------------
+# parameters
+# ---------------------------------------------------------------------------
+
+BAD_PARAMS = [
+    ("gelu", {"approximate": "tanh "}, ValueError), ("gelu", {"approximate": None}, ValueError),
+    ("gelu", {"approximate": "erf"}, ValueError),
+    ("hard_tanh", {"min_val": 2.0, "max_val": 1.0}, ValueError),
+    ("softplus", {"beta": 0.0}, ValueError), ("softplus", {"beta": float("nan")}, ValueError),
+    ("softplus", {"threshold": [20.0]}, TypeError),
+    ("elu", {"alpha": float("nan")}, ValueError), ("elu", {"alpha": 1j}, TypeError),
+    ("elu", {"alpha": True}, TypeError), ("leaky_relu", {"negative_slope": None}, TypeError),
+    ("leaky_relu", {"negative_slope": [0.1]}, TypeError),
+    ("hard_tanh", {"min_val": float("nan")}, ValueError),
+    ("relu6", {"alpha": 1.0}, TypeError), ("elu", {"beta": 1.0}, TypeError),
+]
+
+
+@pytest.mark.parametrize("name,params,exc", BAD_PARAMS)
+def test_bad_parameters_raise_before_writing(name, params, exc):
+    x = np.linspace(-2, 2, 5)
+    o = np.full(5, 3.0)
+    with pytest.raises(exc):
+        getattr(fa, name)(x, out=o, **params)
+    with pytest.raises(exc):
+        getattr(fa, name + "_backward")(np.ones(5), x, out=o, **params)
+    assert (o == 3.0).all()
+
+
+def test_parameters_are_keyword_only_and_accept_numpy_scalars():
+    x = np.linspace(-2, 2, 5)
+    with pytest.raises(TypeError):
+        fa.elu(x, 2.0)
+    with pytest.raises(TypeError):
+        fa.softplus_backward(np.ones(5), x, 2.0)
+    np.testing.assert_array_equal(fa.elu(x, alpha=np.float32(2.0)), fa.elu(x, alpha=2.0))
+    np.testing.assert_array_equal(fa.hard_tanh(x, min_val=-1, max_val=np.int64(1)), fa.hard_tanh(x))
+
+
+# ---------------------------------------------------------------------------
+# registry
+# ---------------------------------------------------------------------------
+
+def test_registry_names_and_saves():
+    assert sorted(fa.ACTIVATIONS) == sorted(ALL)
+    for name, act in fa.ACTIVATIONS.items():
+        assert act.name == name
+        assert act.saves == ("output" if name in SAVES_OUTPUT else "input")
+        assert fa.get_activation(name) is act
+        assert hasattr(fa, name) and hasattr(fa, name + "_backward")
+        assert name in fa.__all__ and name + "_backward" in fa.__all__
+    with pytest.raises(KeyError) as info:
+        fa.get_activation("swish")
+    for name in ALL:
+        assert name in str(info.value)
+    with pytest.raises(KeyError):
+        fa.get_activation(None)
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=CASE_IDS)
+def test_registry_forward_backward_equal_the_functions(name, params):
+    act = fa.get_activation(name)
+    rng = np.random.default_rng(2)
+    x = rng.normal(0, 3, 17)
+    dy = rng.normal(0, 1, 17)
+    y = act.forward(x, **params)
+    np.testing.assert_array_equal(y, fwd(name, x, **params))
+    expected = bwd(name, dy, x, **params)
+    # the trainer passes whatever it saved; passing both always works
+    np.testing.assert_array_equal(act.backward(dy, x=x, y=y, **params), expected)
+    saved = {"y": y} if act.saves == "output" else {"x": x}
+    o = np.empty_like(x)
+    assert act.backward(dy, out=o, **saved, **params) is o
+    np.testing.assert_array_equal(o, expected)
+    if act.saves == "input":
+        with pytest.raises(ValueError):
+            act.backward(dy, y=y, **params)
