@@ -731,9 +731,10 @@ cdef inline floating gelu_bwd(floating dy, floating x, double approximate_tanh) 
 # the derivative about its centre (a double-double, c[0] + c[1]).  The segment that
 # holds the zero r is centred on r itself with first coefficient 0, so g = h P(h) and
 # the relative precision holds down to h -> 0; h = x - c[0] is exact there (Sterbenz).
-# The tables are generated with mpmath at 90 digits (the generator is kept in
-# tests/test_activations.py's docstring of test_taylor_tables; the tests check the
-# derivatives against mpmath on both sides of every zero).
+# The tables are generated with mpmath at 90 digits by generate_taylor_tables() in
+# tests/test_activations.py (`python tests/test_activations.py --regen` rewrites the
+# block below); the tests check the tables and the derivatives against mpmath on
+# both sides of every zero.
 
 cdef inline double seg_poly(double x, double a, double w, const double* centre,
                             const double* coef, int n) noexcept nogil:

@@ -594,3 +594,127 @@ def test_registry_forward_backward_equal_the_functions(name, params):
     if act.saves == "input":
         with pytest.raises(ValueError):
             act.backward(dy, y=y, **params)
+
+
+# ---------------------------------------------------------------------------
+# the piecewise Taylor tables of fastact/_math.pxd
+# ---------------------------------------------------------------------------
+# generate_taylor_tables() wrote them; `python tests/test_activations.py --regen`
+# rewrites the block between the BEGIN/END GENERATED TAYLOR TABLES markers.
+
+def _gelu_deriv_mp(x):
+    return _Phi(x) + x * _phi(x)
+
+
+def _gelu_tanh_deriv_mp(x):
+    s = _sig(_z(x))
+    return s + x * s * (1 - s) * 2 * _BETA * (1 + 3 * _KAPPA * x * x)
+
+
+def _mish_deriv_mp(x):
+    t = mp.tanh(mp.log1p(mp.exp(x)))
+    return t + x * _sig(x) * (1 - t * t)
+
+
+# name: (derivative, guess of its zero, [A, B] to cover, segment width, coefficients)
+TAYLOR_SPEC = {
+    "GELU": (_gelu_deriv_mp, -0.75, -3.0, -0.2, 0.2, 20),
+    "GELU_TANH": (_gelu_tanh_deriv_mp, -0.75, -1.0, -0.4, 0.2, 20),
+    "MISH": (_mish_deriv_mp, -1.19, -1.6, -0.8, 0.2, 20),
+}
+
+
+def _dd(v):
+    hi = float(v)
+    return hi, float(v - mp.mpf(hi))
+
+
+def taylor_segments(f, guess, a, b, w, n):
+    """(a, b, centres, coefficients): segments of width w, the zero in the middle of its
+    own segment, which is expanded about the zero (double-double centre, P(0) = 0)."""
+    with mp.workdps(90):
+        r = mp.findroot(f, guess)
+        rd = float(r)
+        a = float(rd - w / 2 - math.ceil((rd - w / 2 - a) / w) * w)
+        k = math.ceil((b - a) / w)
+        centres, coefs = [], []
+        for i in range(k):
+            lo, hi = a + i * w, a + (i + 1) * w
+            root = lo <= rd < hi
+            ch, cl = _dd(r) if root else ((lo + hi) / 2, 0.0)
+            c = [float(v) for v in mp.taylor(f, mp.mpf(ch) + mp.mpf(cl), n - 1)]
+            if root:
+                c[0] = 0.0
+            centres.append((ch, cl))
+            coefs.append(c)
+    return a, a + k * w, centres, coefs
+
+
+def generate_taylor_tables():
+    lines = ['cdef extern from *:', '    """', '    #if defined(__GNUC__)',
+             '    #define FASTACT_UNUSED __attribute__((unused))', '    #else',
+             '    #define FASTACT_UNUSED', '    #endif']
+    decl = []
+    for name, (f, guess, a, b, w, n) in TAYLOR_SPEC.items():
+        a, b, centres, coefs = taylor_segments(f, guess, a, b, w, n)
+        k = len(centres)
+        cs = ", ".join(repr(v) for c in centres for v in c)
+        ts = ", ".join(repr(v) for c in coefs for v in c)
+        lines += [f'    static const double {name}_SEG_CENTRE[{2 * k}] FASTACT_UNUSED = {{{cs}}};',
+                  f'    static const double {name}_SEG_COEF[{k * n}] FASTACT_UNUSED = {{{ts}}};',
+                  f'    #define {name}_SEG_A ({a!r})', f'    #define {name}_SEG_B ({b!r})',
+                  f'    #define {name}_SEG_W ({w!r})', f'    #define {name}_SEG_N {n}']
+        decl += [f'    const double {name}_SEG_CENTRE[{2 * k}]', f'    const double {name}_SEG_COEF[{k * n}]',
+                 f'    const double {name}_SEG_A', f'    const double {name}_SEG_B',
+                 f'    const double {name}_SEG_W', f'    const int {name}_SEG_N']
+    return "\n".join(lines + ['    """'] + decl) + "\n"
+
+
+def _math_pxd_path():
+    import os
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fastact", "_math.pxd")
+
+
+def _read_table(text, name):
+    import re
+    def arr(key):
+        m = re.search(rf"{name}_{key}\[\d+\] FASTACT_UNUSED = \{{([^}}]*)\}}", text)
+        return np.array([float(v) for v in m.group(1).split(",")])
+    def define(key):
+        return float(re.search(rf"#define {name}_{key} \(?([-0-9.e]+)\)?", text).group(1))
+    return define("SEG_A"), define("SEG_W"), int(define("SEG_N")), arr("SEG_CENTRE"), arr("SEG_COEF")
+
+
+@pytest.mark.parametrize("name", sorted(TAYLOR_SPEC))
+def test_taylor_tables_match_mpmath(name):
+    import os
+    path = _math_pxd_path()
+    if not os.path.exists(path):
+        pytest.skip("source tree not available")
+    with open(path) as fh:
+        a, w, n, centres, coefs = _read_table(fh.read(), name)
+    f = TAYLOR_SPEC[name][0]
+    k = centres.size // 2
+    root = [i for i in range(k) if centres[2 * i + 1] != 0.0]
+    assert len(root) == 1 and coefs[root[0] * n] == 0.0
+    with mp.workdps(40):
+        assert abs(f(mp.mpf(centres[2 * root[0]]) + mp.mpf(centres[2 * root[0] + 1]))) < 1e-30
+        for i in sorted({0, root[0], k - 1}):
+            c = mp.mpf(centres[2 * i]) + mp.mpf(centres[2 * i + 1])
+            assert a + i * w <= c <= a + (i + 1) * w
+            ref = mp.taylor(f, c, n - 1)
+            got = coefs[i * n:(i + 1) * n]
+            for j in range(1 if i == root[0] else 0, n):
+                assert abs(got[j] - ref[j]) <= 1.2e-16 * abs(ref[j]) + 1e-300, (i, j)
+
+
+if __name__ == "__main__":
+    import sys
+    if "--regen" in sys.argv:
+        p = _math_pxd_path()
+        with open(p) as fh:
+            s = fh.read()
+        begin, end = "# BEGIN GENERATED TAYLOR TABLES\n", "# END GENERATED TAYLOR TABLES"
+        i, j = s.index(begin) + len(begin), s.index(end)
+        with open(p, "w") as fh:
+            fh.write(s[:i] + generate_taylor_tables() + s[j:])
