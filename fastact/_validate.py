@@ -149,7 +149,7 @@ def normalize_axis(fname, axis, ndim):
 
 def check_real_param(fname, name, value):
     """A scalar parameter (alpha, beta, ...) as a Python float; TypeError/ValueError otherwise."""
-    if isinstance(value, (bool, np.bool_)) or isinstance(value, (complex, np.complexfloating)):
+    if isinstance(value, (bool, np.bool_, str, bytes, complex, np.complexfloating)):
         raise TypeError(f"fastact.{fname}: '{name}' must be a real number, got {value!r}")
     try:
         v = float(value)
