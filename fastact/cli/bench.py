@@ -8,11 +8,13 @@ installed and when the peer has the function).  All callables of a case share
 their input arrays and, where the API allows, write into the same preallocated
 output (`out=`), so every implementation is timed on the same warm memory.
 
-Timing: each callable is called once (warm-up, and any error marks that
-implementation unavailable), calibrated so one sample lasts at least
-`min_sample` seconds, and then sampled `repeats` times with time.perf_counter,
-the implementations interleaved round by round so drift affects them alike; the
-reported time is the median sample divided by the calls per sample.
+Timing (time.perf_counter): each implementation in turn is warmed up (an
+error marks it unavailable), calibrated so one sample of back-to-back calls
+lasts at least `min_sample` seconds, and sampled `repeats` times; the reported
+time is the median sample divided by the calls per sample.  Implementations
+are timed one after another, not interleaved call by call: fastact and PyTorch
+each keep an OpenMP thread pool, and a call right after the other library's
+parallel region pays for waking its own (milliseconds on a busy machine).
 
 Limits: large inputs are compared with `np.copyto` over the same number of bytes
 read plus written as the function must move (a forward reads x and writes y;
@@ -841,37 +843,45 @@ def loss_cases(shape, dtype, peers, wanted=_everything, seed=3):
 
 # --- timing ------------------------------------------------------------------------------------
 
-def _calibrate(fn, min_sample):
-    """Calls per sample so that one sample lasts at least min_sample seconds."""
-    number = 1
+def time_call(fn, repeats, min_sample):
+    """Median seconds per call of fn.
+
+    Warm-up first (at least two calls and about min_sample seconds: first touch
+    of pages, caches, and waking the thread pool of whichever library ran
+    before), then `repeats` samples of `number` back-to-back calls each, with
+    `number` chosen from the warmed-up call time so a sample lasts at least
+    min_sample seconds.
+    """
+    deadline = time.perf_counter() + min_sample
+    calls = 0
     while True:
+        t0 = time.perf_counter()
+        fn()
+        per_call = time.perf_counter() - t0
+        calls += 1
+        if calls >= 2 and time.perf_counter() >= deadline:
+            break
+    number = max(1, min(1 << 20, math.ceil(min_sample / max(per_call, 1e-9))))
+    samples = []
+    for _ in range(repeats):
         t0 = time.perf_counter()
         for _ in range(number):
             fn()
-        elapsed = time.perf_counter() - t0
-        if elapsed >= min_sample or number >= 1 << 20:
-            return number
-        number = max(number * 2, int(number * min_sample / max(elapsed, 1e-9) * 1.2))
+        samples.append((time.perf_counter() - t0) / number)
+    return statistics.median(samples)
 
 
 def time_impls(impls, repeats, min_sample):
-    """Median seconds per call of each callable, sampled round-robin; errors -> message."""
-    numbers, errors = {}, {}
+    """Median seconds per call of each callable, timed one implementation after another
+    (interleaving single calls would make each pay for the other's idle OpenMP threads);
+    an implementation that raises is reported, not timed."""
+    times, errors = {}, {}
     for name, fn in impls.items():
         try:
-            fn()                                   # warm-up: first touch of pages, caches
-            numbers[name] = _calibrate(fn, min_sample)
+            times[name] = time_call(fn, repeats, min_sample)
         except Exception as exc:   # noqa: BLE001 -- a peer lacking a kernel is reported, not fatal
             errors[name] = f"{type(exc).__name__}: {exc}"
-    samples = {name: [] for name in numbers}
-    for _ in range(repeats):
-        for name in numbers:
-            fn, number = impls[name], numbers[name]
-            t0 = time.perf_counter()
-            for _ in range(number):
-                fn()
-            samples[name].append((time.perf_counter() - t0) / number)
-    return {name: statistics.median(s) for name, s in samples.items()}, errors
+    return times, errors
 
 
 class CopyLimit:

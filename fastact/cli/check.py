@@ -455,15 +455,16 @@ def summarize(results):
 
 
 def format_table(results, verbose=False):
-    lines = [f"{'function':34s} {'dtype':7s} {'cases':>5s} {'max error':>10s} {'tol':>8s}  ok"]
+    w = max([len("function")] + [len(r.function) for r in results])
+    lines = [f"{'function':{w}s} {'dtype':7s} {'cases':>5s} {'max error':>10s} {'tol':>8s}  ok"]
     if verbose:
         for r in results:
-            lines.append(f"{r.function:34s} {r.dtype:7s} {'':>5s} {r.error:10.2e} {r.tol:8.0e}  "
+            lines.append(f"{r.function:{w}s} {r.dtype:7s} {'':>5s} {r.error:10.2e} {r.tol:8.0e}  "
                          f"{'ok' if r.ok else 'FAIL'}  {r.case} {r.note}".rstrip())
         return lines
     for function, dtype, n, worst, ok in summarize(results):
         extra = "" if ok else f"  [{worst.case}] {worst.note}".rstrip()
-        lines.append(f"{function:34s} {dtype:7s} {n:5d} {worst.error:10.2e} {worst.tol:8.0e}  "
+        lines.append(f"{function:{w}s} {dtype:7s} {n:5d} {worst.error:10.2e} {worst.tol:8.0e}  "
                      f"{'ok' if ok else 'FAIL'}{extra}")
     return lines
 
