@@ -790,3 +790,187 @@ cdef extern from *:
     const double MISH_SEG_W
     const int MISH_SEG_N
 # END GENERATED TAYLOR TABLES
+
+
+# ===========================================================================
+# Vectorisable fast paths (used by the loops of _activations.pyx.tp, see FAST
+# there).  Straight-line code over the branch-free exp/expm1/log1p of
+# _vecmath.h: the ternaries become SIMD selects, so both sides are evaluated
+# and a side that overflows or is NaN where it is not selected is harmless.
+# <name>_*_hard(x) marks the inputs where a fast form is not accurate enough
+# (far tails, a derivative's zero); the loop recomputes those with the careful
+# scalar functions above.  float32 data use float arithmetic where its error
+# bound is measured over every float32 (sigmoid, tanh, elu, selu) and double
+# arithmetic otherwise.
+# ===========================================================================
+
+from libc.math cimport fabsf, copysignf
+from fastact._vecmath cimport fa_exp, fa_expm1, fa_log1p, fa_expf, fa_expm1f
+
+
+cdef inline floating exp_neg_abs(floating x) noexcept nogil:
+    """e^-|x| in (0, 1] in the argument's precision (NaN for NaN)."""
+    if floating is float:
+        return fa_expf(-fabsf(x))
+    else:
+        return fa_exp(-fabs(x))
+
+
+cdef inline floating sigmoid_fwd_fast(floating x) noexcept nogil:
+    # e = e^-|x|: 1/(1+e) for x >= 0, e/(1+e) for x < 0 (one division, no overflow,
+    # the tail keeps its relative precision)
+    cdef floating e = exp_neg_abs(x)
+    return (e if x < 0 else <floating>1.0) / (<floating>1.0 + e)
+
+
+cdef inline floating tanh_fwd_fast(floating x) noexcept nogil:
+    # tanh|x| = -m/(2+m), m = expm1(-2|x|) in (-1, 0]: no cancellation near 0 and
+    # exactly 1 once m rounds to -1; the sign is copied back (keeps -0)
+    cdef floating m
+    if floating is float:
+        m = fa_expm1f(-2.0 * fabsf(x))
+        return copysignf(-m / (2.0 + m), x)
+    else:
+        m = fa_expm1(-2.0 * fabs(x))
+        return copysign(-m / (2.0 + m), x)
+
+
+cdef inline double expm1_of(floating x) noexcept nogil:
+    """e^x - 1 computed in the argument's precision, returned as double."""
+    if floating is float:
+        return fa_expm1f(x)
+    else:
+        return fa_expm1(x)
+
+
+cdef inline double exp_of(floating x) noexcept nogil:
+    """e^x computed in the argument's precision, returned as double."""
+    if floating is float:
+        return fa_expf(x)
+    else:
+        return fa_exp(x)
+
+
+cdef inline floating elu_fwd_fast(floating x, double alpha) noexcept nogil:
+    return x if x > 0 else <floating>(alpha * expm1_of(x))
+
+
+cdef inline floating elu_bwd_fast(floating dy, floating x, double alpha) noexcept nogil:
+    return dy if x > 0 else <floating>(<double>dy * (alpha * exp_of(x)))
+
+
+cdef inline floating selu_fwd_fast(floating x) noexcept nogil:
+    return (<floating>(selu_scale() * <double>x) if x > 0
+            else <floating>(selu_scale_alpha() * expm1_of(x)))
+
+
+cdef inline floating selu_bwd_fast(floating dy, floating x) noexcept nogil:
+    return (<floating>(<double>dy * selu_scale()) if x > 0
+            else <floating>(<double>dy * (selu_scale_alpha() * exp_of(x))))
+
+
+# --- softplus, log_sigmoid (double arithmetic) --------------------------------
+# log(1 + e^x) = max(x, 0) + log1p(e^-|x|): one exp, one log1p, both arguments
+# in range; the two terms have the same sign (no cancellation).
+
+cdef inline floating softplus_fwd_fast(floating x, double beta, double threshold) noexcept nogil:
+    cdef double d = x
+    cdef double v = (d if d > 0 else 0.0) + fa_log1p(fa_exp(-fabs(d)))
+    return x if d > threshold else <floating>v
+
+
+cdef inline bint softplus_fwd_hard(floating x, double beta, double threshold) noexcept nogil:
+    # beta*x carries its rounding error into e^(beta x): only beta == 1 is fast
+    return beta != 1.0
+
+
+cdef inline double sigmoid_of(double d) noexcept nogil:
+    cdef double e = fa_exp(-fabs(d))
+    return (e if d < 0 else 1.0) / (1.0 + e)
+
+
+cdef inline floating softplus_bwd_fast(floating dy, floating x, double beta, double threshold) noexcept nogil:
+    cdef double d = x
+    return dy if d > threshold else <floating>(<double>dy * sigmoid_of(d))
+
+
+cdef inline bint softplus_bwd_hard(floating x, double beta, double threshold) noexcept nogil:
+    return beta != 1.0
+
+
+cdef inline floating log_sigmoid_fwd_fast(floating x) noexcept nogil:
+    # -log(1 + e^-x) = min(x, 0) - log1p(e^-|x|)
+    cdef double d = x
+    return <floating>((d if d < 0 else 0.0) - fa_log1p(fa_exp(-fabs(d))))
+
+
+cdef inline floating log_sigmoid_bwd_fast(floating dy, floating x) noexcept nogil:
+    # dy sigmoid(-x)
+    return <floating>(<double>dy * sigmoid_of(-<double>x))
+
+
+# --- silu, mish (double arithmetic; the subnormal tails are "hard") ---------------
+
+cdef inline floating silu_fwd_fast(floating x) noexcept nogil:
+    # x e/(1+e) (x < 0) or x/(1+e) (x >= 0), e = e^-|x|
+    cdef double d = x
+    cdef double e = fa_exp(-fabs(d))
+    return <floating>(d * (e if d < 0 else 1.0) / (1.0 + e))
+
+
+cdef inline bint silu_fwd_hard(floating x) noexcept nogil:
+    return x < -700.0            # e^x underflows: silu_d rescales
+
+
+cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
+    # the forms of silu_deriv_d without branches: E = e^-|x|,
+    # x >= 0: (1 + E + xE)/(1+E)^2;  x < 0: e(1 + x + e)/(1+e)^2, where near the
+    # zero r of 1 + x + e^x the identity 1 + x + e^x = h + e^r expm1(h), h = x - r
+    cdef double d = x
+    cdef double e = fa_exp(-fabs(d))
+    cdef double h = (d - -1.2784645427610737) - -1.0946994183093437e-16
+    cdef double near_zero = fma(0.2784645427610738, fa_expm1(h), h)
+    cdef double away = (1.0 + d) + e
+    cdef double n = near_zero if (-2.5 < d and d < -0.625) else away
+    cdef double num = fma(e, d, 1.0 + e) if d >= 0 else e * n
+    return <floating>(<double>dy * div_sq_1p(num, e))
+
+
+cdef inline bint silu_bwd_hard(floating x) noexcept nogil:
+    return not (-700.0 <= x and x <= 700.0)     # tails, infinities, NaN
+
+
+cdef inline floating mish_fwd_fast(floating x) noexcept nogil:
+    # x >= 0, E = e^-x: x(1 + 2E)/(1 + 2E + 2E^2);  x < 0, e = e^x: x n/(2 + n), n = e(2 + e)
+    cdef double d = x
+    cdef double e = fa_exp(-fabs(d))
+    cdef double p1 = fma(2.0, e, 1.0)
+    cdef double pos = d * p1 / fma(2.0 * e, e, p1)
+    cdef double n = e * (2.0 + e)
+    cdef double neg = d * n / (2.0 + n)
+    return <floating>(pos if d >= 0 else neg)
+
+
+cdef inline bint mish_fwd_hard(floating x) noexcept nogil:
+    return x < -700.0
+
+
+cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
+    # the forms of mish_deriv_d without branches (its Taylor segment around the zero is "hard")
+    cdef double d = x
+    cdef double e = fa_exp(-fabs(d))
+    cdef double n = fma(2.0, e, 1.0)
+    cdef double q = fma(2.0 * e, e, n)
+    cdef double pos = n / q + 4.0 * d * e * e * (1.0 + e) / (q * q)
+    cdef double t = 2.0 + e
+    cdef double tlo = (2.0 - t) + e
+    cdef double nn = e * t
+    cdef double nlo = fma(e, t, -nn) + e * tlo
+    cdef double qq = 2.0 + nn
+    cdef double qlo = ((2.0 - qq) + nn) + nlo
+    cdef double neg = div_sq_dd(e * fma(e, (6.0 + 4.0 * d) + e * (4.0 + e), 4.0 * (1.0 + d)), qq, qlo)
+    return <floating>(<double>dy * (pos if d >= 0 else neg))
+
+
+cdef inline bint mish_bwd_hard(floating x) noexcept nogil:
+    return not (-700.0 <= x and x <= 50.0) or (MISH_SEG_A <= x and x < MISH_SEG_B)

@@ -79,7 +79,8 @@ static inline double fa_expm1(double x) {
     double small = s * p + (s - 1.0);          /* exact-ish for moderate n */
     double large = ((1.0 + p) * s1) * s2 - 1.0; /* n near overflow */
     double res = n > 1000.0 ? large : small;
-    return (n == 0.0 || x == 0.0) ? ((x == 0.0) ? x : p) : res;
+    res = (n == 0.0) ? p : res;
+    return (x == 0.0) ? x : res;     /* keeps the sign of -0 */
 }
 /* log(1+x) (fdlibm's scheme, branch-free): 1+x = 2^k (1+f), f in [sqrt(2)/2-1, sqrt(2)-1),
    log(1+f) = f - hfsq + s (hfsq + R(s^2)), s = f/(2+f), plus a correction c/(1+x) for the
@@ -149,7 +150,8 @@ static inline float fa_expm1f(float x) {
     float small = s * p + (s - 1.0f);
     float large = ((1.0f + p) * s1) * s2 - 1.0f;
     float res = n > 120.0f ? large : small;
-    return (n == 0.0f || x == 0.0f) ? ((x == 0.0f) ? x : p) : res;
+    res = (n == 0.0f) ? p : res;
+    return (x == 0.0f) ? x : res;    /* keeps the sign of -0 */
 }
 
 #endif  /* FASTACT_VECMATH_H */

@@ -6,7 +6,9 @@ output `y` for sigmoid and tanh and the forward input `x` for every other
 activation.  The math lives in _math.pxd, the loops in _activations.pyx.tp;
 this module only names things and checks parameters.
 """
-from fastact import _activations as _k
+from fastact._dispatch import load as _load_kernels
+
+_k = _load_kernels("_activations")   # the best build for this CPU (baseline, AVX2 or AVX-512)
 from fastact._validate import check_real_param
 
 __all__ = [

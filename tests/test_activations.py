@@ -151,12 +151,14 @@ def test_forward_and_backward_match_torch(name, params, dtype):
     assert_close_to_torch(g, g_ref, x64, rtol)
 
 
+KINK_CASES = [pytest.param(name, params, id=cid)
+              for (name, params), cid in zip(CASES, CASE_IDS) if kinks(name, params)]
+
+
 @requires_torch
-@pytest.mark.parametrize("name,params", CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("name,params", KINK_CASES)
 def test_kink_derivatives_equal_torch_exactly(name, params):
     ks = kinks(name, params)
-    if not ks:
-        pytest.skip("smooth")
     x = np.array(ks, dtype=np.float64)
     dy = np.ones_like(x)
     _, g_ref = torch_value_and_grad(name, params, x, dy)
@@ -391,8 +393,15 @@ def float32_sample():
     return np.concatenate([r, dense, zeros, np.float32([0, 3, -3, 6, 20, -20, 88.7, -88.7, -103.9])])
 
 
+# float32 data of these functions is computed in float32 SIMD arithmetic (the
+# error bounds of fa_expf/fa_expm1f measured over every float32); every other
+# function is computed in double and rounded once.
+FLOAT32_NATIVE_ULP = {"elu": 3.0, "selu": 3.0, "sigmoid": 3.0, "tanh": 3.0}
+
+
 @pytest.mark.parametrize("name", sorted(_np_refs()))
-def test_float32_within_1_ulp_of_float64_reference(name):
+def test_float32_accuracy_against_float64_reference(name):
+    bound = FLOAT32_NATIVE_ULP.get(name, 1.0)
     f, d = _np_refs()[name]
     x = float32_sample()
     x64 = x.astype(np.float64)
@@ -408,9 +417,9 @@ def test_float32_within_1_ulp_of_float64_reference(name):
     with np.errstate(over="ignore"):
         ok = np.isfinite(yr.astype(np.float32))   # values beyond float32's range round to inf
         assert (y[~ok] == yr[~ok].astype(np.float32)).all()
-    assert ulp_distance(y[ok], yr[ok]).max() <= 1.0
+    assert ulp_distance(y[ok], yr[ok]).max() <= bound
     ok = np.isfinite(gr)
-    assert ulp_distance(g[ok], gr[ok]).max() <= 1.0
+    assert ulp_distance(g[ok], gr[ok]).max() <= bound
 
 
 # ---------------------------------------------------------------------------
