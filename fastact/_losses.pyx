@@ -1,2 +1,648 @@
 # cython: language_level=3
-"""Loss kernels (placeholder)."""
+"""Loss kernels: every loss of SPEC section 4, value and gradient in one pass.
+
+Design
+------
+* The public wrappers (fastact/losses.py) validate every argument, bring the
+  arrays to C-contiguous float32/float64 (targets cast to the input's dtype,
+  class indices to int64), allocate the outputs and call the two entry points
+  here: `elementwise` (mse, bce, bce-with-logits) and `rows` (cross_entropy,
+  softmax_cross_entropy, nll_loss; classes on the last, contiguous axis).
+  The same kernel computes the plain loss (grad pointer NULL) and the fused
+  loss + grad, so the two agree bitwise.
+* Every value is computed in double and rounded once to the array dtype.
+* Determinism: work is cut into blocks whose size depends only on the shape
+  (ELEM_BLOCK elements, or ROW_BLOCK_ELEMS / K rows, at most MAX_BLOCK_ROWS).
+  Each block's loss terms are summed in a fixed order (8 lanes for elementwise
+  losses, row order for row losses) into partials[b]; the partials are then
+  added in block order.  Threads (OpenMP, static schedule) only decide who
+  computes a block, so the reduced loss is bitwise identical for every thread
+  count.
+* The gradient scale (1/N, 1/Σ w[t] for mean, else 1) is known before the pass:
+  for class-index targets a cheap pre-pass over the N targets (`index_prepass`)
+  checks every index and sums the weights of the non-ignored rows.
+* Softmax cross-entropy, one row in cache: m = max x (NaN ignored), then
+  e_j = e^(x_j − m) (stored into the gradient row), with
+  s' = Σ_{x_j < m} e_j + (#{x_j == m} − 1), so lse − x_t = (m − x_t) + log1p(s')
+  is a sum of two non-negative terms (no cancellation even when x_t dominates),
+  then grad = softmax·c − target, written over the stored e_j.
+"""
+cimport numpy as cnp
+from cython.parallel cimport prange
+from libc.math cimport log, log1p, INFINITY, NAN
+from libc.stdint cimport int64_t
+
+from fastact._common cimport floating, threads_for
+
+import numpy as np
+
+cnp.import_array()
+
+cdef extern from *:
+    """
+    /* The kernels never read floating-point exception flags, so the compiler may
+       evaluate both sides of a select (needed to vectorise loops with compares). */
+    #if defined(__GNUC__) && !defined(__clang__)
+    #pragma GCC optimize ("no-trapping-math")
+    #endif
+    #include "_vecmath.h"
+    """
+    # branch-free, vectorisable e^x and log(1+x) (about 1 and 2 ulp; NaN -> NaN,
+    # exp(-inf) = 0, log1p(0) = 0, log1p(tiny) = tiny)
+    double fa_exp(double x) noexcept nogil
+    double fa_log1p(double x) noexcept nogil
+
+cdef enum:
+    LANES = 8                   # partial sums per block (the loops step by the literal 8)
+    ELEM_BLOCK = 1 << 14        # elements per block of an elementwise loss
+    ROW_BLOCK_ELEMS = 1 << 14   # a block of rows holds about this many elements
+    MAX_BLOCK_ROWS = 1024
+    PARALLEL_MIN_WORK = 1 << 15 # elements a thread should have before another starts
+    GIL_RELEASE_MIN = 2048      # below this many elements the GIL is kept
+
+cdef enum:
+    # elementwise losses
+    OP_MSE = 0
+    OP_BCE = 1
+    OP_BCE_LOGITS = 2
+    # row losses (classes on the last axis)
+    OP_CE = 10            # cross_entropy: probabilities in, probabilities target
+    OP_SCE_INDEX = 11     # softmax_cross_entropy, class-index target
+    OP_SCE_PROB = 12      # softmax_cross_entropy, probability target
+    OP_NLL = 13           # nll_loss, class-index target
+
+cdef double BCE_EPSILON = 1e-12   # PyTorch's clamp of the BCE gradient's denominator
+
+
+cdef inline double _combine8(const double* a) noexcept nogil:
+    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
+
+
+cdef inline double _clamp_log(double v) noexcept nogil:
+    """max(v, -100) as PyTorch's BCE clamps its logs; NaN stays NaN."""
+    return -100.0 if v < -100.0 else v
+
+
+# ===========================================================================
+# elementwise losses: one block of n contiguous elements.  lo (per-term loss)
+# and g (gradient) may be NULL; gs scales the gradient.  Returns Σ terms.
+# ===========================================================================
+
+cdef double _mse_block(const floating* x, const floating* y, floating* lo, floating* g,
+                       Py_ssize_t n, double gs) noexcept nogil:
+    # term (x − y)²; grad 2(x − y)·gs (gs already holds the 2)
+    cdef double acc[LANES]
+    cdef double d, t
+    cdef Py_ssize_t i, l, nfull = n - n % LANES
+    for l in range(LANES):
+        acc[l] = 0.0
+    for i in range(0, nfull, 8):
+        for l in range(LANES):
+            d = <double>x[i + l] - <double>y[i + l]
+            t = d * d
+            acc[l] += t
+            if lo != NULL:
+                lo[i + l] = <floating>t
+            if g != NULL:
+                g[i + l] = <floating>(d * gs)
+    for i in range(nfull, n):
+        d = <double>x[i] - <double>y[i]
+        t = d * d
+        acc[i - nfull] += t
+        if lo != NULL:
+            lo[i] = <floating>t
+        if g != NULL:
+            g[i] = <floating>(d * gs)
+    return _combine8(acc)
+
+
+cdef inline double _bce_point(double p, double t, double gs, double* grad) noexcept nogil:
+    """−[t log p + (1−t) log(1−p)], each log clamped at −100 (PyTorch).
+
+    Written as t·(−log p) + (1−t)·(−log1p(−p)): two non-negative terms for p, t in
+    [0, 1], and 1 − p is exact for p >= 1/2, so no cancellation.  t = 0 with
+    p = 0 gives 0·100 = 0, never 0·inf.  Gradient (PyTorch's formula):
+    (p − t) / max(p(1 − p), 1e-12)."""
+    cdef double lp = _clamp_log(log(p))
+    cdef double lq = _clamp_log(log1p(-p))
+    cdef double den = p * (1.0 - p)
+    den = den if den > BCE_EPSILON else BCE_EPSILON
+    grad[0] = (p - t) / den * gs
+    return t * (-lp) + (1.0 - t) * (-lq)
+
+
+cdef double _bce_block(const floating* x, const floating* y, floating* lo, floating* g,
+                       Py_ssize_t n, double gs, Py_ssize_t* nbad) noexcept nogil:
+    cdef double acc[LANES]
+    cdef double p, t, term, gr
+    cdef Py_ssize_t i, bad = 0
+    for i in range(LANES):
+        acc[i] = 0.0
+    for i in range(n):
+        p = x[i]
+        t = y[i]
+        # outside [0, 1] is an error (PyTorch raises); NaN propagates instead
+        bad += (p < 0.0) | (p > 1.0) | (t < 0.0) | (t > 1.0)
+        term = _bce_point(p, t, gs, &gr)
+        acc[i & 7] += term
+        if lo != NULL:
+            lo[i] = <floating>term
+        if g != NULL:
+            g[i] = <floating>gr
+    nbad[0] = bad
+    return _combine8(acc)
+
+
+cdef inline double _bce_logits_point(double z, double t, double pw, double gs,
+                                     double* grad) noexcept nogil:
+    """ℓ = (1 − t)·z + lw·softplus(−z), lw = 1 + (pw − 1)·t (PyTorch's pos_weight form;
+    pw = 1 is the plain loss max(z,0) − z·t + log1p(e^−|z|)).
+
+    With e = e^−|z| (never overflows) and L = log1p(e):
+      z >= 0:  ℓ = (1 − t)·z + lw·L            ∂ℓ/∂z = (1 − t) − lw·e/(1+e)
+      z <  0:  ℓ = pw·t·|z| + lw·L             ∂ℓ/∂z = lw·e/(1+e) − pw·t
+    For t in [0, 1] and pw >= 0 both terms are non-negative (no cancellation), and
+    the gradient keeps full relative precision in the tails (−e^−z for t = 1, not
+    σ(z) − 1).  A zero coefficient times an infinite z counts as 0 (the limit)."""
+    cdef double e = fa_exp(-abs(z))
+    cdef double L = fa_log1p(e)
+    cdef double sg = e / (1.0 + e)
+    cdef double lw = 1.0 + (pw - 1.0) * t
+    cdef double c, lin
+    if z >= 0.0:
+        c = 1.0 - t
+        lin = c * z if c != 0.0 else 0.0
+        grad[0] = (c - lw * sg) * gs
+    else:
+        c = pw * t
+        lin = -(c * z) if c != 0.0 else 0.0     # also NaN z lands here: NaN
+        grad[0] = (lw * sg - c) * gs
+    return lin + lw * L
+
+
+cdef double _bce_logits_block(const floating* x, const floating* y, const floating* pw,
+                              Py_ssize_t C, Py_ssize_t j0, floating* lo, floating* g,
+                              Py_ssize_t n, double gs) noexcept nogil:
+    """pos_weight pw (length C, may be NULL) is indexed by the last-axis position,
+    which is j0 at the block's first element."""
+    cdef double acc[LANES]
+    cdef double term, gr, w = 1.0
+    cdef Py_ssize_t i, j = j0
+    for i in range(LANES):
+        acc[i] = 0.0
+    for i in range(n):
+        if pw != NULL:
+            w = pw[j]
+            j += 1
+            if j == C:
+                j = 0
+        term = _bce_logits_point(x[i], y[i], w, gs, &gr)
+        acc[i & 7] += term
+        if lo != NULL:
+            lo[i] = <floating>term
+        if g != NULL:
+            g[i] = <floating>gr
+    return _combine8(acc)
+
+
+cdef double _elementwise_run(int op, const floating* x, const floating* y, const floating* pw,
+                             Py_ssize_t C, floating* lo, floating* g, Py_ssize_t n, double gs,
+                             double* partials, Py_ssize_t* bads, int nt) noexcept nogil:
+    cdef Py_ssize_t nblocks = (n + ELEM_BLOCK - 1) // ELEM_BLOCK
+    cdef Py_ssize_t b, start, cnt
+    cdef double total = 0.0
+    for b in prange(nblocks, num_threads=nt, schedule="static", nogil=True):
+        start = b * ELEM_BLOCK
+        cnt = min(<Py_ssize_t>ELEM_BLOCK, n - start)
+        bads[b] = 0
+        if op == OP_MSE:
+            partials[b] = _mse_block(x + start, y + start,
+                                     lo + start if lo != NULL else NULL,
+                                     g + start if g != NULL else NULL, cnt, gs)
+        elif op == OP_BCE:
+            partials[b] = _bce_block(x + start, y + start,
+                                     lo + start if lo != NULL else NULL,
+                                     g + start if g != NULL else NULL, cnt, gs, &bads[b])
+        else:
+            partials[b] = _bce_logits_block(x + start, y + start, pw, C, start % C,
+                                            lo + start if lo != NULL else NULL,
+                                            g + start if g != NULL else NULL, cnt, gs)
+    for b in range(nblocks):
+        total += partials[b]
+    return total
+
+
+cdef inline void* _data_or_null(object a):
+    return NULL if a is None else cnp.PyArray_DATA(<cnp.ndarray>a)
+
+
+def elementwise(int op, cnp.ndarray x, cnp.ndarray y, object pos_weight, object loss_out,
+                object grad_out, double gscale):
+    """Σ terms of an elementwise loss over C-contiguous x, y of one float dtype;
+    fills loss_out (per-term) and grad_out (gradient · gscale) when given.
+    Returns (Σ terms as a float, number of out-of-domain entries)."""
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(x)
+    cdef Py_ssize_t C = 1, nblocks = (n + ELEM_BLOCK - 1) // ELEM_BLOCK, nbad = 0, b
+    cdef bint f64 = cnp.PyArray_TYPE(x) == cnp.NPY_FLOAT64
+    cdef double total
+    cdef int nt
+    cdef cnp.ndarray partials = np.empty(max(nblocks, 1), dtype=np.float64)
+    cdef cnp.ndarray bads = np.zeros(max(nblocks, 1), dtype=np.intp)
+    cdef double* pp = <double*>cnp.PyArray_DATA(partials)
+    cdef Py_ssize_t* bp = <Py_ssize_t*>cnp.PyArray_DATA(bads)
+    cdef void* xp = cnp.PyArray_DATA(x)
+    cdef void* yp = cnp.PyArray_DATA(y)
+    cdef void* wp = _data_or_null(pos_weight)
+    cdef void* lp = _data_or_null(loss_out)
+    cdef void* gp = _data_or_null(grad_out)
+    if n == 0:
+        return 0.0, 0
+    if pos_weight is not None:
+        C = cnp.PyArray_SIZE(<cnp.ndarray>pos_weight)
+    if op == OP_MSE:
+        gscale = 2.0 * gscale
+    nt = threads_for(n, PARALLEL_MIN_WORK)
+    if n < GIL_RELEASE_MIN:
+        if f64:
+            total = _elementwise_run(op, <double*>xp, <double*>yp, <double*>wp, C,
+                                     <double*>lp, <double*>gp, n, gscale, pp, bp, 1)
+        else:
+            total = _elementwise_run(op, <float*>xp, <float*>yp, <float*>wp, C,
+                                     <float*>lp, <float*>gp, n, gscale, pp, bp, 1)
+    else:
+        with nogil:
+            if f64:
+                total = _elementwise_run(op, <double*>xp, <double*>yp, <double*>wp, C,
+                                         <double*>lp, <double*>gp, n, gscale, pp, bp, nt)
+            else:
+                total = _elementwise_run(op, <float*>xp, <float*>yp, <float*>wp, C,
+                                         <float*>lp, <float*>gp, n, gscale, pp, bp, nt)
+    for b in range(nblocks):
+        nbad += bp[b]
+    return total, nbad
+
+
+# ===========================================================================
+# row losses: one row of K contiguous entries; g (the row's gradient) may be
+# NULL.  Each returns the row's loss term.
+# ===========================================================================
+
+cdef inline double _row_max(const floating* x, Py_ssize_t K) noexcept nogil:
+    """max of the row ignoring NaN; -inf if every entry is -inf or NaN."""
+    cdef double acc[LANES]
+    cdef double v, m
+    cdef Py_ssize_t j, l, nfull = K - K % LANES
+    for l in range(LANES):
+        acc[l] = -INFINITY
+    for j in range(0, nfull, 8):
+        for l in range(LANES):
+            v = x[j + l]
+            acc[l] = v if v > acc[l] else acc[l]
+    for j in range(nfull, K):
+        v = x[j]
+        acc[0] = v if v > acc[0] else acc[0]
+    m = acc[0]
+    for l in range(1, LANES):
+        m = acc[l] if acc[l] > m else m
+    return m
+
+
+cdef inline double _exp_pass(const floating* x, floating* e_out, Py_ssize_t K,
+                             double m) noexcept nogil:
+    """e_j = e^(x_j − m) (written to e_out unless NULL); returns
+    s' = Σ_{x_j < m} e_j + (#{x_j == m} − 1) = Σ e_j − 1 without the cancellation:
+    the maxima contribute exactly 1 each and are counted, not summed."""
+    cdef double small[LANES]
+    cdef double cnt[LANES]
+    cdef double v, e
+    cdef bint is_max
+    cdef Py_ssize_t j, l, nfull = K - K % LANES
+    for l in range(LANES):
+        small[l] = 0.0
+        cnt[l] = 0.0
+    for j in range(0, nfull, 8):
+        for l in range(LANES):
+            v = x[j + l]
+            e = fa_exp(v - m)
+            if e_out != NULL:
+                e_out[j + l] = <floating>e
+            is_max = v == m
+            cnt[l] += 1.0 if is_max else 0.0
+            small[l] += 0.0 if is_max else e
+    for j in range(nfull, K):
+        v = x[j]
+        e = fa_exp(v - m)
+        if e_out != NULL:
+            e_out[j] = <floating>e
+        is_max = v == m
+        cnt[0] += 1.0 if is_max else 0.0
+        small[0] += 0.0 if is_max else e
+    return _combine8(small) + (_combine8(cnt) - 1.0)
+
+
+cdef inline double _exp_pass_smooth(const floating* x, const floating* w, floating* e_out,
+                                    Py_ssize_t K, double m, double* wdiff) noexcept nogil:
+    """_exp_pass, and wdiff = Σ_j w_j (m − x_j) (w NULL: all ones) for label smoothing."""
+    cdef double small[LANES]
+    cdef double cnt[LANES]
+    cdef double acc[LANES]
+    cdef double v, e, wj
+    cdef bint is_max
+    cdef Py_ssize_t j, l, nfull = K - K % LANES
+    for l in range(LANES):
+        small[l] = 0.0
+        cnt[l] = 0.0
+        acc[l] = 0.0
+    for j in range(0, nfull, 8):
+        for l in range(LANES):
+            v = x[j + l]
+            wj = w[j + l] if w != NULL else 1.0
+            e = fa_exp(v - m)
+            if e_out != NULL:
+                e_out[j + l] = <floating>e
+            is_max = v == m
+            cnt[l] += 1.0 if is_max else 0.0
+            small[l] += 0.0 if is_max else e
+            acc[l] += wj * (m - v)
+    for j in range(nfull, K):
+        v = x[j]
+        wj = w[j] if w != NULL else 1.0
+        e = fa_exp(v - m)
+        if e_out != NULL:
+            e_out[j] = <floating>e
+        is_max = v == m
+        cnt[0] += 1.0 if is_max else 0.0
+        small[0] += 0.0 if is_max else e
+        acc[0] += wj * (m - v)
+    wdiff[0] = _combine8(acc)
+    return _combine8(small) + (_combine8(cnt) - 1.0)
+
+
+cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floating* g,
+                           Py_ssize_t K, double W, double eps, double gs) noexcept nogil:
+    """F.cross_entropy for one row with class index t (t == ignore handled by the caller).
+
+    ℓ = (1−ε)·w_t·(lse − x_t) + (ε/K)·Σ_j w_j (lse − x_j), lse − x_j = (m − x_j) + log1p(s')
+    ∂ℓ/∂x_j = p_j·((1−ε) w_t + ε W/K) − (1−ε) w_t δ_jt − ε w_j/K     (W = Σ w_j)
+    At j = t, p_t − 1 is formed as −s'/s when x_t is the max (where p_t ≈ 1 would
+    cancel), else as p_t − 1 (then p_t <= 1/2, no cancellation)."""
+    cdef double m = _row_max(x, K)
+    cdef double sp, s, L, wt, xt, term, a, b, pt, pt_m1, wdiff = 0.0
+    cdef double keep = 1.0 - eps
+    cdef double eps_k = eps / <double>K
+    cdef Py_ssize_t j
+    if eps == 0.0:
+        sp = _exp_pass(x, g, K, m)
+    else:
+        sp = _exp_pass_smooth(x, w, g, K, m, &wdiff)
+    if m == INFINITY:
+        sp = NAN                  # +inf logit: NaN row, as PyTorch
+    L = log1p(sp)
+    s = 1.0 + sp
+    xt = x[t]
+    wt = w[t] if w != NULL else 1.0
+    if eps == 0.0:
+        term = wt * ((m - xt) + L)
+    else:
+        term = keep * wt * ((m - xt) + L) + eps_k * (wdiff + W * L)
+    if g != NULL:
+        a = gs * (keep * wt + eps_k * W) / s
+        if eps == 0.0:
+            for j in range(K):
+                g[j] = <floating>(g[j] * a)
+        else:
+            b = gs * eps_k
+            for j in range(K):
+                g[j] = <floating>(g[j] * a - b * (w[j] if w != NULL else 1.0))
+        pt = fa_exp(xt - m) / s
+        pt_m1 = -sp / s if xt == m else pt - 1.0
+        g[t] = <floating>(gs * (keep * wt * pt_m1 + eps_k * (W * pt - wt)))
+    return term
+
+
+cdef double _sce_prob_row(const floating* x, const floating* y, const floating* w, floating* g,
+                          Py_ssize_t K, double eps, double gs) noexcept nogil:
+    """F.cross_entropy for one row with a probability target y.
+
+    c_j = w_j·((1−ε) y_j + ε/K);  ℓ = Σ_j c_j (lse − x_j) = Σ_j c_j (m − x_j) + log1p(s')·Σ_j c_j
+    (terms with c_j = 0 contribute 0, also for x_j = −inf);  ∂ℓ/∂x_j = p_j Σ c − c_j."""
+    cdef double small[LANES]
+    cdef double cnt[LANES]
+    cdef double accd[LANES]
+    cdef double accc[LANES]
+    cdef double m = _row_max(x, K)
+    cdef double keep = 1.0 - eps
+    cdef double eps_k = eps / <double>K
+    cdef double v, e, c, sp, s, L, Y, a
+    cdef bint is_max
+    cdef Py_ssize_t j, l, nfull = K - K % LANES
+    for l in range(LANES):
+        small[l] = 0.0
+        cnt[l] = 0.0
+        accd[l] = 0.0
+        accc[l] = 0.0
+    for j in range(0, nfull, 8):
+        for l in range(LANES):
+            v = x[j + l]
+            c = (keep * y[j + l] + eps_k) * (w[j + l] if w != NULL else 1.0)
+            e = fa_exp(v - m)
+            if g != NULL:
+                g[j + l] = <floating>e
+            is_max = v == m
+            cnt[l] += 1.0 if is_max else 0.0
+            small[l] += 0.0 if is_max else e
+            accc[l] += c
+            accd[l] += c * (m - v) if c != 0.0 else 0.0
+    for j in range(nfull, K):
+        v = x[j]
+        c = (keep * y[j] + eps_k) * (w[j] if w != NULL else 1.0)
+        e = fa_exp(v - m)
+        if g != NULL:
+            g[j] = <floating>e
+        is_max = v == m
+        cnt[0] += 1.0 if is_max else 0.0
+        small[0] += 0.0 if is_max else e
+        accc[0] += c
+        accd[0] += c * (m - v) if c != 0.0 else 0.0
+    sp = _combine8(small) + (_combine8(cnt) - 1.0)
+    if m == INFINITY:
+        sp = NAN
+    L = log1p(sp)
+    s = 1.0 + sp
+    Y = _combine8(accc)
+    if g != NULL:
+        a = gs * Y / s
+        for j in range(K):
+            c = (keep * y[j] + eps_k) * (w[j] if w != NULL else 1.0)
+            g[j] = <floating>(g[j] * a - gs * c)
+    return _combine8(accd) + (Y * L if Y != 0.0 else 0.0)
+
+
+cdef double _ce_row(const floating* p, const floating* y, floating* g, Py_ssize_t K,
+                    double gs) noexcept nogil:
+    """cross_entropy on probabilities: −Σ_j y_j·max(log p_j, −100); y_j = 0 terms give 0
+    to the loss and the gradient; ∂/∂p_j = −y_j/p_j (the seed formula)."""
+    cdef double acc = 0.0
+    cdef double yj, pj
+    cdef Py_ssize_t j
+    for j in range(K):
+        yj = y[j]
+        pj = p[j]
+        if yj != 0.0:
+            acc += yj * (-_clamp_log(log(pj)))
+            if g != NULL:
+                g[j] = <floating>(-(yj / pj) * gs)
+        elif g != NULL:
+            g[j] = 0
+    return acc
+
+
+cdef double _rows_block(int op, const floating* x, const floating* yf, const int64_t* yi,
+                        const floating* w, floating* lo, floating* g, Py_ssize_t r0,
+                        Py_ssize_t nr, Py_ssize_t K, double W, double eps, double gs,
+                        int64_t ignore) noexcept nogil:
+    """Rows r0 .. r0+nr−1; their terms are summed in row order."""
+    cdef double total = 0.0, term, wt
+    cdef Py_ssize_t i, j
+    cdef int64_t t
+    cdef floating* gr = NULL
+    for i in range(r0, r0 + nr):
+        if g != NULL:
+            gr = g + i * K
+        if op == OP_SCE_INDEX or op == OP_NLL:
+            t = yi[i]
+            if t == ignore:
+                term = 0.0
+                if gr != NULL:
+                    for j in range(K):
+                        gr[j] = 0
+            elif op == OP_SCE_INDEX:
+                term = _sce_index_row(x + i * K, t, w, gr, K, W, eps, gs)
+            else:
+                # nll: ℓ = −w_t x_t, ∂ℓ/∂x = −w_t at t, 0 elsewhere
+                wt = w[t] if w != NULL else 1.0
+                term = -(wt * <double>x[i * K + t])
+                if gr != NULL:
+                    for j in range(K):
+                        gr[j] = 0
+                    gr[t] = <floating>(-wt * gs)
+        elif op == OP_SCE_PROB:
+            term = _sce_prob_row(x + i * K, yf + i * K, w, gr, K, eps, gs)
+        else:
+            term = _ce_row(x + i * K, yf + i * K, gr, K, gs)
+        if lo != NULL:
+            lo[i] = <floating>term
+        total += term
+    return total
+
+
+cdef double _rows_run(int op, const floating* x, const floating* yf, const int64_t* yi,
+                      const floating* w, floating* lo, floating* g, Py_ssize_t N, Py_ssize_t K,
+                      double W, double eps, double gs, int64_t ignore, Py_ssize_t rpb,
+                      double* partials, int nt) noexcept nogil:
+    cdef Py_ssize_t nblocks = (N + rpb - 1) // rpb
+    cdef Py_ssize_t b
+    cdef double total = 0.0
+    for b in prange(nblocks, num_threads=nt, schedule="static", nogil=True):
+        partials[b] = _rows_block(op, x, yf, yi, w, lo, g, b * rpb, min(rpb, N - b * rpb),
+                                  K, W, eps, gs, ignore)
+    for b in range(nblocks):
+        total += partials[b]
+    return total
+
+
+cdef extern from "Python.h":
+    # With exc == NULL an out-of-range int is clamped instead of raising.
+    Py_ssize_t PyNumber_AsSsize_t(object o, void* exc) noexcept
+
+
+def rows(int op, cnp.ndarray x, cnp.ndarray target, object weight, object loss_out,
+         object grad_out, double gscale, double label_smoothing, object ignore_index):
+    """Σ row terms of a class-axis loss.  x: C-contiguous (N, K) float32/float64 (any
+    shape whose last axis is K); target: int64 (N,) indices, already checked by
+    index_prepass, or probabilities of x's shape and dtype; weight: (K,) or None."""
+    cdef Py_ssize_t K = cnp.PyArray_DIM(x, cnp.PyArray_NDIM(x) - 1)
+    cdef Py_ssize_t N = cnp.PyArray_SIZE(x) // K if K else 0
+    cdef Py_ssize_t rpb, nblocks
+    cdef bint f64 = cnp.PyArray_TYPE(x) == cnp.NPY_FLOAT64
+    cdef bint index_target = op == OP_SCE_INDEX or op == OP_NLL
+    cdef int64_t ignore = PyNumber_AsSsize_t(ignore_index, NULL)
+    cdef double W = 0.0, total
+    cdef int nt
+    cdef cnp.ndarray partials
+    cdef void* xp = cnp.PyArray_DATA(x)
+    cdef void* tp = cnp.PyArray_DATA(target)
+    cdef void* wp = _data_or_null(weight)
+    cdef void* lp = _data_or_null(loss_out)
+    cdef void* gp = _data_or_null(grad_out)
+    cdef const int64_t* yi = <const int64_t*>tp if index_target else NULL
+    cdef void* yf = NULL if index_target else tp
+    if N == 0:
+        return 0.0
+    if weight is not None:
+        W = float(np.sum(weight, dtype=np.float64))
+    else:
+        W = <double>K
+    rpb = max(1, min(<Py_ssize_t>MAX_BLOCK_ROWS, ROW_BLOCK_ELEMS // K))
+    nblocks = (N + rpb - 1) // rpb
+    partials = np.empty(nblocks, dtype=np.float64)
+    nt = threads_for(N * K, PARALLEL_MIN_WORK)
+    if N * K < GIL_RELEASE_MIN:
+        if f64:
+            total = _rows_run(op, <double*>xp, <double*>yf, yi, <double*>wp, <double*>lp,
+                              <double*>gp, N, K, W, label_smoothing, gscale, ignore, rpb,
+                              <double*>cnp.PyArray_DATA(partials), 1)
+        else:
+            total = _rows_run(op, <float*>xp, <float*>yf, yi, <float*>wp, <float*>lp,
+                              <float*>gp, N, K, W, label_smoothing, gscale, ignore, rpb,
+                              <double*>cnp.PyArray_DATA(partials), 1)
+    else:
+        with nogil:
+            if f64:
+                total = _rows_run(op, <double*>xp, <double*>yf, yi, <double*>wp, <double*>lp,
+                                  <double*>gp, N, K, W, label_smoothing, gscale, ignore, rpb,
+                                  <double*>cnp.PyArray_DATA(partials), nt)
+            else:
+                total = _rows_run(op, <float*>xp, <float*>yf, yi, <float*>wp, <float*>lp,
+                                  <float*>gp, N, K, W, label_smoothing, gscale, ignore, rpb,
+                                  <double*>cnp.PyArray_DATA(partials), nt)
+    return total
+
+
+cdef Py_ssize_t _prepass(const int64_t* t, Py_ssize_t N, Py_ssize_t K, int64_t ignore,
+                         const floating* w, double* denom) noexcept nogil:
+    """First position whose index is outside [0, K) and not `ignore` (or -1); denom is
+    Σ w[t_i] over the non-ignored rows (their count without weights), in row order."""
+    cdef Py_ssize_t i, count = 0
+    cdef int64_t ti
+    cdef double acc = 0.0
+    for i in range(N):
+        ti = t[i]
+        if ti == ignore:
+            continue
+        if ti < 0 or ti >= K:
+            return i
+        if w != NULL:
+            acc += w[ti]
+        else:
+            count += 1
+    denom[0] = acc if w != NULL else <double>count
+    return -1
+
+
+def index_prepass(cnp.ndarray target, Py_ssize_t K, object ignore_index, object weight,
+                  bint f64):
+    """(denominator of the mean, position of the first invalid index or -1) for a
+    C-contiguous int64 target; weight (K,) of the compute dtype or None."""
+    cdef Py_ssize_t N = cnp.PyArray_SIZE(target)
+    cdef int64_t ignore = PyNumber_AsSsize_t(ignore_index, NULL)
+    cdef const int64_t* tp = <const int64_t*>cnp.PyArray_DATA(target)
+    cdef void* wp = _data_or_null(weight)
+    cdef double denom = 0.0
+    cdef Py_ssize_t bad
+    with nogil:
+        if f64:
+            bad = _prepass(tp, N, K, ignore, <const double*>wp, &denom)
+        else:
+            bad = _prepass(tp, N, K, ignore, <const float*>wp, &denom)
+    return denom, bad
