@@ -219,10 +219,10 @@ def _elementwise(fname, op, input, target, reduction, with_grad, pos_weight=None
         bad_x = (xs < 0) | (xs > 1)
         if np.any(bad_x):
             raise ValueError(f"fastact.{fname}: all elements of input should be between 0 and 1; "
-                             f"found {xs[np.argmax(bad_x)]!r}")
+                             f"found {float(xs[np.argmax(bad_x)])!r}")
         bad_t = (ts < 0) | (ts > 1)
         raise ValueError(f"fastact.{fname}: all elements of target should be between 0 and 1; "
-                         f"found {ts[np.argmax(bad_t)]!r}")
+                         f"found {float(ts[np.argmax(bad_t)])!r}")
     return _finish(red, total, n, loss_out, grad, x.dtype, comp)
 
 
