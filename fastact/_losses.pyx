@@ -29,7 +29,7 @@ Design
 """
 cimport numpy as cnp
 from cython.parallel cimport prange
-from libc.math cimport log, log1p, INFINITY, NAN
+from libc.math cimport log, log1p, fabs, INFINITY, NAN
 from libc.stdint cimport int64_t
 
 from fastact._common cimport floating, threads_for
@@ -40,17 +40,13 @@ cnp.import_array()
 
 cdef extern from *:
     """
-    /* The kernels never read floating-point exception flags, so the compiler may
-       evaluate both sides of a select (needed to vectorise loops with compares). */
-    #if defined(__GNUC__) && !defined(__clang__)
-    #pragma GCC optimize ("no-trapping-math")
-    #endif
     #include "_vecmath.h"
     """
     # branch-free, vectorisable e^x and log(1+x) (about 1 and 2 ulp; NaN -> NaN,
     # exp(-inf) = 0, log1p(0) = 0, log1p(tiny) = tiny)
     double fa_exp(double x) noexcept nogil
     double fa_log1p(double x) noexcept nogil
+    float fa_expf(float x) noexcept nogil
 
 cdef enum:
     LANES = 8                   # partial sums per block (the loops step by the literal 8)
@@ -159,54 +155,76 @@ cdef inline double _bce_logits_point(double z, double t, double pw, double gs,
     pw = 1 is the plain loss max(z,0) − z·t + log1p(e^−|z|)).
 
     With e = e^−|z| (never overflows) and L = log1p(e):
-      z >= 0:  ℓ = (1 − t)·z + lw·L            ∂ℓ/∂z = (1 − t) − lw·e/(1+e)
+      z >= 0:  ℓ = (1 − t)·|z| + lw·L          ∂ℓ/∂z = (1 − t) − lw·e/(1+e)
       z <  0:  ℓ = pw·t·|z| + lw·L             ∂ℓ/∂z = lw·e/(1+e) − pw·t
     For t in [0, 1] and pw >= 0 both terms are non-negative (no cancellation), and
     the gradient keeps full relative precision in the tails (−e^−z for t = 1, not
-    σ(z) − 1).  A zero coefficient times an infinite z counts as 0 (the limit)."""
-    cdef double e = fa_exp(-abs(z))
+    σ(z) − 1).  A zero coefficient times an infinite z counts as 0 (the limit).
+    Straight-line code (selects, branch-free exp/log1p) so that loops vectorise."""
+    cdef double a = fabs(z)
+    cdef double e = fa_exp(-a)
     cdef double L = fa_log1p(e)
     cdef double sg = e / (1.0 + e)
     cdef double lw = 1.0 + (pw - 1.0) * t
-    cdef double c, lin
-    if z >= 0.0:
-        c = 1.0 - t
-        lin = c * z if c != 0.0 else 0.0
-        grad[0] = (c - lw * sg) * gs
-    else:
-        c = pw * t
-        lin = -(c * z) if c != 0.0 else 0.0     # also NaN z lands here: NaN
-        grad[0] = (lw * sg - c) * gs
+    cdef bint pos = z >= 0.0
+    cdef double c = (1.0 - t) if pos else pw * t
+    cdef double lin = c * a if c != 0.0 else 0.0     # NaN z: L is NaN
+    grad[0] = ((c - lw * sg) if pos else (lw * sg - c)) * gs
     return lin + lw * L
 
 
-cdef double _bce_logits_block(const floating* x, const floating* y, const floating* pw,
-                              Py_ssize_t C, Py_ssize_t j0, floating* lo, floating* g,
-                              Py_ssize_t n, double gs) noexcept nogil:
-    """pos_weight pw (length C, may be NULL) is indexed by the last-axis position,
-    which is j0 at the block's first element."""
-    cdef double acc[LANES]
-    cdef double term, gr, w = 1.0
-    cdef Py_ssize_t i, j = j0
-    for i in range(LANES):
-        acc[i] = 0.0
-    for i in range(n):
-        if pw != NULL:
-            w = pw[j]
-            j += 1
-            if j == C:
-                j = 0
+cdef inline void _bce_logits_run(const floating* x, const floating* y, const floating* pw,
+                                 floating* lo, floating* g, Py_ssize_t n, double gs,
+                                 double* acc) noexcept nogil:
+    """n contiguous elements; pw (NULL: all ones) runs alongside x.  Element k adds
+    to lane k % 8 of acc."""
+    cdef double term, gr, w
+    cdef Py_ssize_t i, l, nfull = n - n % LANES
+    for i in range(0, nfull, 8):
+        for l in range(LANES):
+            w = pw[i + l] if pw != NULL else 1.0
+            term = _bce_logits_point(x[i + l], y[i + l], w, gs, &gr)
+            acc[l] += term
+            if lo != NULL:
+                lo[i + l] = <floating>term
+            if g != NULL:
+                g[i + l] = <floating>gr
+    for i in range(nfull, n):
+        w = pw[i] if pw != NULL else 1.0
         term = _bce_logits_point(x[i], y[i], w, gs, &gr)
-        acc[i & 7] += term
+        acc[i - nfull] += term
         if lo != NULL:
             lo[i] = <floating>term
         if g != NULL:
             g[i] = <floating>gr
+
+
+cdef double _bce_logits_block(const floating* x, const floating* y, const floating* pw,
+                              Py_ssize_t C, Py_ssize_t P, Py_ssize_t j0, floating* lo,
+                              floating* g, Py_ssize_t n, double gs) noexcept nogil:
+    """pos_weight (NULL or a buffer of P >= C entries repeating its C values, so that
+    long runs of it are contiguous) is indexed by the last-axis position, j0 at the
+    block's first element.  The block is cut into runs at fixed places (they depend
+    on the block start and C only), so the sum is deterministic."""
+    cdef double acc[LANES]
+    cdef Py_ssize_t l, done = 0, run, j = j0
+    for l in range(LANES):
+        acc[l] = 0.0
+    if pw == NULL:
+        _bce_logits_run(x, y, <const floating*>NULL, lo, g, n, gs, acc)
+        return _combine8(acc)
+    while done < n:
+        run = min(n - done, P - j)
+        _bce_logits_run(x + done, y + done, pw + j, lo + done if lo != NULL else NULL,
+                        g + done if g != NULL else NULL, run, gs, acc)
+        done += run
+        j = (j + run) % C
     return _combine8(acc)
 
 
 cdef double _elementwise_run(int op, const floating* x, const floating* y, const floating* pw,
-                             Py_ssize_t C, floating* lo, floating* g, Py_ssize_t n, double gs,
+                             Py_ssize_t C, Py_ssize_t P, floating* lo, floating* g, Py_ssize_t n,
+                             double gs,
                              double* partials, Py_ssize_t* bads, int nt) noexcept nogil:
     cdef Py_ssize_t nblocks = (n + ELEM_BLOCK - 1) // ELEM_BLOCK
     cdef Py_ssize_t b, start, cnt
@@ -224,7 +242,7 @@ cdef double _elementwise_run(int op, const floating* x, const floating* y, const
                                      lo + start if lo != NULL else NULL,
                                      g + start if g != NULL else NULL, cnt, gs, &bads[b])
         else:
-            partials[b] = _bce_logits_block(x + start, y + start, pw, C, start % C,
+            partials[b] = _bce_logits_block(x + start, y + start, pw, C, P, start % C,
                                             lo + start if lo != NULL else NULL,
                                             g + start if g != NULL else NULL, cnt, gs)
     for b in range(nblocks):
@@ -236,13 +254,14 @@ cdef inline void* _data_or_null(object a):
     return NULL if a is None else cnp.PyArray_DATA(<cnp.ndarray>a)
 
 
-def elementwise(int op, cnp.ndarray x, cnp.ndarray y, object pos_weight, object loss_out,
-                object grad_out, double gscale):
+def elementwise(int op, cnp.ndarray x, cnp.ndarray y, object pos_weight, Py_ssize_t C,
+                object loss_out, object grad_out, double gscale):
     """Σ terms of an elementwise loss over C-contiguous x, y of one float dtype;
     fills loss_out (per-term) and grad_out (gradient · gscale) when given.
+    pos_weight: None, or C values (the last axis) repeated to any length P >= C.
     Returns (Σ terms as a float, number of out-of-domain entries)."""
     cdef Py_ssize_t n = cnp.PyArray_SIZE(x)
-    cdef Py_ssize_t C = 1, nblocks = (n + ELEM_BLOCK - 1) // ELEM_BLOCK, nbad = 0, b
+    cdef Py_ssize_t P = 1, nblocks = (n + ELEM_BLOCK - 1) // ELEM_BLOCK, nbad = 0, b
     cdef bint f64 = cnp.PyArray_TYPE(x) == cnp.NPY_FLOAT64
     cdef double total
     cdef int nt
@@ -258,24 +277,28 @@ def elementwise(int op, cnp.ndarray x, cnp.ndarray y, object pos_weight, object 
     if n == 0:
         return 0.0, 0
     if pos_weight is not None:
-        C = cnp.PyArray_SIZE(<cnp.ndarray>pos_weight)
+        P = cnp.PyArray_SIZE(<cnp.ndarray>pos_weight)
+        if C < 1 or P < C or P % C:
+            raise ValueError("fastact._losses.elementwise: bad pos_weight buffer")
+    else:
+        C = 1
     if op == OP_MSE:
         gscale = 2.0 * gscale
     nt = threads_for(n, PARALLEL_MIN_WORK)
     if n < GIL_RELEASE_MIN:
         if f64:
-            total = _elementwise_run(op, <double*>xp, <double*>yp, <double*>wp, C,
+            total = _elementwise_run(op, <double*>xp, <double*>yp, <double*>wp, C, P,
                                      <double*>lp, <double*>gp, n, gscale, pp, bp, 1)
         else:
-            total = _elementwise_run(op, <float*>xp, <float*>yp, <float*>wp, C,
+            total = _elementwise_run(op, <float*>xp, <float*>yp, <float*>wp, C, P,
                                      <float*>lp, <float*>gp, n, gscale, pp, bp, 1)
     else:
         with nogil:
             if f64:
-                total = _elementwise_run(op, <double*>xp, <double*>yp, <double*>wp, C,
+                total = _elementwise_run(op, <double*>xp, <double*>yp, <double*>wp, C, P,
                                          <double*>lp, <double*>gp, n, gscale, pp, bp, nt)
             else:
-                total = _elementwise_run(op, <float*>xp, <float*>yp, <float*>wp, C,
+                total = _elementwise_run(op, <float*>xp, <float*>yp, <float*>wp, C, P,
                                          <float*>lp, <float*>gp, n, gscale, pp, bp, nt)
     for b in range(nblocks):
         nbad += bp[b]
@@ -307,6 +330,26 @@ cdef inline double _row_max(const floating* x, Py_ssize_t K) noexcept nogil:
     return m
 
 
+cdef inline floating _exp_diff(floating x, floating m) noexcept nogil:
+    """e^(x − m) in the argument's precision, branch-free.  float32: d = x − m is
+    rounded, TwoSum gives its exact error c (d + c == x − m) and e^(d + c) =
+    e^d (1 + c) to second order, so the error is that of expf alone even for
+    |x − m| ~ 80 (where the rounding of d alone would cost 80 · 2^-24).  c is
+    not finite only where d is not (−inf entries, NaN) and is then dropped.
+    float64: fa_exp(x − m); the rounding of x − m costs |x − m| · 2^-53 relative,
+    far below 1e-12 for every term that is not negligible in its sum."""
+    cdef floating d, bb, c, e
+    if floating is float:
+        d = x - m
+        bb = d - x
+        c = (x - (d - bb)) + (-m - bb)
+        c = c if (c < 1 and c > -1) else <floating>0.0
+        e = fa_expf(d)
+        return e + e * c
+    else:
+        return fa_exp(x - m)
+
+
 cdef inline double _exp_pass(const floating* x, floating* e_out, Py_ssize_t K,
                              double m) noexcept nogil:
     """e_j = e^(x_j − m) (written to e_out unless NULL); returns
@@ -314,7 +357,8 @@ cdef inline double _exp_pass(const floating* x, floating* e_out, Py_ssize_t K,
     the maxima contribute exactly 1 each and are counted, not summed."""
     cdef double small[LANES]
     cdef double cnt[LANES]
-    cdef double v, e
+    cdef floating v, e
+    cdef floating mf = <floating>m     # the max of the row: exact in its dtype
     cdef bint is_max
     cdef Py_ssize_t j, l, nfull = K - K % LANES
     for l in range(LANES):
@@ -323,20 +367,20 @@ cdef inline double _exp_pass(const floating* x, floating* e_out, Py_ssize_t K,
     for j in range(0, nfull, 8):
         for l in range(LANES):
             v = x[j + l]
-            e = fa_exp(v - m)
+            e = _exp_diff(v, mf)
             if e_out != NULL:
-                e_out[j + l] = <floating>e
-            is_max = v == m
+                e_out[j + l] = e
+            is_max = v == mf
             cnt[l] += 1.0 if is_max else 0.0
-            small[l] += 0.0 if is_max else e
+            small[l] += 0.0 if is_max else <double>e
     for j in range(nfull, K):
         v = x[j]
-        e = fa_exp(v - m)
+        e = _exp_diff(v, mf)
         if e_out != NULL:
-            e_out[j] = <floating>e
-        is_max = v == m
+            e_out[j] = e
+        is_max = v == mf
         cnt[0] += 1.0 if is_max else 0.0
-        small[0] += 0.0 if is_max else e
+        small[0] += 0.0 if is_max else <double>e
     return _combine8(small) + (_combine8(cnt) - 1.0)
 
 
@@ -346,7 +390,9 @@ cdef inline double _exp_pass_smooth(const floating* x, const floating* w, floati
     cdef double small[LANES]
     cdef double cnt[LANES]
     cdef double acc[LANES]
-    cdef double v, e, wj
+    cdef double wj
+    cdef floating v, e
+    cdef floating mf = <floating>m
     cdef bint is_max
     cdef Py_ssize_t j, l, nfull = K - K % LANES
     for l in range(LANES):
@@ -357,23 +403,23 @@ cdef inline double _exp_pass_smooth(const floating* x, const floating* w, floati
         for l in range(LANES):
             v = x[j + l]
             wj = w[j + l] if w != NULL else 1.0
-            e = fa_exp(v - m)
+            e = _exp_diff(v, mf)
             if e_out != NULL:
-                e_out[j + l] = <floating>e
-            is_max = v == m
+                e_out[j + l] = e
+            is_max = v == mf
             cnt[l] += 1.0 if is_max else 0.0
-            small[l] += 0.0 if is_max else e
-            acc[l] += wj * (m - v)
+            small[l] += 0.0 if is_max else <double>e
+            acc[l] += wj * (m - <double>v)
     for j in range(nfull, K):
         v = x[j]
         wj = w[j] if w != NULL else 1.0
-        e = fa_exp(v - m)
+        e = _exp_diff(v, mf)
         if e_out != NULL:
-            e_out[j] = <floating>e
-        is_max = v == m
+            e_out[j] = e
+        is_max = v == mf
         cnt[0] += 1.0 if is_max else 0.0
-        small[0] += 0.0 if is_max else e
-        acc[0] += wj * (m - v)
+        small[0] += 0.0 if is_max else <double>e
+        acc[0] += wj * (m - <double>v)
     wdiff[0] = _combine8(acc)
     return _combine8(small) + (_combine8(cnt) - 1.0)
 
@@ -387,7 +433,8 @@ cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floa
     At j = t, p_t − 1 is formed as −s'/s when x_t is the max (where p_t ≈ 1 would
     cancel), else as p_t − 1 (then p_t <= 1/2, no cancellation)."""
     cdef double m = _row_max(x, K)
-    cdef double sp, s, L, wt, xt, term, a, b, pt, pt_m1, wdiff = 0.0
+    cdef double sp, s, L, wt, xt, term, a, pt, pt_m1, wdiff = 0.0
+    cdef floating af, bf
     cdef double keep = 1.0 - eps
     cdef double eps_k = eps / <double>K
     cdef Py_ssize_t j
@@ -397,7 +444,7 @@ cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floa
         sp = _exp_pass_smooth(x, w, g, K, m, &wdiff)
     if m == INFINITY:
         sp = NAN                  # +inf logit: NaN row, as PyTorch
-    L = log1p(sp)
+    L = fa_log1p(sp)
     s = 1.0 + sp
     xt = x[t]
     wt = w[t] if w != NULL else 1.0
@@ -406,15 +453,16 @@ cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floa
     else:
         term = keep * wt * ((m - xt) + L) + eps_k * (wdiff + W * L)
     if g != NULL:
+        pt = <double>g[t] / s     # g holds e_j = e^(x_j − m) here
         a = gs * (keep * wt + eps_k * W) / s
+        af = <floating>a
         if eps == 0.0:
             for j in range(K):
-                g[j] = <floating>(g[j] * a)
+                g[j] = g[j] * af
         else:
-            b = gs * eps_k
+            bf = <floating>(gs * eps_k)
             for j in range(K):
-                g[j] = <floating>(g[j] * a - b * (w[j] if w != NULL else 1.0))
-        pt = fa_exp(xt - m) / s
+                g[j] = g[j] * af - bf * (w[j] if w != NULL else <floating>1.0)
         pt_m1 = -sp / s if xt == m else pt - 1.0
         g[t] = <floating>(gs * (keep * wt * pt_m1 + eps_k * (W * pt - wt)))
     return term
@@ -433,7 +481,9 @@ cdef double _sce_prob_row(const floating* x, const floating* y, const floating* 
     cdef double m = _row_max(x, K)
     cdef double keep = 1.0 - eps
     cdef double eps_k = eps / <double>K
-    cdef double v, e, c, sp, s, L, Y, a
+    cdef double c, sp, s, L, Y, a
+    cdef floating v, e, af
+    cdef floating mf = <floating>m
     cdef bint is_max
     cdef Py_ssize_t j, l, nfull = K - K % LANES
     for l in range(LANES):
@@ -445,29 +495,29 @@ cdef double _sce_prob_row(const floating* x, const floating* y, const floating* 
         for l in range(LANES):
             v = x[j + l]
             c = (keep * y[j + l] + eps_k) * (w[j + l] if w != NULL else 1.0)
-            e = fa_exp(v - m)
+            e = _exp_diff(v, mf)
             if g != NULL:
-                g[j + l] = <floating>e
-            is_max = v == m
+                g[j + l] = e
+            is_max = v == mf
             cnt[l] += 1.0 if is_max else 0.0
-            small[l] += 0.0 if is_max else e
+            small[l] += 0.0 if is_max else <double>e
             accc[l] += c
-            accd[l] += c * (m - v) if c != 0.0 else 0.0
+            accd[l] += c * (m - <double>v) if c != 0.0 else 0.0
     for j in range(nfull, K):
         v = x[j]
         c = (keep * y[j] + eps_k) * (w[j] if w != NULL else 1.0)
-        e = fa_exp(v - m)
+        e = _exp_diff(v, mf)
         if g != NULL:
-            g[j] = <floating>e
-        is_max = v == m
+            g[j] = e
+        is_max = v == mf
         cnt[0] += 1.0 if is_max else 0.0
-        small[0] += 0.0 if is_max else e
+        small[0] += 0.0 if is_max else <double>e
         accc[0] += c
-        accd[0] += c * (m - v) if c != 0.0 else 0.0
+        accd[0] += c * (m - <double>v) if c != 0.0 else 0.0
     sp = _combine8(small) + (_combine8(cnt) - 1.0)
     if m == INFINITY:
         sp = NAN
-    L = log1p(sp)
+    L = fa_log1p(sp)
     s = 1.0 + sp
     Y = _combine8(accc)
     if g != NULL:

@@ -54,6 +54,7 @@ _OP_MSE, _OP_BCE, _OP_BCE_LOGITS = 0, 1, 2
 _OP_CE, _OP_SCE_INDEX, _OP_SCE_PROB, _OP_NLL = 10, 11, 12, 13
 
 _REDUCTIONS = ("mean", "sum", "none")
+_PW_PERIOD = 1024
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 
@@ -198,14 +199,17 @@ def _elementwise(fname, op, input, target, reduction, with_grad, pos_weight=None
     t = _validate.as_float_array(target, fname, "target")
     _validate.check_same_shape(fname, x, t, "input", "target")
     pw = None
+    C = x.shape[-1] if x.ndim else 1
     if pos_weight is not None:
-        C = x.shape[-1] if x.ndim else 1
         pw = _float_operand(fname, pos_weight, "pos_weight", comp)
         if pw.ndim > 1 or pw.size not in (1, C) or (pw.ndim == 1 and pw.shape[0] not in (1, C)):
             raise ValueError(f"fastact.{fname}: 'pos_weight' has shape {pw.shape} but 'input' has "
                              f"shape {x.shape}; pos_weight is broadcast over the last axis and "
                              f"must have shape ({C},), (1,) or ()")
-        pw = np.ascontiguousarray(np.broadcast_to(pw.reshape(-1), (C,)))
+        # C values repeated to at least _PW_PERIOD entries, so the kernel reads long
+        # contiguous runs of it alongside the input (vectorisable) even for small C
+        reps = max(1, -(-_PW_PERIOD // C)) if C else 1
+        pw = np.tile(np.broadcast_to(pw.reshape(-1), (C,)).astype(comp), reps)
     xk = _validate.as_kernel_array(x, comp)
     tk = _validate.as_kernel_array(t, comp)
     n = x.size
@@ -213,7 +217,7 @@ def _elementwise(fname, op, input, target, reduction, with_grad, pos_weight=None
     grad = np.empty(x.shape, dtype=comp) if with_grad else None
     if op == _OP_BCE_LOGITS and pw is not None and pw.size == 0:
         pw = None   # empty input: nothing to weight
-    total, nbad = _k.elementwise(op, xk, tk, pw, loss_out, grad, _gscale(red, n))
+    total, nbad = _k.elementwise(op, xk, tk, pw, C, loss_out, grad, _gscale(red, n))
     if nbad:
         xs, ts = xk.reshape(-1), tk.reshape(-1)
         bad_x = (xs < 0) | (xs > 1)
