@@ -86,21 +86,26 @@ cdef inline double _clamp_log(double v) noexcept nogil:
 
 cdef double _mse_block(const floating* x, const floating* y, floating* lo, floating* g,
                        Py_ssize_t n, double gs) noexcept nogil:
-    # term (x − y)²; grad 2(x − y)·gs (gs already holds the 2)
+    # term (x − y)²; grad 2(x − y)·gs (gs already holds the 2).  Each group of 8 is
+    # computed into small arrays, then stored: no conditional access in the vector loop.
     cdef double acc[LANES]
+    cdef double t8[LANES]
+    cdef double d8[LANES]
     cdef double d, t
     cdef Py_ssize_t i, l, nfull = n - n % LANES
     for l in range(LANES):
         acc[l] = 0.0
     for i in range(0, nfull, 8):
         for l in range(LANES):
-            d = <double>x[i + l] - <double>y[i + l]
-            t = d * d
-            acc[l] += t
-            if lo != NULL:
-                lo[i + l] = <floating>t
-            if g != NULL:
-                g[i + l] = <floating>(d * gs)
+            d8[l] = <double>x[i + l] - <double>y[i + l]
+            t8[l] = d8[l] * d8[l]
+            acc[l] += t8[l]
+        if lo != NULL:
+            for l in range(LANES):
+                lo[i + l] = <floating>t8[l]
+        if g != NULL:
+            for l in range(LANES):
+                g[i + l] = <floating>(d8[l] * gs)
     for i in range(nfull, n):
         d = <double>x[i] - <double>y[i]
         t = d * d
@@ -176,22 +181,24 @@ cdef inline double _bce_logits_point(double z, double t, double pw, double gs,
 cdef inline void _bce_logits_run(const floating* x, const floating* y, const floating* pw,
                                  floating* lo, floating* g, Py_ssize_t n, double gs,
                                  double* acc) noexcept nogil:
-    """n contiguous elements; pw (NULL: all ones) runs alongside x.  Element k adds
-    to lane k % 8 of acc."""
-    cdef double term, gr, w
+    """n contiguous elements; pw runs alongside x.  Element k adds to lane k % 8 of
+    acc.  Groups of 8 go through small arrays, then are stored (vectorisable)."""
+    cdef double t8[LANES]
+    cdef double g8[LANES]
+    cdef double term, gr
     cdef Py_ssize_t i, l, nfull = n - n % LANES
     for i in range(0, nfull, 8):
         for l in range(LANES):
-            w = pw[i + l] if pw != NULL else 1.0
-            term = _bce_logits_point(x[i + l], y[i + l], w, gs, &gr)
-            acc[l] += term
-            if lo != NULL:
-                lo[i + l] = <floating>term
-            if g != NULL:
-                g[i + l] = <floating>gr
+            t8[l] = _bce_logits_point(x[i + l], y[i + l], pw[i + l], gs, &g8[l])
+            acc[l] += t8[l]
+        if lo != NULL:
+            for l in range(LANES):
+                lo[i + l] = <floating>t8[l]
+        if g != NULL:
+            for l in range(LANES):
+                g[i + l] = <floating>g8[l]
     for i in range(nfull, n):
-        w = pw[i] if pw != NULL else 1.0
-        term = _bce_logits_point(x[i], y[i], w, gs, &gr)
+        term = _bce_logits_point(x[i], y[i], pw[i], gs, &gr)
         acc[i - nfull] += term
         if lo != NULL:
             lo[i] = <floating>term
@@ -202,17 +209,14 @@ cdef inline void _bce_logits_run(const floating* x, const floating* y, const flo
 cdef double _bce_logits_block(const floating* x, const floating* y, const floating* pw,
                               Py_ssize_t C, Py_ssize_t P, Py_ssize_t j0, floating* lo,
                               floating* g, Py_ssize_t n, double gs) noexcept nogil:
-    """pos_weight (NULL or a buffer of P >= C entries repeating its C values, so that
-    long runs of it are contiguous) is indexed by the last-axis position, j0 at the
-    block's first element.  The block is cut into runs at fixed places (they depend
+    """pos_weight (a buffer of P >= C entries repeating its C values, so that long
+    runs of it are contiguous; all ones for the plain loss) is indexed by the
+    last-axis position, j0 at the block's first element.  The block is cut into runs at fixed places (they depend
     on the block start and C only), so the sum is deterministic."""
     cdef double acc[LANES]
     cdef Py_ssize_t l, done = 0, run, j = j0
     for l in range(LANES):
         acc[l] = 0.0
-    if pw == NULL:
-        _bce_logits_run(x, y, <const floating*>NULL, lo, g, n, gs, acc)
-        return _combine8(acc)
     while done < n:
         run = min(n - done, P - j)
         _bce_logits_run(x + done, y + done, pw + j, lo + done if lo != NULL else NULL,
@@ -276,6 +280,8 @@ def elementwise(int op, cnp.ndarray x, cnp.ndarray y, object pos_weight, Py_ssiz
     cdef void* gp = _data_or_null(grad_out)
     if n == 0:
         return 0.0, 0
+    if op == OP_BCE_LOGITS and pos_weight is None:
+        raise ValueError("fastact._losses.elementwise: bce-with-logits needs a pos_weight buffer")
     if pos_weight is not None:
         P = cnp.PyArray_SIZE(<cnp.ndarray>pos_weight)
         if C < 1 or P < C or P % C:
@@ -311,9 +317,11 @@ def elementwise(int op, cnp.ndarray x, cnp.ndarray y, object pos_weight, Py_ssiz
 # ===========================================================================
 
 cdef inline double _row_max(const floating* x, Py_ssize_t K) noexcept nogil:
-    """max of the row ignoring NaN; -inf if every entry is -inf or NaN."""
-    cdef double acc[LANES]
-    cdef double v, m
+    """max of the row ignoring NaN; -inf if every entry is -inf or NaN.  The lanes
+    are in the row's dtype (a max is exact), so the loop vectorises without
+    conversions."""
+    cdef floating acc[LANES]
+    cdef floating v, m
     cdef Py_ssize_t j, l, nfull = K - K % LANES
     for l in range(LANES):
         acc[l] = -INFINITY
@@ -357,6 +365,7 @@ cdef inline double _exp_pass(const floating* x, floating* e_out, Py_ssize_t K,
     the maxima contribute exactly 1 each and are counted, not summed."""
     cdef double small[LANES]
     cdef double cnt[LANES]
+    cdef floating e8[LANES]
     cdef floating v, e
     cdef floating mf = <floating>m     # the max of the row: exact in its dtype
     cdef bint is_max
@@ -367,12 +376,13 @@ cdef inline double _exp_pass(const floating* x, floating* e_out, Py_ssize_t K,
     for j in range(0, nfull, 8):
         for l in range(LANES):
             v = x[j + l]
-            e = _exp_diff(v, mf)
-            if e_out != NULL:
-                e_out[j + l] = e
+            e8[l] = _exp_diff(v, mf)
             is_max = v == mf
             cnt[l] += 1.0 if is_max else 0.0
-            small[l] += 0.0 if is_max else <double>e
+            small[l] += 0.0 if is_max else <double>e8[l]
+        if e_out != NULL:
+            for l in range(LANES):
+                e_out[j + l] = e8[l]
     for j in range(nfull, K):
         v = x[j]
         e = _exp_diff(v, mf)
@@ -391,6 +401,7 @@ cdef inline double _exp_pass_smooth(const floating* x, const floating* w, floati
     cdef double cnt[LANES]
     cdef double acc[LANES]
     cdef double wj
+    cdef floating e8[LANES]
     cdef floating v, e
     cdef floating mf = <floating>m
     cdef bint is_max
@@ -402,14 +413,14 @@ cdef inline double _exp_pass_smooth(const floating* x, const floating* w, floati
     for j in range(0, nfull, 8):
         for l in range(LANES):
             v = x[j + l]
-            wj = w[j + l] if w != NULL else 1.0
-            e = _exp_diff(v, mf)
-            if e_out != NULL:
-                e_out[j + l] = e
+            e8[l] = _exp_diff(v, mf)
             is_max = v == mf
             cnt[l] += 1.0 if is_max else 0.0
-            small[l] += 0.0 if is_max else <double>e
-            acc[l] += wj * (m - <double>v)
+            small[l] += 0.0 if is_max else <double>e8[l]
+            acc[l] += (m - <double>v) if w == NULL else w[j + l] * (m - <double>v)
+        if e_out != NULL:
+            for l in range(LANES):
+                e_out[j + l] = e8[l]
     for j in range(nfull, K):
         v = x[j]
         wj = w[j] if w != NULL else 1.0
@@ -482,6 +493,7 @@ cdef double _sce_prob_row(const floating* x, const floating* y, const floating* 
     cdef double keep = 1.0 - eps
     cdef double eps_k = eps / <double>K
     cdef double c, sp, s, L, Y, a
+    cdef floating e8[LANES]
     cdef floating v, e, af
     cdef floating mf = <floating>m
     cdef bint is_max
@@ -495,14 +507,15 @@ cdef double _sce_prob_row(const floating* x, const floating* y, const floating* 
         for l in range(LANES):
             v = x[j + l]
             c = (keep * y[j + l] + eps_k) * (w[j + l] if w != NULL else 1.0)
-            e = _exp_diff(v, mf)
-            if g != NULL:
-                g[j + l] = e
+            e8[l] = _exp_diff(v, mf)
             is_max = v == mf
             cnt[l] += 1.0 if is_max else 0.0
-            small[l] += 0.0 if is_max else <double>e
+            small[l] += 0.0 if is_max else <double>e8[l]
             accc[l] += c
             accd[l] += c * (m - <double>v) if c != 0.0 else 0.0
+        if g != NULL:
+            for l in range(LANES):
+                g[j + l] = e8[l]
     for j in range(nfull, K):
         v = x[j]
         c = (keep * y[j] + eps_k) * (w[j] if w != NULL else 1.0)

@@ -191,6 +191,19 @@ def _gscale(red, denom):
     return 1.0 / denom if denom != 0 else math.inf
 
 
+_ONES = {}
+
+
+def _ones_pos_weight(comp):
+    """A cached read-only buffer of ones (pos_weight of the plain loss, period 1)."""
+    buf = _ONES.get(comp)
+    if buf is None:
+        buf = np.ones(_PW_PERIOD, dtype=comp)
+        buf.flags.writeable = False
+        _ONES[comp] = buf
+    return buf
+
+
 # --- elementwise losses -------------------------------------------------------------
 
 def _elementwise(fname, op, input, target, reduction, with_grad, pos_weight=None):
@@ -215,8 +228,9 @@ def _elementwise(fname, op, input, target, reduction, with_grad, pos_weight=None
     n = x.size
     loss_out = np.empty(x.shape, dtype=comp) if red == "none" else None
     grad = np.empty(x.shape, dtype=comp) if with_grad else None
-    if op == _OP_BCE_LOGITS and pw is not None and pw.size == 0:
-        pw = None   # empty input: nothing to weight
+    if op == _OP_BCE_LOGITS and (pw is None or pw.size == 0):
+        # the kernel always reads a pos_weight buffer: ones (period 1) for the plain loss
+        pw, C = _ones_pos_weight(comp), 1
     total, nbad = _k.elementwise(op, xk, tk, pw, C, loss_out, grad, _gscale(red, n))
     if nbad:
         xs, ts = xk.reshape(-1), tk.reshape(-1)
