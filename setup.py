@@ -23,7 +23,7 @@ MODULES = ["_common", "_activations", "_softmax", "_losses"]
 # Modules also built for newer x86-64 instruction sets; fastact._dispatch picks
 # the best one the CPU supports at import time (the baseline build always exists,
 # so the distributed wheel runs on any x86-64 and never needs -march=native).
-ISA_MODULES = ["_activations", "_softmax"]
+ISA_MODULES = ["_activations", "_softmax", "_losses"]
 ISA_FLAGS = {
     "avx2": ["-march=x86-64-v3", "-mtune=generic"],
     "avx512": ["-march=x86-64-v4", "-mtune=generic", "-mprefer-vector-width=512"],

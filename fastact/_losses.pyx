@@ -38,15 +38,9 @@ import numpy as np
 
 cnp.import_array()
 
-cdef extern from *:
-    """
-    #include "_vecmath.h"
-    """
-    # branch-free, vectorisable e^x and log(1+x) (about 1 and 2 ulp; NaN -> NaN,
-    # exp(-inf) = 0, log1p(0) = 0, log1p(tiny) = tiny)
-    double fa_exp(double x) noexcept nogil
-    double fa_log1p(double x) noexcept nogil
-    float fa_expf(float x) noexcept nogil
+# branch-free, vectorisable e^x and log(1+x) (about 1 and 2 ulp; NaN -> NaN,
+# exp(-inf) = 0, log1p(0) = 0, log1p(tiny) = tiny)
+from fastact._vecmath cimport fa_exp, fa_log1p, fa_expf
 
 cdef enum:
     LANES = 8                   # partial sums per block (the loops step by the literal 8)
