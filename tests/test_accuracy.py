@@ -232,8 +232,9 @@ def test_perturbed_result_is_caught(dtype):
     def off_by_6(x):                        # fastact's sigmoid, 6 ulp too high
         return _up(fa.sigmoid(x), 6)
     c = acc.measure_case(_case("sigmoid", "forward", dtype, off_by_6), _quick_sample(dtype))
-    # 6 steps are >= 5.5 ulp inside a binade, up to 12 when crossing up into the next one
-    assert 5.5 <= c.stats["fastact"].max_ulp <= 12.5
+    # 6 steps are >= 5.5 ulp inside a binade, up to 12 when crossing up into the next
+    # one, plus fastact's own error (float32 sigmoid: <= 3 ulp)
+    assert 5.5 <= c.stats["fastact"].max_ulp <= 15.5
 
 
 def test_wrong_kink_is_caught():
