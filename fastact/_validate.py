@@ -149,6 +149,8 @@ def normalize_axis(fname, axis, ndim):
 
 def check_real_param(fname, name, value):
     """A scalar parameter (alpha, beta, ...) as a Python float; TypeError/ValueError otherwise."""
+    if type(value) is float and value == value:   # the common case, kept cheap for tiny calls
+        return value
     if isinstance(value, (bool, np.bool_, str, bytes, complex, np.complexfloating)):
         raise TypeError(f"fastact.{fname}: '{name}' must be a real number, got {value!r}")
     try:
