@@ -118,8 +118,10 @@ def test_bench_quick_filter_runs_and_prints_the_table(tmp_path):
     out_json = tmp_path / "bench.json"
     proc = subprocess.run([sys.executable, "-m", "fastact", "bench", "--quick", "--filter", "sigmoid",
                            "--json", str(out_json)],
-                          capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, PYTHONWARNINGS="error::RuntimeWarning"))
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env=dict(os.environ, PYTHONWARNINGS="error::RuntimeWarning",
+                                   # the fastact under test, not a source tree in the cwd
+                                   PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(fa.__file__)))))
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
     for needle in ("cpu", "fastact_threads", "numpy", "fa/limit", "numpy/fa",

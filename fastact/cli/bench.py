@@ -828,14 +828,14 @@ def loss_cases(shape, dtype, peers, wanted=_everything, seed=3):
             case = Case(grad_label, dtype.name, tuple(shape), read_bytes + inp.nbytes, group="loss")
             case.impls["fastact"] = lambda f=grad_fn, a=inp, t=target: f(a, t)
             case.impls["numpy"] = lambda f=globals()[f"np_{name}_with_grad"], a=inp, t=target: f(a, t)
-            if torch_fn:
+            if torch_fn and torch is not None:
                 case.impls["torch"] = _torch_loss(torch, torch_fn, inp, target)
             cases.append(case)
         if loss_fn is not None and wanted(label):
             case = Case(label, dtype.name, tuple(shape), read_bytes, group="loss")
             case.impls["fastact"] = lambda f=loss_fn, a=inp, t=target: f(a, t)
             case.impls["numpy"] = lambda f=globals()[f"np_{name}"], a=inp, t=target: f(a, t)
-            if torch_fn:
+            if torch_fn and torch is not None:
                 case.impls["torch"] = _torch_loss_forward(torch, torch_fn, inp, target)
             cases.append(case)
     return cases
