@@ -40,7 +40,7 @@ cnp.import_array()
 
 # branch-free, vectorisable e^x and log(1+x) (about 1 and 2 ulp; NaN -> NaN,
 # exp(-inf) = 0, log1p(0) = 0, log1p(tiny) = tiny)
-from fastact._vecmath cimport fa_exp, fa_log1p, fa_expf
+from fastact._vecmath cimport fa_exp, fa_log, fa_log1p, fa_expf
 
 cdef enum:
     LANES = 8                   # partial sums per block (the loops step by the literal 8)
@@ -118,8 +118,8 @@ cdef inline double _bce_point(double p, double t, double gs, double* grad) noexc
     [0, 1], and 1 − p is exact for p >= 1/2, so no cancellation.  t = 0 with
     p = 0 gives 0·100 = 0, never 0·inf.  Gradient (PyTorch's formula):
     (p − t) / max(p(1 − p), 1e-12)."""
-    cdef double lp = _clamp_log(log(p))
-    cdef double lq = _clamp_log(log1p(-p))
+    cdef double lp = _clamp_log(fa_log(p))
+    cdef double lq = _clamp_log(fa_log1p(-p))
     cdef double den = p * (1.0 - p)
     den = den if den > BCE_EPSILON else BCE_EPSILON
     grad[0] = (p - t) / den * gs
@@ -128,18 +128,34 @@ cdef inline double _bce_point(double p, double t, double gs, double* grad) noexc
 
 cdef double _bce_block(const floating* x, const floating* y, floating* lo, floating* g,
                        Py_ssize_t n, double gs, Py_ssize_t* nbad) noexcept nogil:
+    # groups of 8 computed into small arrays, then stored (as _mse_block)
     cdef double acc[LANES]
+    cdef double t8[LANES]
+    cdef double g8[LANES]
     cdef double p, t, term, gr
-    cdef Py_ssize_t i, bad = 0
-    for i in range(LANES):
-        acc[i] = 0.0
-    for i in range(n):
+    cdef Py_ssize_t i, l, bad = 0, nfull = n - n % LANES
+    for l in range(LANES):
+        acc[l] = 0.0
+    for i in range(0, nfull, 8):
+        for l in range(LANES):
+            p = x[i + l]
+            t = y[i + l]
+            # outside [0, 1] is an error (PyTorch raises); NaN propagates instead
+            bad += (p < 0.0) | (p > 1.0) | (t < 0.0) | (t > 1.0)
+            t8[l] = _bce_point(p, t, gs, &g8[l])
+            acc[l] += t8[l]
+        if lo != NULL:
+            for l in range(LANES):
+                lo[i + l] = <floating>t8[l]
+        if g != NULL:
+            for l in range(LANES):
+                g[i + l] = <floating>g8[l]
+    for i in range(nfull, n):
         p = x[i]
         t = y[i]
-        # outside [0, 1] is an error (PyTorch raises); NaN propagates instead
         bad += (p < 0.0) | (p > 1.0) | (t < 0.0) | (t > 1.0)
         term = _bce_point(p, t, gs, &gr)
-        acc[i & 7] += term
+        acc[i - nfull] += term
         if lo != NULL:
             lo[i] = <floating>term
         if g != NULL:
@@ -179,12 +195,15 @@ cdef inline void _bce_logits_run(const floating* x, const floating* y, const flo
     acc.  Groups of 8 go through small arrays, then are stored (vectorisable)."""
     cdef double t8[LANES]
     cdef double g8[LANES]
+    cdef double a8[LANES]     # local partials: acc itself might alias lo or g for the compiler
     cdef double term, gr
     cdef Py_ssize_t i, l, nfull = n - n % LANES
+    for l in range(LANES):
+        a8[l] = 0.0
     for i in range(0, nfull, 8):
         for l in range(LANES):
             t8[l] = _bce_logits_point(x[i + l], y[i + l], pw[i + l], gs, &g8[l])
-            acc[l] += t8[l]
+            a8[l] += t8[l]
         if lo != NULL:
             for l in range(LANES):
                 lo[i + l] = <floating>t8[l]
@@ -193,11 +212,13 @@ cdef inline void _bce_logits_run(const floating* x, const floating* y, const flo
                 g[i + l] = <floating>g8[l]
     for i in range(nfull, n):
         term = _bce_logits_point(x[i], y[i], pw[i], gs, &gr)
-        acc[i - nfull] += term
+        a8[i - nfull] += term
         if lo != NULL:
             lo[i] = <floating>term
         if g != NULL:
             g[i] = <floating>gr
+    for l in range(LANES):
+        acc[l] += a8[l]
 
 
 cdef double _bce_logits_block(const floating* x, const floating* y, const floating* pw,

@@ -4,5 +4,6 @@ cdef extern from "_vecmath.h" nogil:
     double fa_exp(double x)
     double fa_expm1(double x)
     double fa_log1p(double x)
+    double fa_log(double x)
     float fa_expf(float x)
     float fa_expm1f(float x)
