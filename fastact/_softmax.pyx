@@ -62,8 +62,8 @@ cdef enum:
     # Elements a thread should have before another thread is started.
     PARALLEL_MIN_WORK = 8192
     # Independent partial results per row reduction.  The row loops step by the
-    # literal 8 and _combine_lanes adds 8 partials: change all three together.
-    LANES = 8
+    # literal 16 and _combine_lanes adds 16 partials: change all three together.
+    LANES = 16
 
 cdef enum Op:
     OP_SOFTMAX
@@ -111,7 +111,8 @@ cdef inline floating _exp_diff(floating x, floating m) noexcept nogil:
 
 cdef inline double _combine_lanes(const double* acc) noexcept nogil:
     """Σ of the LANES partial sums in a fixed order (pairwise)."""
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    return ((((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])))
+            + (((acc[8] + acc[9]) + (acc[10] + acc[11])) + ((acc[12] + acc[13]) + (acc[14] + acc[15]))))
 
 
 # ---------------------------------------------------------------------------
@@ -127,7 +128,7 @@ cdef inline floating _row_max(const floating* x, Py_ssize_t K) noexcept nogil:
     cdef Py_ssize_t j, l, nfull = K - K % LANES
     for l in range(LANES):
         acc[l] = -INFINITY
-    for j in range(0, nfull, 8):   # LANES
+    for j in range(0, nfull, 16):   # LANES
         for l in range(LANES):
             v = x[j + l]
             acc[l] = v if v > acc[l] else acc[l]
@@ -149,7 +150,7 @@ cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcept no
     for l in range(LANES):
         acc[l] = 0.0
     # e^(x−m) <= 1 written to y; NaN for NaN entries and for a non-finite m
-    for j in range(0, nfull, 8):   # LANES
+    for j in range(0, nfull, 16):   # LANES
         for l in range(LANES):
             e = _exp_diff(x[j + l], m)
             y[j + l] = e
@@ -159,8 +160,10 @@ cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcept no
         y[j] = e
         acc[0] += e
     inv = 1.0 / _combine_lanes(acc)
+    # scale in the row's precision (float32: one more rounding, far below 1e-5)
+    cdef floating inv_t = <floating>inv
     for j in range(K):
-        y[j] = <floating>(y[j] * inv)
+        y[j] = y[j] * inv_t
 
 
 cdef inline double _row_log_norm(const floating* x, Py_ssize_t K, floating m) noexcept nogil:
@@ -178,7 +181,7 @@ cdef inline double _row_log_norm(const floating* x, Py_ssize_t K, floating m) no
     for l in range(LANES):
         small[l] = 0.0
         cnt[l] = 0.0
-    for j in range(0, nfull, 8):   # LANES
+    for j in range(0, nfull, 16):   # LANES
         for l in range(LANES):
             v = x[j + l]
             e = _exp_diff(v, m)
@@ -223,7 +226,7 @@ cdef void _softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
     cdef Py_ssize_t j, l, nfull = K - K % LANES
     for l in range(LANES):
         acc[l] = 0.0
-    for j in range(0, nfull, 8):   # LANES
+    for j in range(0, nfull, 16):   # LANES
         for l in range(LANES):
             acc[l] += <double>dy[j + l] * <double>y[j + l]
     for j in range(nfull, K):
@@ -240,7 +243,7 @@ cdef void _log_softmax_bwd_row(const floating* dy, const floating* y, floating* 
     cdef Py_ssize_t j, l, nfull = K - K % LANES
     for l in range(LANES):
         acc[l] = 0.0
-    for j in range(0, nfull, 8):   # LANES
+    for j in range(0, nfull, 16):   # LANES
         for l in range(LANES):
             acc[l] += <double>dy[j + l]
     for j in range(nfull, K):
