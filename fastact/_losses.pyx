@@ -411,7 +411,7 @@ cdef inline double _exp_pass(const floating* x, floating* e_out, Py_ssize_t K,
 
 cdef inline double _exp_pass_smooth(const floating* x, const floating* w, floating* e_out,
                                     Py_ssize_t K, double m, double* wdiff) noexcept nogil:
-    """_exp_pass, and wdiff = Σ_j w_j (m − x_j) (w NULL: all ones) for label smoothing."""
+    """_exp_pass, and wdiff = Σ_j w_j (m − x_j) for label smoothing."""
     cdef double small[LANES]
     cdef double cnt[LANES]
     cdef double acc[LANES]
@@ -432,13 +432,13 @@ cdef inline double _exp_pass_smooth(const floating* x, const floating* w, floati
             is_max = v == mf
             cnt[l] += 1.0 if is_max else 0.0
             small[l] += 0.0 if is_max else <double>e8[l]
-            acc[l] += (m - <double>v) if w == NULL else w[j + l] * (m - <double>v)
+            acc[l] += w[j + l] * (m - <double>v)
         if e_out != NULL:
             for l in range(LANES):
                 e_out[j + l] = e8[l]
     for j in range(nfull, K):
         v = x[j]
-        wj = w[j] if w != NULL else 1.0
+        wj = w[j]
         e = _exp_diff(v, mf)
         if e_out != NULL:
             e_out[j] = e
@@ -473,7 +473,7 @@ cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floa
     L = fa_log1p(sp)
     s = 1.0 + sp
     xt = x[t]
-    wt = w[t] if w != NULL else 1.0
+    wt = w[t]
     if eps == 0.0:
         term = wt * ((m - xt) + L)
     else:
@@ -488,7 +488,7 @@ cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floa
         else:
             bf = <floating>(gs * eps_k)
             for j in range(K):
-                g[j] = g[j] * af - bf * (w[j] if w != NULL else <floating>1.0)
+                g[j] = g[j] * af - bf * w[j]
         pt_m1 = -sp / s if xt == m else pt - 1.0
         g[t] = <floating>(gs * (keep * wt * pt_m1 + eps_k * (W * pt - wt)))
     return term
@@ -521,7 +521,7 @@ cdef double _sce_prob_row(const floating* x, const floating* y, const floating* 
     for j in range(0, nfull, 8):
         for l in range(LANES):
             v = x[j + l]
-            c = (keep * y[j + l] + eps_k) * (w[j + l] if w != NULL else 1.0)
+            c = (keep * y[j + l] + eps_k) * w[j + l]
             e8[l] = _exp_diff(v, mf)
             is_max = v == mf
             cnt[l] += 1.0 if is_max else 0.0
@@ -533,7 +533,7 @@ cdef double _sce_prob_row(const floating* x, const floating* y, const floating* 
                 g[j + l] = e8[l]
     for j in range(nfull, K):
         v = x[j]
-        c = (keep * y[j] + eps_k) * (w[j] if w != NULL else 1.0)
+        c = (keep * y[j] + eps_k) * w[j]
         e = _exp_diff(v, mf)
         if g != NULL:
             g[j] = e
@@ -551,7 +551,7 @@ cdef double _sce_prob_row(const floating* x, const floating* y, const floating* 
     if g != NULL:
         a = gs * Y / s
         for j in range(K):
-            c = (keep * y[j] + eps_k) * (w[j] if w != NULL else 1.0)
+            c = (keep * y[j] + eps_k) * w[j]
             g[j] = <floating>(g[j] * a - gs * c)
     return _combine8(accd) + (Y * L if Y != 0.0 else 0.0)
 
@@ -598,7 +598,7 @@ cdef double _rows_block(int op, const floating* x, const floating* yf, const int
                 term = _sce_index_row(x + i * K, t, w, gr, K, W, eps, gs)
             else:
                 # nll: ℓ = −w_t x_t, ∂ℓ/∂x = −w_t at t, 0 elsewhere
-                wt = w[t] if w != NULL else 1.0
+                wt = w[t]
                 term = -(wt * <double>x[i * K + t])
                 if gr != NULL:
                     for j in range(K):
@@ -638,7 +638,8 @@ def rows(int op, cnp.ndarray x, cnp.ndarray target, object weight, object loss_o
          object grad_out, double gscale, double label_smoothing, object ignore_index):
     """Σ row terms of a class-axis loss.  x: C-contiguous (N, K) float32/float64 (any
     shape whose last axis is K); target: int64 (N,) indices, already checked by
-    index_prepass, or probabilities of x's shape and dtype; weight: (K,) or None."""
+    index_prepass, or probabilities of x's shape and dtype; weight: (K,) or None
+    (the row kernels then get K ones, so their weight pointer is never NULL)."""
     cdef Py_ssize_t K = cnp.PyArray_DIM(x, cnp.PyArray_NDIM(x) - 1)
     cdef Py_ssize_t N = cnp.PyArray_SIZE(x) // K if K else 0
     cdef Py_ssize_t rpb, nblocks
@@ -657,10 +658,11 @@ def rows(int op, cnp.ndarray x, cnp.ndarray target, object weight, object loss_o
     cdef void* yf = NULL if index_target else tp
     if N == 0:
         return 0.0
-    if weight is not None:
-        W = float(np.sum(weight, dtype=np.float64))
-    else:
-        W = <double>K
+    if weight is None:
+        # the row kernels always read K weights: all ones (exact factors) when none are given
+        weight = np.ones(K, dtype=x.dtype)
+        wp = cnp.PyArray_DATA(<cnp.ndarray>weight)
+    W = float(np.sum(weight, dtype=np.float64))
     rpb = max(1, min(<Py_ssize_t>MAX_BLOCK_ROWS, ROW_BLOCK_ELEMS // K))
     nblocks = (N + rpb - 1) // rpb
     partials = np.empty(nblocks, dtype=np.float64)
