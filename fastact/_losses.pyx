@@ -43,7 +43,7 @@ cnp.import_array()
 from fastact._vecmath cimport fa_exp, fa_log, fa_log1p, fa_expf
 
 cdef enum:
-    LANES = 8                   # partial sums per block (the loops step by the literal 8)
+    LANES = 16                  # partial sums per block (the loops step by the literal 16)
     ELEM_BLOCK = 1 << 14        # elements per block of an elementwise loss
     ROW_BLOCK_ELEMS = 1 << 14   # a block of rows holds about this many elements
     MAX_BLOCK_ROWS = 1024
@@ -64,8 +64,10 @@ cdef enum:
 cdef double BCE_EPSILON = 1e-12   # PyTorch's clamp of the BCE gradient's denominator
 
 
-cdef inline double _combine8(const double* a) noexcept nogil:
-    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
+cdef inline double _combine_lanes(const double* a) noexcept nogil:
+    """Σ of the LANES (16) partial sums in a fixed order (pairwise)."""
+    return ((((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])))
+            + (((a[8] + a[9]) + (a[10] + a[11])) + ((a[12] + a[13]) + (a[14] + a[15]))))
 
 
 cdef inline double _clamp_log(double v) noexcept nogil:
@@ -80,7 +82,7 @@ cdef inline double _clamp_log(double v) noexcept nogil:
 
 cdef double _mse_block(const floating* x, const floating* y, floating* lo, floating* g,
                        Py_ssize_t n, double gs) noexcept nogil:
-    # term (x − y)²; grad 2(x − y)·gs (gs already holds the 2).  Each group of 8 is
+    # term (x − y)²; grad 2(x − y)·gs (gs already holds the 2).  Each group of LANES is
     # computed into small arrays, then stored: no conditional access in the vector loop.
     cdef double acc[LANES]
     cdef double t8[LANES]
@@ -89,7 +91,7 @@ cdef double _mse_block(const floating* x, const floating* y, floating* lo, float
     cdef Py_ssize_t i, l, nfull = n - n % LANES
     for l in range(LANES):
         acc[l] = 0.0
-    for i in range(0, nfull, 8):
+    for i in range(0, nfull, 16):
         for l in range(LANES):
             d8[l] = <double>x[i + l] - <double>y[i + l]
             t8[l] = d8[l] * d8[l]
@@ -108,7 +110,7 @@ cdef double _mse_block(const floating* x, const floating* y, floating* lo, float
             lo[i] = <floating>t
         if g != NULL:
             g[i] = <floating>(d * gs)
-    return _combine8(acc)
+    return _combine_lanes(acc)
 
 
 cdef inline double _bce_point(double p, double t, double gs, double* grad) noexcept nogil:
@@ -128,7 +130,7 @@ cdef inline double _bce_point(double p, double t, double gs, double* grad) noexc
 
 cdef double _bce_block(const floating* x, const floating* y, floating* lo, floating* g,
                        Py_ssize_t n, double gs, Py_ssize_t* nbad) noexcept nogil:
-    # groups of 8 computed into small arrays, then stored (as _mse_block)
+    # groups of LANES computed into small arrays, then stored (as _mse_block)
     cdef double acc[LANES]
     cdef double t8[LANES]
     cdef double g8[LANES]
@@ -136,7 +138,7 @@ cdef double _bce_block(const floating* x, const floating* y, floating* lo, float
     cdef Py_ssize_t i, l, bad = 0, nfull = n - n % LANES
     for l in range(LANES):
         acc[l] = 0.0
-    for i in range(0, nfull, 8):
+    for i in range(0, nfull, 16):
         for l in range(LANES):
             p = x[i + l]
             t = y[i + l]
@@ -161,7 +163,7 @@ cdef double _bce_block(const floating* x, const floating* y, floating* lo, float
         if g != NULL:
             g[i] = <floating>gr
     nbad[0] = bad
-    return _combine8(acc)
+    return _combine_lanes(acc)
 
 
 cdef inline double _bce_logits_point(double z, double t, double pw, double gs,
@@ -191,8 +193,8 @@ cdef inline double _bce_logits_point(double z, double t, double pw, double gs,
 cdef inline void _bce_logits_run(const floating* x, const floating* y, const floating* pw,
                                  floating* lo, floating* g, Py_ssize_t n, double gs,
                                  double* acc) noexcept nogil:
-    """n contiguous elements; pw runs alongside x.  Element k adds to lane k % 8 of
-    acc.  Groups of 8 go through small arrays, then are stored (vectorisable)."""
+    """n contiguous elements; pw runs alongside x.  Element k adds to lane k % LANES of
+    acc.  Groups of LANES go through small arrays, then are stored (vectorisable)."""
     cdef double t8[LANES]
     cdef double g8[LANES]
     cdef double a8[LANES]     # local partials: acc itself might alias lo or g for the compiler
@@ -200,7 +202,7 @@ cdef inline void _bce_logits_run(const floating* x, const floating* y, const flo
     cdef Py_ssize_t i, l, nfull = n - n % LANES
     for l in range(LANES):
         a8[l] = 0.0
-    for i in range(0, nfull, 8):
+    for i in range(0, nfull, 16):
         for l in range(LANES):
             t8[l] = _bce_logits_point(x[i + l], y[i + l], pw[i + l], gs, &g8[l])
             a8[l] += t8[l]
@@ -238,7 +240,7 @@ cdef double _bce_logits_block(const floating* x, const floating* y, const floati
                         g + done if g != NULL else NULL, run, gs, acc)
         done += run
         j = (j + run) % C
-    return _combine8(acc)
+    return _combine_lanes(acc)
 
 
 cdef double _elementwise_run(int op, const floating* x, const floating* y, const floating* pw,
@@ -340,7 +342,7 @@ cdef inline double _row_max(const floating* x, Py_ssize_t K) noexcept nogil:
     cdef Py_ssize_t j, l, nfull = K - K % LANES
     for l in range(LANES):
         acc[l] = -INFINITY
-    for j in range(0, nfull, 8):
+    for j in range(0, nfull, 16):
         for l in range(LANES):
             v = x[j + l]
             acc[l] = v if v > acc[l] else acc[l]
@@ -384,11 +386,11 @@ cdef inline double _exp_pass(const floating* x, floating* e_out, Py_ssize_t K,
     cdef floating v, e
     cdef floating mf = <floating>m     # the max of the row: exact in its dtype
     cdef bint is_max
-    cdef Py_ssize_t j, l, nfull = K - K % LANES
+    cdef Py_ssize_t j, l, nfull = K - K % LANES, nhalf = K - K % 8
     for l in range(LANES):
         small[l] = 0.0
         cnt[l] = 0.0
-    for j in range(0, nfull, 8):
+    for j in range(0, nfull, 16):
         for l in range(LANES):
             v = x[j + l]
             e8[l] = _exp_diff(v, mf)
@@ -398,7 +400,18 @@ cdef inline double _exp_pass(const floating* x, floating* e_out, Py_ssize_t K,
         if e_out != NULL:
             for l in range(LANES):
                 e_out[j + l] = e8[l]
-    for j in range(nfull, K):
+    # then one group of 8 if it fits (rows of K < 16, such as 10 classes, still vectorise)
+    for j in range(nfull, nhalf, 8):
+        for l in range(8):
+            v = x[j + l]
+            e8[l] = _exp_diff(v, mf)
+            is_max = v == mf
+            cnt[l] += 1.0 if is_max else 0.0
+            small[l] += 0.0 if is_max else <double>e8[l]
+        if e_out != NULL:
+            for l in range(8):
+                e_out[j + l] = e8[l]
+    for j in range(nhalf, K):
         v = x[j]
         e = _exp_diff(v, mf)
         if e_out != NULL:
@@ -406,7 +419,7 @@ cdef inline double _exp_pass(const floating* x, floating* e_out, Py_ssize_t K,
         is_max = v == mf
         cnt[0] += 1.0 if is_max else 0.0
         small[0] += 0.0 if is_max else <double>e
-    return _combine8(small) + (_combine8(cnt) - 1.0)
+    return _combine_lanes(small) + (_combine_lanes(cnt) - 1.0)
 
 
 cdef inline double _exp_pass_smooth(const floating* x, const floating* w, floating* e_out,
@@ -425,7 +438,7 @@ cdef inline double _exp_pass_smooth(const floating* x, const floating* w, floati
         small[l] = 0.0
         cnt[l] = 0.0
         acc[l] = 0.0
-    for j in range(0, nfull, 8):
+    for j in range(0, nfull, 16):
         for l in range(LANES):
             v = x[j + l]
             e8[l] = _exp_diff(v, mf)
@@ -446,8 +459,8 @@ cdef inline double _exp_pass_smooth(const floating* x, const floating* w, floati
         cnt[0] += 1.0 if is_max else 0.0
         small[0] += 0.0 if is_max else <double>e
         acc[0] += wj * (m - <double>v)
-    wdiff[0] = _combine8(acc)
-    return _combine8(small) + (_combine8(cnt) - 1.0)
+    wdiff[0] = _combine_lanes(acc)
+    return _combine_lanes(small) + (_combine_lanes(cnt) - 1.0)
 
 
 cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floating* g,
@@ -518,7 +531,7 @@ cdef double _sce_prob_row(const floating* x, const floating* y, const floating* 
         cnt[l] = 0.0
         accd[l] = 0.0
         accc[l] = 0.0
-    for j in range(0, nfull, 8):
+    for j in range(0, nfull, 16):
         for l in range(LANES):
             v = x[j + l]
             c = (keep * y[j + l] + eps_k) * w[j + l]
@@ -542,18 +555,18 @@ cdef double _sce_prob_row(const floating* x, const floating* y, const floating* 
         small[0] += 0.0 if is_max else <double>e
         accc[0] += c
         accd[0] += c * (m - <double>v) if c != 0.0 else 0.0
-    sp = _combine8(small) + (_combine8(cnt) - 1.0)
+    sp = _combine_lanes(small) + (_combine_lanes(cnt) - 1.0)
     if m == INFINITY:
         sp = NAN
     L = fa_log1p(sp)
     s = 1.0 + sp
-    Y = _combine8(accc)
+    Y = _combine_lanes(accc)
     if g != NULL:
         a = gs * Y / s
         for j in range(K):
             c = (keep * y[j] + eps_k) * w[j]
             g[j] = <floating>(g[j] * a - gs * c)
-    return _combine8(accd) + (Y * L if Y != 0.0 else 0.0)
+    return _combine_lanes(accd) + (Y * L if Y != 0.0 else 0.0)
 
 
 cdef double _ce_row(const floating* p, const floating* y, floating* g, Py_ssize_t K,
