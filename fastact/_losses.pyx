@@ -13,7 +13,7 @@ Design
 * Every value is computed in double and rounded once to the array dtype.
 * Determinism: work is cut into blocks whose size depends only on the shape
   (ELEM_BLOCK elements, or ROW_BLOCK_ELEMS / K rows, at most MAX_BLOCK_ROWS).
-  Each block's loss terms are summed in a fixed order (8 lanes for elementwise
+  Each block's loss terms are summed in a fixed order (LANES = 16 lanes for elementwise
   losses, row order for row losses) into partials[b]; the partials are then
   added in block order.  Threads (OpenMP, static schedule) only decide who
   computes a block, so the reduced loss is bitwise identical for every thread
