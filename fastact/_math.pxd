@@ -974,3 +974,42 @@ cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
 
 cdef inline bint mish_bwd_hard(floating x) noexcept nogil:
     return not (-700.0 <= x and x <= 50.0) or (MISH_SEG_A <= x and x < MISH_SEG_B)
+
+
+# --- gelu, tanh form, float32 data (double arithmetic) ---------------------------
+# For float32 x every step in double is exact to far below a float32 ulp: z = 2u
+# carries a relative error of a few 2^-53, so e^-|z| does too (|z| < ~150 before
+# e^-|z| is below every float32).  float64 data are all "hard" (the double-double
+# z of gelu_tanh_d is needed there), and so is approximate="none" (erfc).
+
+cdef inline floating gelu_fwd_fast(floating x, double approximate_tanh) noexcept nogil:
+    # x sigmoid(z): x/(1 + e) for z >= 0, x e/(1 + e) for z < 0, e = e^-|z|
+    cdef double d = x
+    cdef double z = 1.5957691216057308 * d * (1.0 + 0.044715 * (d * d))
+    cdef double e = fa_exp(-fabs(z))
+    return <floating>(d * (e if z < 0 else 1.0) / (1.0 + e))
+
+
+cdef inline bint gelu_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
+    if floating is float:
+        return approximate_tanh == 0.0 or not (-40.0 <= x and x <= 20.0)
+    else:
+        return True
+
+
+cdef inline floating gelu_bwd_fast(floating dy, floating x, double approximate_tanh) noexcept nogil:
+    # s + x s (1 - s) z', s = sigmoid(z), z' = 2 sqrt(2/pi)(1 + 3 kappa x^2);
+    # 1 - s formed as its own quotient (no cancellation)
+    cdef double d = x
+    cdef double w = d * d
+    cdef double z = 1.5957691216057308 * d * (1.0 + 0.044715 * w)
+    cdef double zp = 1.5957691216057308 * (1.0 + 0.134145 * w)
+    cdef double e = fa_exp(-fabs(z))
+    cdef double r = 1.0 / (1.0 + e)
+    cdef double s = (e if z < 0 else 1.0) * r
+    cdef double t = (1.0 if z < 0 else e) * r
+    return <floating>(<double>dy * (s + d * s * t * zp))
+
+
+cdef inline bint gelu_bwd_hard(floating x, double approximate_tanh) noexcept nogil:
+    return gelu_fwd_hard(x, approximate_tanh)
