@@ -41,6 +41,7 @@ cnp.import_array()
 # branch-free, vectorisable e^x and log(1+x) (about 1 and 2 ulp; NaN -> NaN,
 # exp(-inf) = 0, log1p(0) = 0, log1p(tiny) = tiny)
 from fastact._vecmath cimport fa_exp, fa_log, fa_log1p, fa_expf
+from fastact._math cimport row_max
 
 cdef enum:
     LANES = 16                  # partial sums per block (the loops step by the literal 16)
@@ -333,28 +334,6 @@ def elementwise(int op, cnp.ndarray x, cnp.ndarray y, object pos_weight, Py_ssiz
 # NULL.  Each returns the row's loss term.
 # ===========================================================================
 
-cdef inline double _row_max(const floating* x, Py_ssize_t K) noexcept nogil:
-    """max of the row ignoring NaN; -inf if every entry is -inf or NaN.  The lanes
-    are in the row's dtype (a max is exact), so the loop vectorises without
-    conversions."""
-    cdef floating acc[LANES]
-    cdef floating v, m
-    cdef Py_ssize_t j, l, nfull = K - K % LANES
-    for l in range(LANES):
-        acc[l] = -INFINITY
-    for j in range(0, nfull, 16):
-        for l in range(LANES):
-            v = x[j + l]
-            acc[l] = v if v > acc[l] else acc[l]
-    for j in range(nfull, K):
-        v = x[j]
-        acc[0] = v if v > acc[0] else acc[0]
-    m = acc[0]
-    for l in range(1, LANES):
-        m = acc[l] if acc[l] > m else m
-    return m
-
-
 cdef inline floating _exp_diff(floating x, floating m) noexcept nogil:
     """e^(x − m) in the argument's precision, branch-free.  float32: d = x − m is
     rounded, TwoSum gives its exact error c (d + c == x − m) and e^(d + c) =
@@ -471,7 +450,7 @@ cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floa
     ∂ℓ/∂x_j = p_j·((1−ε) w_t + ε W/K) − (1−ε) w_t δ_jt − ε w_j/K     (W = Σ w_j)
     At j = t, p_t − 1 is formed as −s'/s when x_t is the max (where p_t ≈ 1 would
     cancel), else as p_t − 1 (then p_t <= 1/2, no cancellation)."""
-    cdef double m = _row_max(x, K)
+    cdef double m = row_max(x, K)
     cdef double sp, s, L, wt, xt, term, a, pt, pt_m1, wdiff = 0.0
     cdef floating af, bf
     cdef double keep = 1.0 - eps
@@ -517,7 +496,7 @@ cdef double _sce_prob_row(const floating* x, const floating* y, const floating* 
     cdef double cnt[LANES]
     cdef double accd[LANES]
     cdef double accc[LANES]
-    cdef double m = _row_max(x, K)
+    cdef double m = row_max(x, K)
     cdef double keep = 1.0 - eps
     cdef double eps_k = eps / <double>K
     cdef double c, sp, s, L, Y, a

@@ -10,7 +10,7 @@
 # is dx given the upstream gradient dy and the saved tensor s (the forward
 # output y for sigmoid/tanh, the forward input x for every other activation).
 
-from libc.math cimport exp, expm1, log, log1p, fabs, sqrt, erf, erfc
+from libc.math cimport exp, expm1, log, log1p, fabs, sqrt, erf, erfc, INFINITY
 from libc.math cimport tanh as c_tanh
 from fastact._common cimport floating
 
@@ -89,44 +89,34 @@ cdef inline floating relu_bwd(floating dy, floating x) noexcept nogil:
 
 
 # ---------------------------------------------------------------------------
-# row reductions over a contiguous row of k >= 1 entries (softmax family, losses)
+# row max over a contiguous row (softmax family, losses)
 # ---------------------------------------------------------------------------
 
-cdef inline double row_max(const floating* x, Py_ssize_t k) noexcept nogil:
-    """max of the row ignoring NaN (NaN is propagated later by the sum); -inf if all -inf/NaN."""
-    cdef double m = -1.0 / 0.0
-    cdef Py_ssize_t j
-    for j in range(k):
-        if x[j] > m:
-            m = x[j]
+cdef enum:
+    ROW_MAX_LANES = 16      # the loop below steps by the literal 16
+
+
+cdef inline floating row_max(const floating* x, Py_ssize_t k) noexcept nogil:
+    """max of the row ignoring NaN (NaN is propagated later by the row's sum); -inf if
+    every entry is -inf or NaN, or k == 0.  16 independent lanes in the row's dtype: a
+    max is exact, so any lane count gives the same result, and the compiler can
+    vectorise the lanes (a single running max is a chain it must keep in order)."""
+    cdef floating acc[ROW_MAX_LANES]
+    cdef floating v, m
+    cdef Py_ssize_t j, l, nfull = k - k % ROW_MAX_LANES
+    for l in range(ROW_MAX_LANES):
+        acc[l] = -INFINITY
+    for j in range(0, nfull, 16):
+        for l in range(ROW_MAX_LANES):
+            v = x[j + l]
+            acc[l] = v if v > acc[l] else acc[l]
+    for j in range(nfull, k):
+        v = x[j]
+        acc[0] = v if v > acc[0] else acc[0]
+    m = acc[0]
+    for l in range(1, ROW_MAX_LANES):
+        m = acc[l] if acc[l] > m else m
     return m
-
-
-cdef inline double row_sum_exp(const floating* x, Py_ssize_t k, double m) noexcept nogil:
-    """Σ e^(x_j − m), accumulated in double.  With m the row max every term is <= 1,
-    so nothing overflows and the sum is at least 1 (no log of a tiny number)."""
-    cdef double s = 0.0
-    cdef Py_ssize_t j
-    for j in range(k):
-        s += exp(<double>x[j] - m)
-    return s
-
-
-cdef inline double row_logsumexp(const floating* x, Py_ssize_t k) noexcept nogil:
-    """log Σ e^x_j = m + log Σ e^(x_j − m).  +inf if the row holds +inf (and no NaN),
-    -inf if every entry is -inf, NaN if any entry is NaN."""
-    cdef double m = row_max(x, k)
-    cdef double s
-    cdef Py_ssize_t j
-    if m == 1.0 / 0.0:
-        for j in range(k):
-            if x[j] != x[j]:
-                return x[j]
-        return m
-    if m == -1.0 / 0.0:
-        s = row_sum_exp(x, k, 0.0)   # 0 for all -inf; NaN if a NaN hides in the row
-        return m if s == 0.0 else s
-    return m + log(row_sum_exp(x, k, m))
 
 
 # ===========================================================================

@@ -48,6 +48,7 @@ cnp.import_array()
 
 # branch-free, vectorisable e^x (about 1 ulp; NaN -> NaN, -inf -> 0, +inf -> inf)
 from fastact._vecmath cimport fa_exp, fa_expf
+from fastact._math cimport row_max
 
 cdef extern from "Python.h":
     # With exc == NULL an out-of-range int is clamped instead of raising.
@@ -121,28 +122,8 @@ cdef inline double _combine_lanes(const double* acc) noexcept nogil:
 # vectorise them without reassociating; the lanes are combined in a fixed order.
 # ---------------------------------------------------------------------------
 
-cdef inline floating _row_max(const floating* x, Py_ssize_t K) noexcept nogil:
-    """max of the row ignoring NaN; -inf if every entry is -inf or NaN (or K == 0)."""
-    cdef floating acc[LANES]
-    cdef floating v, m
-    cdef Py_ssize_t j, l, nfull = K - K % LANES
-    for l in range(LANES):
-        acc[l] = -INFINITY
-    for j in range(0, nfull, 16):   # LANES
-        for l in range(LANES):
-            v = x[j + l]
-            acc[l] = v if v > acc[l] else acc[l]
-    for j in range(nfull, K):
-        v = x[j]
-        acc[0] = v if v > acc[0] else acc[0]
-    m = acc[0]
-    for l in range(1, LANES):
-        m = acc[l] if acc[l] > m else m
-    return m
-
-
 cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcept nogil:
-    cdef floating m = _row_max(x, K)
+    cdef floating m = row_max(x, K)
     cdef double acc[LANES]
     cdef double inv
     cdef floating e
@@ -198,7 +179,7 @@ cdef inline double _row_log_norm(const floating* x, Py_ssize_t K, floating m) no
 
 
 cdef void _log_softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcept nogil:
-    cdef floating m = _row_max(x, K)
+    cdef floating m = row_max(x, K)
     cdef double lnorm = _row_log_norm(x, K, m)
     cdef double md = m
     cdef Py_ssize_t j
@@ -213,7 +194,7 @@ cdef double _logsumexp_row(const floating* x, Py_ssize_t K) noexcept nogil:
     cdef floating m
     if K == 0:
         return -INFINITY
-    m = _row_max(x, K)
+    m = row_max(x, K)
     # m = +inf: +inf + log1p(0) (NaN if a NaN hides in the row);
     # m = -inf: every entry -inf (-inf + log(K)) or NaN
     return <double>m + _row_log_norm(x, K, m)
@@ -269,7 +250,7 @@ cdef inline void _tile_max(const floating* x, Py_ssize_t K, Py_ssize_t stride, P
         xr = x + k * stride
         for i in range(w):
             v = xr[i]
-            m[i] = v if v > m[i] else m[i]     # NaN ignored, as _row_max
+            m[i] = v if v > m[i] else m[i]     # NaN ignored, as row_max
 
 
 cdef void _softmax_tile(const floating* x, floating* y, Py_ssize_t K, Py_ssize_t stride,
