@@ -48,7 +48,7 @@ cnp.import_array()
 
 # branch-free, vectorisable e^x (about 1 ulp; NaN -> NaN, -inf -> 0, +inf -> inf)
 from fastact._vecmath cimport fa_exp, fa_expf
-from fastact._math cimport row_max
+from fastact._math cimport row_max, exp_of
 
 cdef extern from "Python.h":
     # With exc == NULL an out-of-range int is clamped instead of raising.
@@ -83,14 +83,6 @@ OP_ARGS = (("x",), ("x",), ("x",), ("dy", "y"), ("y", "v"), ("dy", "y"))
 # point helpers
 # ---------------------------------------------------------------------------
 
-cdef inline floating _exp(floating x) noexcept nogil:
-    """e^x in the argument's precision, branch-free (fa_expf / fa_exp, about 1 ulp)."""
-    if floating is float:
-        return fa_expf(x)
-    else:
-        return fa_exp(x)
-
-
 cdef inline floating _exp_diff(floating x, floating m) noexcept nogil:
     """e^(x − m), x − m rounded then corrected.
 
@@ -106,7 +98,7 @@ cdef inline floating _exp_diff(floating x, floating m) noexcept nogil:
     cdef floating c = (x - (d - bb)) + (-m - bb)
     cdef floating e
     c = c if fabs(c) < 1 else <floating>0.0
-    e = _exp(d)
+    e = exp_of(d)
     return e + e * c
 
 
@@ -231,7 +223,7 @@ cdef void _log_softmax_bwd_row(const floating* dy, const floating* y, floating* 
         acc[0] += <double>dy[j]
     total = _combine_lanes(acc)
     for j in range(K):
-        dx[j] = <floating>(<double>dy[j] - <double>_exp(y[j]) * total)
+        dx[j] = <floating>(<double>dy[j] - <double>exp_of(y[j]) * total)
 
 
 # ---------------------------------------------------------------------------
@@ -365,7 +357,7 @@ cdef void _log_softmax_bwd_tile(const floating* dy, const floating* y, floating*
     for k in range(K):
         off = k * stride
         for i in range(w):
-            dx[off + i] = <floating>(<double>dy[off + i] - <double>_exp(y[off + i]) * total[i])
+            dx[off + i] = <floating>(<double>dy[off + i] - <double>exp_of(y[off + i]) * total[i])
 
 
 # ---------------------------------------------------------------------------
