@@ -13,6 +13,7 @@
  *   fa_log     (same kernel as fa_log1p; subnormals scaled by 2^54)
  *   fa_expf    1.06 ulp   (every finite float32, double reference)
  *   fa_expm1f  1.65 ulp   (every finite float32, double reference)
+ *   fa_log1pf  2.02 ulp   (every float32 >= -1, double reference)
  * (python -m fastact accuracy measures the activations built on them.)
  *
  * Range reduction: x = n ln2 + r, |r| <= ln2/2, n = round(x log2 e) by the
@@ -172,6 +173,33 @@ static inline float fa_expm1f(float x) {
     float res = n > 120.0f ? large : small;
     res = (n == 0.0f) ? p : res;
     return (x == 0.0f) ? x : res;    /* keeps the sign of -0 */
+}
+
+#define FA_LN2_HI_LOGF 6.9313812256e-01f  /* 0x3f317180 */
+#define FA_LN2_LO_LOGF 9.0580006145e-06f  /* 0x3717f7d1 */
+/* log(1+x) in float (the same fdlibm scheme as fa_log1p with FreeBSD's float
+   coefficients): max 2.02 ulp over every float32 x >= -1 (double reference). */
+static inline float fa_log1pf(float x) {
+    float u = 1.0f + x;
+    uint32_t ix = fa_float_to_bits(u) + (0x3f800000u - 0x3f3504f3u);
+    int32_t k = (int32_t)(ix >> 23) - 127;
+    float m = fa_bits_to_float((ix & 0x007fffffu) + 0x3f3504f3u);
+    float f = m - 1.0f;
+    float c = (k < 25) ? ((k >= 1) ? 1.0f - (u - x) : x - (u - 1.0f)) / u : 0.0f;
+    float hfsq = 0.5f * f * f;
+    float s = f / (2.0f + f);
+    float z = s * s;
+    float w = z * z;
+    float t1 = w * (0.40000972152f + w * 0.24279078841f);
+    float t2 = z * (0.66666662693f + w * 0.28498786688f);
+    float R = t2 + t1;
+    float dk = (float)k;
+    float res = dk * FA_LN2_HI_LOGF - ((hfsq - (s * (hfsq + R) + (dk * FA_LN2_LO_LOGF + c))) - f);
+    res = (x == 1.0f/0.0f) ? x : res;
+    res = (x < -1.0f) ? (0.0f/0.0f) : res;
+    res = (x == -1.0f) ? -1.0f/0.0f : res;
+    res = (x != x || x == 0.0f) ? x : res;
+    return res;
 }
 
 #endif  /* FASTACT_VECMATH_H */

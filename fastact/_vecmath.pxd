@@ -7,3 +7,4 @@ cdef extern from "_vecmath.h" nogil:
     double fa_log(double x)
     float fa_expf(float x)
     float fa_expm1f(float x)
+    float fa_log1pf(float x)
