@@ -250,19 +250,26 @@ cdef inline floating hard_tanh_bwd(floating dy, floating x, double lo, double hi
     return <floating>0.0
 
 
+cdef inline double div6(double t) noexcept nogil:
+    """t/6 without a division (vectorised divisions are slow): t (1/6), corrected by its
+    remainder t - 6q, which fma gives exactly; the result is the rounded quotient."""
+    cdef double q = t * (1.0 / 6.0)
+    return fma(fma(-6.0, q, t), 1.0 / 6.0, q)
+
+
 cdef inline floating hard_sigmoid_fwd(floating x) noexcept nogil:
     # clip((x + 3)/6, 0, 1); x + 3 is exact near -3 (Sterbenz) where x/6 + 1/2 would cancel
     if x <= -3:
         return <floating>0.0
     if x >= 3:
         return <floating>1.0
-    return <floating>((<double>x + 3.0) / 6.0)
+    return <floating>div6(<double>x + 3.0)
 
 
 cdef inline floating hard_sigmoid_bwd(floating dy, floating x) noexcept nogil:
     # dy/6 where -3 < x < 3, else 0 (PyTorch: 0 at +-3)
     if -3 < x < 3:
-        return <floating>(<double>dy / 6.0)
+        return <floating>div6(<double>dy)
     if x != x:
         return x
     return <floating>0.0
@@ -275,7 +282,7 @@ cdef inline floating hard_swish_fwd(floating x) noexcept nogil:
         return <floating>(-0.0)
     if x >= 3:
         return x
-    return <floating>(d * (d + 3.0) / 6.0)
+    return <floating>div6(d * (d + 3.0))
 
 
 cdef inline floating hard_swish_bwd(floating dy, floating x) noexcept nogil:
@@ -285,7 +292,7 @@ cdef inline floating hard_swish_bwd(floating dy, floating x) noexcept nogil:
     if x <= -3:
         return <floating>0.0
     if x < 3:
-        return <floating>(<double>dy * (2.0 * d + 3.0) / 6.0)
+        return <floating>div6(<double>dy * (2.0 * d + 3.0))
     if x >= 3:
         return dy
     return x
@@ -703,19 +710,6 @@ cdef inline double gelu_tanh_deriv_d(double x) noexcept nogil:
     return ldexp(e * (s + n), k)
 
 
-cdef inline floating gelu_fwd(floating x, double approximate_tanh) noexcept nogil:
-    # approximate_tanh: 0 for approximate="none", 1 for "tanh"
-    if approximate_tanh != 0.0:
-        return <floating>gelu_tanh_d(x)
-    return <floating>gelu_d(x)
-
-
-cdef inline floating gelu_bwd(floating dy, floating x, double approximate_tanh) noexcept nogil:
-    if approximate_tanh != 0.0:
-        return <floating>(<double>dy * gelu_tanh_deriv_d(x))
-    return <floating>(<double>dy * gelu_deriv_d(x))
-
-
 # --- piecewise Taylor polynomials for the derivatives that cross zero ------------------
 # [A, B] is cut into segments of width W; each segment holds N Taylor coefficients of
 # the derivative about its centre (a double-double, c[0] + c[1]).  The segment that
@@ -782,6 +776,61 @@ cdef extern from *:
 # END GENERATED TAYLOR TABLES
 
 
+# BEGIN GENERATED GELU POLYNOMIALS
+cdef extern from * nogil:
+    """
+    static inline double gelu_n_poly(double y) {
+        double p = 6.037440706872868e-08;
+        p = p * y + 5.201072865047843e-07;
+        p = p * y + -3.2293777525090205e-07;
+        p = p * y + -5.13463896194095e-06;
+        p = p * y + 4.4640643796971665e-07;
+        p = p * y + 3.4457356813845105e-05;
+        p = p * y + -1.7618690804964383e-06;
+        p = p * y + -0.00023074457362319114;
+        p = p * y + 0.00013329641178185406;
+        p = p * y + 0.0016307159334220105;
+        p = p * y + -0.003479683418552644;
+        p = p * y + -0.0075401729456469465;
+        p = p * y + 0.06039657404487564;
+        p = p * y + -0.18652185908869257;
+        p = p * y + 0.3871374007732206;
+        p = p * y + -0.6078966419486164;
+        p = p * y + 0.7552851304155636;
+        return p;
+    }
+    static inline double gelu_h_poly(double y) {
+        double p = 3.823263726220023e-09;
+        p = p * y + -2.9960657309880776e-08;
+        p = p * y + -5.5660648554759793e-08;
+        p = p * y + 2.989315037361169e-07;
+        p = p * y + 4.943626129576801e-07;
+        p = p * y + -2.173302484325368e-06;
+        p = p * y + -3.5398408854622813e-06;
+        p = p * y + 1.801299558455478e-05;
+        p = p * y + 1.7477464885108686e-05;
+        p = p * y + -0.00018576938979830875;
+        p = p * y + 0.0001546132738311866;
+        p = p * y + 0.0017882595473636756;
+        p = p * y + -0.00950495037196769;
+        p = p * y + 0.028083360022891628;
+        p = p * y + -0.060462936767949865;
+        p = p * y + 0.10336589852052011;
+        p = p * y + -0.46221124404957475;
+        return p;
+    }
+    #define GELU_POLY_K 4.0
+    #define GELU_A0_HI 0.7517915246935645
+    #define GELU_A0_LO -1.4956759177009883e-17
+    """
+    double gelu_n_poly(double y)
+    double gelu_h_poly(double y)
+    const double GELU_POLY_K
+    const double GELU_A0_HI
+    const double GELU_A0_LO
+# END GENERATED GELU POLYNOMIALS
+
+
 # ===========================================================================
 # Vectorisable fast paths (used by the loops of _activations.pyx.tp, see FAST
 # there).  Straight-line code over the branch-free exp/expm1/log1p of
@@ -794,8 +843,8 @@ cdef extern from *:
 # arithmetic otherwise.
 # ===========================================================================
 
-from libc.math cimport fabsf, copysignf
-from fastact._vecmath cimport fa_exp, fa_expm1, fa_log1p, fa_expf, fa_expm1f
+from libc.math cimport fabsf, copysignf, fmaf
+from fastact._vecmath cimport fa_exp, fa_expm1, fa_log1p, fa_expf, fa_expm1f, fa_log1pf
 
 
 cdef inline floating exp_neg_abs(floating x) noexcept nogil:
@@ -859,14 +908,29 @@ cdef inline floating selu_bwd_fast(floating dy, floating x) noexcept nogil:
             else <floating>(<double>dy * (selu_scale_alpha() * exp_of(x))))
 
 
-# --- softplus, log_sigmoid (double arithmetic) --------------------------------
+# --- softplus, log_sigmoid ------------------------------------------------------
 # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): one exp, one log1p, both arguments
-# in range; the two terms have the same sign (no cancellation).
+# in range; the two terms have the same sign (no cancellation).  float32 data in
+# float arithmetic (fa_expf 1.06 ulp, fa_log1pf 2.02 ulp: measured over every
+# float32, see the README's accuracy table), float64 in double.
+
+cdef inline floating log1p_exp_neg_abs(floating x) noexcept nogil:
+    """log1p(e^-|x|) in the argument's precision."""
+    if floating is float:
+        return fa_log1pf(fa_expf(-fabsf(x)))
+    else:
+        return fa_log1p(fa_exp(-fabs(x)))
+
+
+cdef inline floating sigmoid_of_x(floating x) noexcept nogil:
+    """1/(1 + e^-x) in the argument's precision: (1 or e)/(1 + e), e = e^-|x|."""
+    cdef floating e = exp_neg_abs(x)
+    return (e if x < 0 else <floating>1.0) / (<floating>1.0 + e)
+
 
 cdef inline floating softplus_fwd_fast(floating x, double beta, double threshold) noexcept nogil:
-    cdef double d = x
-    cdef double v = (d if d > 0 else 0.0) + fa_log1p(fa_exp(-fabs(d)))
-    return x if d > threshold else <floating>v
+    cdef floating v = (x if x > 0 else <floating>0.0) + log1p_exp_neg_abs(x)
+    return x if x > threshold else v
 
 
 cdef inline bint softplus_fwd_hard(floating x, double beta, double threshold) noexcept nogil:
@@ -880,8 +944,7 @@ cdef inline double sigmoid_of(double d) noexcept nogil:
 
 
 cdef inline floating softplus_bwd_fast(floating dy, floating x, double beta, double threshold) noexcept nogil:
-    cdef double d = x
-    return dy if d > threshold else <floating>(<double>dy * sigmoid_of(d))
+    return dy if x > threshold else dy * sigmoid_of_x(x)
 
 
 cdef inline bint softplus_bwd_hard(floating x, double beta, double threshold) noexcept nogil:
@@ -890,29 +953,33 @@ cdef inline bint softplus_bwd_hard(floating x, double beta, double threshold) no
 
 cdef inline floating log_sigmoid_fwd_fast(floating x) noexcept nogil:
     # -log(1 + e^-x) = min(x, 0) - log1p(e^-|x|)
-    cdef double d = x
-    return <floating>((d if d < 0 else 0.0) - fa_log1p(fa_exp(-fabs(d))))
+    return (x if x < 0 else <floating>0.0) - log1p_exp_neg_abs(x)
 
 
 cdef inline floating log_sigmoid_bwd_fast(floating dy, floating x) noexcept nogil:
     # dy sigmoid(-x)
-    return <floating>(<double>dy * sigmoid_of(-<double>x))
+    return dy * sigmoid_of_x(-x)
 
 
-# --- silu, mish (double arithmetic; the subnormal tails are "hard") ---------------
+# --- silu, mish (the subnormal tails are "hard") ------------------------------------
+# float32 data in float arithmetic, float64 in double.
 
 cdef inline floating silu_fwd_fast(floating x) noexcept nogil:
     # x e/(1+e) (x < 0) or x/(1+e) (x >= 0), e = e^-|x|
-    cdef double d = x
-    cdef double e = fa_exp(-fabs(d))
-    return <floating>(d * (e if d < 0 else 1.0) / (1.0 + e))
+    cdef floating e = exp_neg_abs(x)
+    return x * (e if x < 0 else <floating>1.0) / (<floating>1.0 + e)
 
 
 cdef inline bint silu_fwd_hard(floating x) noexcept nogil:
-    return x < -700.0            # e^x underflows: silu_d rescales
+    # e^x subnormal (float) or underflowing (double): silu_d rescales
+    if floating is float:
+        return x < -87.0
+    else:
+        return x < -700.0
 
 
 cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
+    # (double arithmetic: in float the e(1 + x + e)/(1 + e)^2 form exceeds 4 ulp)
     # the forms of silu_deriv_d without branches: E = e^-|x|,
     # x >= 0: (1 + E + xE)/(1+E)^2;  x < 0: e(1 + x + e)/(1+e)^2, where near the
     # zero r of 1 + x + e^x the identity 1 + x + e^x = h + e^r expm1(h), h = x - r
@@ -966,31 +1033,61 @@ cdef inline bint mish_bwd_hard(floating x) noexcept nogil:
     return not (-700.0 <= x and x <= 50.0) or (MISH_SEG_A <= x and x < MISH_SEG_B)
 
 
+# --- gelu (exact), float32 data (double arithmetic) -----------------------------
+# With a = |x| and M(a) = Phi(-a) e^(a^2/2) (the GELU_N polynomial / (a + K)):
+#   x Phi(x) = x e M            (x < 0)      x - x e M     (x >= 0),   e = e^(-a^2/2)
+#   Phi(x) + x phi(x) = e H     (x < 0)      1 - e H       (x >= 0),   H = M - a/sqrt(2 pi)
+# H = (a - a0) GELU_H: the zero of the derivative at x = -a0 is a factor, so the
+# derivative keeps its relative precision next to it.  No erfc, no branch: one exp,
+# one division, two polynomials.  The fitted polynomials are good to ~4e-12
+# relative (generated, see the block above), so float32 results are within
+# 0.5 ulp of rounding plus ~1e-4 ulp; float64 data keep the careful scalar path.
+
+cdef inline double gelu_exp_half_sq(double a) noexcept nogil:
+    """e^(-a^2/2) for a >= 0, a^2 carried as a double-double (a clamped at 40: the result is 0 there)."""
+    cdef double ac = a if a < 40.0 else 40.0
+    cdef double q = ac * ac
+    cdef double e = fa_exp(-0.5 * q)
+    return fma(e, -0.5 * fma(ac, ac, -q), e)
+
+
+cdef inline double gelu_mills_fast(double a, double* e) noexcept nogil:
+    """M(a) = Phi(-a) e^(a^2/2) for a >= 0 (NaN for a = inf), and e = e^(-a^2/2)."""
+    cdef double r = 1.0 / (a + GELU_POLY_K)
+    e[0] = gelu_exp_half_sq(a)
+    return gelu_n_poly((a - GELU_POLY_K) * r) * r
+
+
+cdef inline double gelu_exact_fwd_fast_d(double d) noexcept nogil:
+    cdef double e
+    cdef double m = gelu_mills_fast(fabs(d), &e)
+    return (d * m) * e if d < 0 else fma(-d, m * e, d)     # (d m) e: one rounding in the tail
+
+
+cdef inline double gelu_exact_deriv_fast_d(double d) noexcept nogil:
+    cdef double a = fabs(d)
+    cdef double r = 1.0 / (a + GELU_POLY_K)
+    cdef double h = ((a - GELU_A0_HI) - GELU_A0_LO) * gelu_h_poly((a - GELU_POLY_K) * r)
+    cdef double e = gelu_exp_half_sq(a)
+    return e * h if d < 0 else fma(-e, h, 1.0)
+
+
 # --- gelu, tanh form, float32 data (double arithmetic) ---------------------------
 # For float32 x every step in double is exact to far below a float32 ulp: z = 2u
 # carries a relative error of a few 2^-53, so e^-|z| does too (|z| < ~150 before
 # e^-|z| is below every float32).  float64 data are all "hard" (the double-double
-# z of gelu_tanh_d is needed there), and so is approximate="none" (erfc).
+# z of gelu_tanh_d is needed there).
 
-cdef inline floating gelu_fwd_fast(floating x, double approximate_tanh) noexcept nogil:
+cdef inline double gelu_tanh_fwd_fast_d(double d) noexcept nogil:
     # x sigmoid(z): x/(1 + e) for z >= 0, x e/(1 + e) for z < 0, e = e^-|z|
-    cdef double d = x
     cdef double z = 1.5957691216057308 * d * (1.0 + 0.044715 * (d * d))
     cdef double e = fa_exp(-fabs(z))
-    return <floating>(d * (e if z < 0 else 1.0) / (1.0 + e))
+    return d * (e if z < 0 else 1.0) / (1.0 + e)
 
 
-cdef inline bint gelu_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
-    if floating is float:
-        return approximate_tanh == 0.0 or not (-40.0 <= x and x <= 20.0)
-    else:
-        return True
-
-
-cdef inline floating gelu_bwd_fast(floating dy, floating x, double approximate_tanh) noexcept nogil:
+cdef inline double gelu_tanh_deriv_fast_d(double d) noexcept nogil:
     # s + x s (1 - s) z', s = sigmoid(z), z' = 2 sqrt(2/pi)(1 + 3 kappa x^2);
     # 1 - s formed as its own quotient (no cancellation)
-    cdef double d = x
     cdef double w = d * d
     cdef double z = 1.5957691216057308 * d * (1.0 + 0.044715 * w)
     cdef double zp = 1.5957691216057308 * (1.0 + 0.134145 * w)
@@ -998,8 +1095,61 @@ cdef inline floating gelu_bwd_fast(floating dy, floating x, double approximate_t
     cdef double r = 1.0 / (1.0 + e)
     cdef double s = (e if z < 0 else 1.0) * r
     cdef double t = (1.0 if z < 0 else e) * r
-    return <floating>(<double>dy * (s + d * s * t * zp))
+    return s + d * s * t * zp
 
 
-cdef inline bint gelu_bwd_hard(floating x, double approximate_tanh) noexcept nogil:
-    return gelu_fwd_hard(x, approximate_tanh)
+# The kernels have one loop per form (SPLIT in _activations.pyx.tp); the parameter
+# approximate_tanh is passed along unused.
+
+cdef inline floating gelu_exact_fwd(floating x, double approximate_tanh) noexcept nogil:
+    return <floating>gelu_d(x)
+
+
+cdef inline floating gelu_exact_bwd(floating dy, floating x, double approximate_tanh) noexcept nogil:
+    return <floating>(<double>dy * gelu_deriv_d(x))
+
+
+cdef inline floating gelu_exact_fwd_fast(floating x, double approximate_tanh) noexcept nogil:
+    return <floating>gelu_exact_fwd_fast_d(x)
+
+
+cdef inline floating gelu_exact_bwd_fast(floating dy, floating x, double approximate_tanh) noexcept nogil:
+    return <floating>(<double>dy * gelu_exact_deriv_fast_d(x))
+
+
+cdef inline bint gelu_exact_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
+    if floating is float:
+        return not (-3.4028234663852886e38 <= x and x <= 3.4028234663852886e38)   # inf, NaN
+    else:
+        return True
+
+
+cdef inline bint gelu_exact_bwd_hard(floating x, double approximate_tanh) noexcept nogil:
+    return gelu_exact_fwd_hard(x, approximate_tanh)
+
+
+cdef inline floating gelu_tanh_fwd(floating x, double approximate_tanh) noexcept nogil:
+    return <floating>gelu_tanh_d(x)
+
+
+cdef inline floating gelu_tanh_bwd(floating dy, floating x, double approximate_tanh) noexcept nogil:
+    return <floating>(<double>dy * gelu_tanh_deriv_d(x))
+
+
+cdef inline floating gelu_tanh_fwd_fast(floating x, double approximate_tanh) noexcept nogil:
+    return <floating>gelu_tanh_fwd_fast_d(x)
+
+
+cdef inline floating gelu_tanh_bwd_fast(floating dy, floating x, double approximate_tanh) noexcept nogil:
+    return <floating>(<double>dy * gelu_tanh_deriv_fast_d(x))
+
+
+cdef inline bint gelu_tanh_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
+    if floating is float:
+        return not (-40.0 <= x and x <= 20.0)
+    else:
+        return True
+
+
+cdef inline bint gelu_tanh_bwd_hard(floating x, double approximate_tanh) noexcept nogil:
+    return gelu_tanh_fwd_hard(x, approximate_tanh)

@@ -398,9 +398,10 @@ def float32_sample():
 
 
 # float32 data of these functions is computed in float32 SIMD arithmetic (the
-# error bounds of fa_expf/fa_expm1f measured over every float32); every other
-# function is computed in double and rounded once.
-FLOAT32_NATIVE_ULP = {"elu": 3.0, "selu": 3.0, "sigmoid": 3.0, "tanh": 3.0}
+# error bounds of fa_expf/fa_expm1f/fa_log1pf measured over every float32); every
+# other function is computed in double and rounded once.
+FLOAT32_NATIVE_ULP = {"elu": 3.0, "selu": 3.0, "sigmoid": 3.0, "tanh": 3.0, "silu": 3.5,
+                      "softplus": 3.5, "log_sigmoid": 3.5}
 
 
 @pytest.mark.parametrize("name", sorted(_np_refs()))
@@ -721,13 +722,86 @@ def test_taylor_tables_match_mpmath(name):
                 assert abs(got[j] - ref[j]) <= 1.2e-16 * abs(ref[j]) + 1e-300, (i, j)
 
 
+# ---------------------------------------------------------------------------
+# the Chebyshev-fitted polynomials of the vectorised exact gelu (fastact/_math.pxd)
+# ---------------------------------------------------------------------------
+# With a = |x|, M(a) = Phi(-a) e^(a^2/2) (smooth, 1/2 at 0, ~1/(a sqrt(2 pi)) far out) and
+# a0 the zero of M(a) - a/sqrt(2 pi) (gelu' vanishes at x = -a0):
+#   GELU_N(y) = (a + K) M(a),   GELU_H(y) = (M(a) - a/sqrt(2 pi)) / (a - a0),
+# both bounded and analytic on y = (a - K)/(a + K) in [-1, 1] (a in [0, inf]).  Their
+# Chebyshev series (K = 4) are truncated and written as monomials in y;
+# `python tests/test_activations.py --regen` rewrites the block between the
+# BEGIN/END GENERATED GELU POLYNOMIALS markers.
+
+GELU_POLY_K = 4
+GELU_POLY_DEGREE = 16        # relative error ~4e-12: far below a float32 ulp
+
+
+def _mills_mp(a):
+    return mp.erfc(a / mp.sqrt(2)) / 2 * mp.exp(a * a / 2)
+
+
+def _gelu_a0():
+    return mp.findroot(lambda a: _mills_mp(a) - a / mp.sqrt(2 * mp.pi), 0.75)
+
+
+def _gelu_poly_targets():
+    k, a0 = mp.mpf(GELU_POLY_K), _gelu_a0()
+    return {"GELU_N": lambda a: (a + k) * _mills_mp(a),
+            "GELU_H": lambda a: (_mills_mp(a) - a / mp.sqrt(2 * mp.pi)) / (a - a0)}
+
+
+def _chebyshev_monomials(f, deg, k):
+    """f(a(y)), a = k(1+y)/(1-y), interpolated at Chebyshev nodes on [-1, 1], as monomials in y."""
+    n = deg + 12
+    ys = [mp.cos(mp.pi * (j + mp.mpf(1) / 2) / n) for j in range(n)]
+    vals = [f(k * (1 + y) / (1 - y)) for y in ys]
+    c = [2 * mp.fsum(vals[j] * mp.cos(mp.pi * i * (j + mp.mpf(1) / 2) / n) for j in range(n)) / n
+         for i in range(deg + 1)]
+    c[0] /= 2
+    zero = [mp.mpf(0)] * (deg + 1)
+    mono = list(zero)
+    t_prev, t = zero, [mp.mpf(1)] + zero[1:]            # T_0 as monomial coefficients
+    for i in range(deg + 1):
+        mono = [m + c[i] * v for m, v in zip(mono, t)]
+        two_y_t = [mp.mpf(0)] + [2 * v for v in t[:-1]]
+        # T_1 = y, T_(i+1) = 2y T_i - T_(i-1)
+        t_next = [v / 2 for v in two_y_t] if i == 0 else [u - v for u, v in zip(two_y_t, t_prev)]
+        t_prev, t = t, t_next
+    return mono
+
+
+def generate_gelu_polys():
+    with mp.workdps(50):
+        a0 = _gelu_a0()
+        hi = float(a0)
+        lines = ['cdef extern from * nogil:', '    """']
+        for name, f in _gelu_poly_targets().items():
+            mono = [float(v) for v in _chebyshev_monomials(f, GELU_POLY_DEGREE, mp.mpf(GELU_POLY_K))]
+            lines.append(f'    static inline double {name.lower()}_poly(double y) {{')
+            lines.append(f'        double p = {mono[-1]!r};')
+            for v in reversed(mono[:-1]):
+                lines.append(f'        p = p * y + {v!r};')
+            lines.append('        return p;')
+            lines.append('    }')
+        lines += [f'    #define GELU_POLY_K {float(GELU_POLY_K)!r}',
+                  f'    #define GELU_A0_HI {hi!r}', f'    #define GELU_A0_LO {float(a0 - mp.mpf(hi))!r}',
+                  '    """',
+                  '    double gelu_n_poly(double y)', '    double gelu_h_poly(double y)',
+                  '    const double GELU_POLY_K', '    const double GELU_A0_HI', '    const double GELU_A0_LO']
+    return "\n".join(lines) + "\n"
+
+
 if __name__ == "__main__":
     import sys
     if "--regen" in sys.argv:
         p = _math_pxd_path()
         with open(p) as fh:
             s = fh.read()
-        begin, end = "# BEGIN GENERATED TAYLOR TABLES\n", "# END GENERATED TAYLOR TABLES"
-        i, j = s.index(begin) + len(begin), s.index(end)
+        for what, gen in (("TAYLOR TABLES", generate_taylor_tables),
+                          ("GELU POLYNOMIALS", generate_gelu_polys)):
+            begin, end = f"# BEGIN GENERATED {what}\n", f"# END GENERATED {what}"
+            i, j = s.index(begin) + len(begin), s.index(end)
+            s = s[:i] + gen() + s[j:]
         with open(p, "w") as fh:
-            fh.write(s[:i] + generate_taylor_tables() + s[j:])
+            fh.write(s)
