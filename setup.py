@@ -114,6 +114,12 @@ def extensions():
     # -fno-math-errno, -fno-trapping-math: no errno or FP-exception side effects are
     # observed, and without them GCC will not vectorise loops with compares or sqrt.
     compile_args = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wno-unused-function"]
+    # The generated kernel modules are large; GCC's default unit-growth budget runs out
+    # before every point function is inlined into its loop, and a loop with a call left
+    # in it is not vectorised.
+    inline_budget = ["--param=inline-unit-growth=400"]
+    if compiler_accepts(["-Werror"] + inline_budget):
+        compile_args += inline_budget
     link_args = []
     if openmp:
         compile_args.append("-fopenmp")

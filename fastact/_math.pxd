@@ -754,6 +754,12 @@ cdef extern from *:
     #define MISH_SEG_B (-0.6924312145154952)
     #define MISH_SEG_W (0.2)
     #define MISH_SEG_N 20
+    static const double MISH_NEAR_SEG_CENTRE[2] FASTACT_UNUSED = {-1.1924312145154952, -4.8484829848031044e-17};
+    static const double MISH_NEAR_SEG_COEF[16] FASTACT_UNUSED = {0.0, 0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05, -5.582891567360688e-05, -1.72992708103044e-05, 9.427361327376651e-07, 2.9088199364912223e-06, 1.071676702702074e-06};
+    #define MISH_NEAR_SEG_A (-1.6924312145154952)
+    #define MISH_NEAR_SEG_B (-0.6924312145154952)
+    #define MISH_NEAR_SEG_W (1.0)
+    #define MISH_NEAR_SEG_N 16
     """
     const double GELU_SEG_CENTRE[30]
     const double GELU_SEG_COEF[300]
@@ -773,13 +779,20 @@ cdef extern from *:
     const double MISH_SEG_B
     const double MISH_SEG_W
     const int MISH_SEG_N
+    const double MISH_NEAR_SEG_CENTRE[2]
+    const double MISH_NEAR_SEG_COEF[16]
+    const double MISH_NEAR_SEG_A
+    const double MISH_NEAR_SEG_B
+    const double MISH_NEAR_SEG_W
+    const int MISH_NEAR_SEG_N
 # END GENERATED TAYLOR TABLES
 
 
 # BEGIN GENERATED GELU POLYNOMIALS
 cdef extern from * nogil:
     """
-    static inline double gelu_n_poly(double y) {
+    #include "_vecmath.h"   /* FA_INLINE */
+    FA_INLINE double gelu_n_poly(double y) {
         double p = 6.037440706872868e-08;
         p = p * y + 5.201072865047843e-07;
         p = p * y + -3.2293777525090205e-07;
@@ -799,7 +812,7 @@ cdef extern from * nogil:
         p = p * y + 0.7552851304155636;
         return p;
     }
-    static inline double gelu_h_poly(double y) {
+    FA_INLINE double gelu_h_poly(double y) {
         double p = 3.823263726220023e-09;
         p = p * y + -2.9960657309880776e-08;
         p = p * y + -5.5660648554759793e-08;
@@ -1026,11 +1039,22 @@ cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
     cdef double qq = 2.0 + nn
     cdef double qlo = ((2.0 - qq) + nn) + nlo
     cdef double neg = div_sq_dd(e * fma(e, (6.0 + 4.0 * d) + e * (4.0 + e), 4.0 * (1.0 + d)), qq, qlo)
-    return <floating>(<double>dy * (pos if d >= 0 else neg))
+    cdef double h, near_zero
+    if floating is float:
+        # float32 data: one Taylor polynomial about the zero covers |x - r| < 0.5
+        h = (d - MISH_NEAR_SEG_CENTRE[0]) - MISH_NEAR_SEG_CENTRE[1]
+        near_zero = horner(h, MISH_NEAR_SEG_COEF, MISH_NEAR_SEG_N)
+        return <floating>(<double>dy * (near_zero if (-0.5 < h and h < 0.5) else
+                                         (pos if d >= 0 else neg)))
+    else:
+        return <floating>(<double>dy * (pos if d >= 0 else neg))
 
 
 cdef inline bint mish_bwd_hard(floating x) noexcept nogil:
-    return not (-700.0 <= x and x <= 50.0) or (MISH_SEG_A <= x and x < MISH_SEG_B)
+    if floating is float:
+        return not (-700.0 <= x and x <= 50.0)
+    else:
+        return not (-700.0 <= x and x <= 50.0) or (MISH_SEG_A <= x and x < MISH_SEG_B)
 
 
 # --- gelu (exact), float32 data (double arithmetic) -----------------------------

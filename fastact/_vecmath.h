@@ -28,14 +28,21 @@
 #define FASTACT_VECMATH_H
 #include <stdint.h>
 #include <string.h>
-static inline double fa_bits_to_double(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
-static inline uint64_t fa_double_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
-static inline float fa_bits_to_float(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
-static inline uint32_t fa_float_to_bits(float f) { uint32_t b; memcpy(&b, &f, 4); return b; }
+/* Always inlined: a call left in a loop stops its vectorisation, and GCC's
+   inlining budget runs out in the large generated kernel modules. */
+#if defined(__GNUC__)
+#define FA_INLINE static inline __attribute__((always_inline))
+#else
+#define FA_INLINE static inline
+#endif
+FA_INLINE double fa_bits_to_double(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
+FA_INLINE uint64_t fa_double_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
+FA_INLINE float fa_bits_to_float(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
+FA_INLINE uint32_t fa_float_to_bits(float f) { uint32_t b; memcpy(&b, &f, 4); return b; }
 
 /* ---------------- double ---------------- */
 
-static inline double fa_expm1_poly(double r) {
+FA_INLINE double fa_expm1_poly(double r) {
     double p = 0x1.6124613a86d09p-33;
     p = p * r + 0x1.1eed8eff8d898p-29;
     p = p * r + 0x1.ae64567f544e4p-26;
@@ -57,7 +64,7 @@ static inline double fa_expm1_poly(double r) {
 
 /* x = n ln2 + r with |r| <= ln2/2; returns r, n as double and the two scale factors
    s1 * s2 = 2^n (split so subnormal results round once and 2^1024 overflows cleanly) */
-static inline double fa_reduce(double x, double *n_out, double *s1, double *s2) {
+FA_INLINE double fa_reduce(double x, double *n_out, double *s1, double *s2) {
     double xc = x < -800.0 ? -800.0 : (x > 800.0 ? 800.0 : x);   /* NaN passes */
     double t = xc * FA_LOG2E + FA_SHIFT;
     double n = t - FA_SHIFT;
@@ -68,12 +75,12 @@ static inline double fa_reduce(double x, double *n_out, double *s1, double *s2) 
     *n_out = n;
     return (xc - n * FA_LN2_HI) - n * FA_LN2_LO;
 }
-static inline double fa_exp(double x) {
+FA_INLINE double fa_exp(double x) {
     double n, s1, s2;
     double r = fa_reduce(x, &n, &s1, &s2);
     return ((1.0 + fa_expm1_poly(r)) * s1) * s2;
 }
-static inline double fa_expm1(double x) {
+FA_INLINE double fa_expm1(double x) {
     double n, s1, s2;
     double r = fa_reduce(x, &n, &s1, &s2);
     double p = fa_expm1_poly(r);
@@ -88,7 +95,7 @@ static inline double fa_expm1(double x) {
    u = 2^k (1+f), f in [sqrt(2)/2-1, sqrt(2)-1), log(1+f) = f - hfsq + s (hfsq + R(s^2)),
    s = f/(2+f); c is a small correction (the rounding error of u) added to the result,
    kadj a power of two by which u was scaled up. */
-static inline double fa_log_reduced(double u, double c, double kadj) {
+FA_INLINE double fa_log_reduced(double u, double c, double kadj) {
     uint64_t ub = fa_double_to_bits(u);
     /* move the mantissa into [sqrt(2)/2, sqrt(2)) */
     uint64_t hx = (ub >> 32) + (0x3ff00000u - 0x3fe6a09eu);
@@ -108,7 +115,7 @@ static inline double fa_log_reduced(double u, double c, double kadj) {
 }
 
 /* log(1+x): u = 1+x rounded, with the correction c/u for that rounding. */
-static inline double fa_log1p(double x) {
+FA_INLINE double fa_log1p(double x) {
     double u = 1.0 + x;
     /* k: the exponent of u once its mantissa is moved into [sqrt(2)/2, sqrt(2)) */
     int64_t k = (int64_t)(((fa_double_to_bits(u) >> 32) + (0x3ff00000u - 0x3fe6a09eu)) >> 20) - 1023;
@@ -123,7 +130,7 @@ static inline double fa_log1p(double x) {
 }
 
 /* log(x); subnormal x is scaled by 2^54 first. */
-static inline double fa_log(double x) {
+FA_INLINE double fa_log(double x) {
     int tiny = x < 0x1p-1022;
     double res = fa_log_reduced(tiny ? x * 0x1p54 : x, 0.0, tiny ? 54.0 : 0.0);
     res = (x == 1.0/0.0) ? x : res;
@@ -138,7 +145,7 @@ static inline double fa_log(double x) {
 #define FA_LN2_LO_F 0x1.0bfbe8p-15f
 #define FA_LOG2E_F 0x1.715476p0f
 #define FA_SHIFT_F 0x1.8p23f
-static inline float fa_expm1_polyf(float r) {
+FA_INLINE float fa_expm1_polyf(float r) {
     float p = 0x1.a01a02p-13f;
     p = p * r + 0x1.6c16c2p-10f;
     p = p * r + 0x1.111112p-7f;
@@ -147,7 +154,7 @@ static inline float fa_expm1_polyf(float r) {
     p = p * r + 0.5f;
     return r + (r * r) * p;
 }
-static inline float fa_reducef(float x, float *n_out, float *s1, float *s2) {
+FA_INLINE float fa_reducef(float x, float *n_out, float *s1, float *s2) {
     float xc = x < -160.0f ? -160.0f : (x > 160.0f ? 160.0f : x);
     float t = xc * FA_LOG2E_F + FA_SHIFT_F;
     float n = t - FA_SHIFT_F;
@@ -158,12 +165,12 @@ static inline float fa_reducef(float x, float *n_out, float *s1, float *s2) {
     *n_out = n;
     return (xc - n * FA_LN2_HI_F) - n * FA_LN2_LO_F;
 }
-static inline float fa_expf(float x) {
+FA_INLINE float fa_expf(float x) {
     float n, s1, s2;
     float r = fa_reducef(x, &n, &s1, &s2);
     return ((1.0f + fa_expm1_polyf(r)) * s1) * s2;
 }
-static inline float fa_expm1f(float x) {
+FA_INLINE float fa_expm1f(float x) {
     float n, s1, s2;
     float r = fa_reducef(x, &n, &s1, &s2);
     float p = fa_expm1_polyf(r);
@@ -179,7 +186,7 @@ static inline float fa_expm1f(float x) {
 #define FA_LN2_LO_LOGF 9.0580006145e-06f  /* 0x3717f7d1 */
 /* log(1+x) in float (the same fdlibm scheme as fa_log1p with FreeBSD's float
    coefficients): max 2.02 ulp over every float32 x >= -1 (double reference). */
-static inline float fa_log1pf(float x) {
+FA_INLINE float fa_log1pf(float x) {
     float u = 1.0f + x;
     uint32_t ix = fa_float_to_bits(u) + (0x3f800000u - 0x3f3504f3u);
     int32_t k = (int32_t)(ix >> 23) - 127;
