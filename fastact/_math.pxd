@@ -880,8 +880,8 @@ cdef inline floating tanh_fwd_fast(floating x) noexcept nogil:
     # exactly 1 once m rounds to -1; the sign is copied back (keeps -0)
     cdef floating m
     if floating is float:
-        m = fa_expm1f(-2.0 * fabsf(x))
-        return copysignf(-m / (2.0 + m), x)
+        m = fa_expm1f(<float>-2.0 * fabsf(x))        # <float>: a bare 2.0 is a double in C
+        return copysignf(-m / (<float>2.0 + m), x)
     else:
         m = fa_expm1(-2.0 * fabs(x))
         return copysign(-m / (2.0 + m), x)
