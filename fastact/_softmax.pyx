@@ -49,6 +49,8 @@ cnp.import_array()
 # branch-free, vectorisable e^x (about 1 ulp; NaN -> NaN, -inf -> 0, +inf -> inf)
 from fastact._vecmath cimport fa_exp, fa_expf
 from fastact._math cimport row_max, exp_of
+from fastact._rowvec cimport *
+from libc.stdint cimport int64_t
 
 cdef extern from "Python.h":
     # With exc == NULL an out-of-range int is clamped instead of raising.
@@ -114,8 +116,33 @@ cdef inline double _combine_lanes(const double* acc) noexcept nogil:
 # vectorise them without reassociating; the lanes are combined in a fixed order.
 # ---------------------------------------------------------------------------
 
+cdef inline floating _vmax(const floating* x, Py_ssize_t K) noexcept nogil:
+    """row max, NaN ignored (fastact._rowvec)"""
+    if floating is float:
+        return fa_rv_max_f(x, K)
+    else:
+        return fa_rv_max_d(x, K)
+
+
+cdef inline double _vexpsum(const floating* x, floating* e, Py_ssize_t K, floating m,
+                            int64_t* cnt) noexcept nogil:
+    if floating is float:
+        return fa_rv_expsum_f(x, e, K, m, cnt)
+    else:
+        return fa_rv_expsum_d(x, e, K, m, cnt)
+
+
 cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcept nogil:
-    cdef floating m = row_max(x, K)
+    cdef floating m
+    if FA_RV:
+        m = _vmax(x, K)
+        if -INFINITY < m < INFINITY:
+            if floating is float:
+                fa_rv_softmax_f(x, y, K, m)
+            else:
+                fa_rv_softmax_d(x, y, K, m)
+            return
+    m = row_max(x, K)
     cdef double acc[LANES]
     cdef double inv
     cdef floating e
@@ -170,11 +197,31 @@ cdef inline double _row_log_norm(const floating* x, Py_ssize_t K, floating m) no
     return log1p(_combine_lanes(small) + (_combine_lanes(cnt) - 1.0))
 
 
+cdef inline double _vlog_norm(const floating* x, Py_ssize_t K, floating m) noexcept nogil:
+    """_row_log_norm for a finite m (fastact._rowvec)"""
+    cdef int64_t nmax = 0
+    cdef double small = _vexpsum(x, <floating*>NULL, K, m, &nmax)
+    return log1p(small + <double>(nmax - 1))
+
+
 cdef void _log_softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcept nogil:
-    cdef floating m = row_max(x, K)
-    cdef double lnorm = _row_log_norm(x, K, m)
-    cdef double md = m
+    cdef floating m
+    cdef double lnorm, md
     cdef Py_ssize_t j
+    if FA_RV:
+        m = _vmax(x, K)
+        if -INFINITY < m < INFINITY:
+            # (x − m) − lnorm in the row's precision: both terms <= 0, so each of the
+            # three roundings costs at most half an ulp of the result
+            lnorm = _vlog_norm(x, K, m)
+            if floating is float:
+                fa_rv_shift_f(x, y, K, m, <float>lnorm)
+            else:
+                fa_rv_shift_d(x, y, K, m, lnorm)
+            return
+    m = row_max(x, K)
+    lnorm = _row_log_norm(x, K, m)
+    md = m
     if m == INFINITY:
         lnorm = NAN                     # +inf in the row: NaN row, as PyTorch
     for j in range(K):
@@ -186,16 +233,18 @@ cdef double _logsumexp_row(const floating* x, Py_ssize_t K) noexcept nogil:
     cdef floating m
     if K == 0:
         return -INFINITY
+    if FA_RV:
+        m = _vmax(x, K)
+        if -INFINITY < m < INFINITY:
+            return <double>m + _vlog_norm(x, K, m)
     m = row_max(x, K)
     # m = +inf: +inf + log1p(0) (NaN if a NaN hides in the row);
     # m = -inf: every entry -inf (-inf + log(K)) or NaN
     return <double>m + _row_log_norm(x, K, m)
 
 
-cdef void _softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
-                           Py_ssize_t K) noexcept nogil:
+cdef double _softmax_dot(const floating* dy, const floating* y, Py_ssize_t K) noexcept nogil:
     cdef double acc[LANES]
-    cdef double dot
     cdef Py_ssize_t j, l, nfull = K - K % LANES
     for l in range(LANES):
         acc[l] = 0.0
@@ -204,7 +253,27 @@ cdef void _softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
             acc[l] += <double>dy[j + l] * <double>y[j + l]
     for j in range(nfull, K):
         acc[0] += <double>dy[j] * <double>y[j]
-    dot = _combine_lanes(acc)
+    return _combine_lanes(acc)
+
+
+cdef void _softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
+                           Py_ssize_t K) noexcept nogil:
+    cdef double dot
+    cdef float dh
+    cdef Py_ssize_t j
+    if FA_RV:
+        if floating is float:
+            dot = fa_rv_dot_f(dy, y, K)
+            if fabs(dot) <= 1e37:
+                # float32: dot as dh + dl, see fa_rv_bwd_f (overflow, NaN: the loop below)
+                dh = <float>dot
+                fa_rv_bwd_f(dy, y, dx, K, dh, <float>(dot - dh))
+                return
+        else:
+            fa_rv_bwd_d(dy, y, dx, K, fa_rv_dot_d(dy, y, K))
+            return
+    else:
+        dot = _softmax_dot(dy, y, K)
     for j in range(K):
         dx[j] = <floating>(<double>y[j] * (<double>dy[j] - dot))
 

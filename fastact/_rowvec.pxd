@@ -1,0 +1,363 @@
+# Row kernels of the softmax family and the softmax losses, written with GCC/Clang
+# vector extensions: 16 lanes whatever the build (SSE2, AVX2, AVX-512 split them
+# into 4, 2 or 1 registers), so every loop is SIMD and the lane order of each sum
+# is the same in every build.  FA_RV is 0 for other compilers: the callers then
+# keep their plain loops.
+#
+# Sums: 16 double lanes (element j of a block of 16 goes to lane j), combined
+# pairwise in a fixed order, so a row's result depends only on the row.
+#
+# e^(x − m) for x <= m (m the row max, finite) is computed scaled by 2^SC (2^32
+# for float, 2^500 for double):
+#   d = x − m is rounded and TwoSum gives its exact error c (d + c == x − m);
+#   d < −LO is raised to −LO with c = 0 (e^−LO is below half the smallest subnormal,
+#   so such entries round to 0 in every result and are negligible in a sum >= 1);
+#   n = round(d/ln2), r = (d − n ln2) + c (n·ln2_hi exact, d − n·ln2_hi exact by
+#   Sterbenz), e^r by its Taylor polynomial (|r| <= 0.35; float degree 7, double
+#   degree 13: truncation far below an ulp), 2^(n+SC) built from the bits of the
+#   rounding shifter t.  With the scale every e' is a normal number (no second
+#   rounding for tiny entries), 1/Σe' stays normal, and the rounding of d costs
+#   nothing (float32: |x − m| up to 87 would cost 5e-6 relative otherwise).
+#   NaN x gives NaN (its p is NaN whatever the garbage scale).
+
+from libc.stdint cimport int64_t
+
+cdef extern from *:
+    """
+    #if (defined(__GNUC__) && __GNUC__ >= 12) || defined(__clang__)
+    #define FA_RV 1
+    #if defined(__GNUC__) && !defined(__clang__)
+    /* vectors are passed between static inline functions only: no ABI is involved
+       (GCC reports -Wpsabi at the end of the file, so it is not popped) */
+    #pragma GCC diagnostic ignored "-Wpsabi"
+    #endif
+    #include <stdint.h>
+    #include <string.h>
+    #include <math.h>
+    typedef float fa_f16 __attribute__((vector_size(64)));
+    typedef int32_t fa_i16 __attribute__((vector_size(64)));
+    typedef uint32_t fa_u16 __attribute__((vector_size(64)));
+    typedef double fa_d8 __attribute__((vector_size(64)));
+    typedef int64_t fa_l8 __attribute__((vector_size(64)));
+    typedef uint64_t fa_q8 __attribute__((vector_size(64)));
+
+    static const fa_i16 FA_IOTA16 = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    static const fa_l8 FA_IOTA8 = {0, 1, 2, 3, 4, 5, 6, 7};
+
+    static inline fa_f16 fa_ld_f(const float *p) { fa_f16 v; memcpy(&v, p, sizeof v); return v; }
+    static inline void fa_st_f(float *p, fa_f16 v) { memcpy(p, &v, sizeof v); }
+    static inline fa_d8 fa_ld_d(const double *p) { fa_d8 v; memcpy(&v, p, sizeof v); return v; }
+    static inline void fa_st_d(double *p, fa_d8 v) { memcpy(p, &v, sizeof v); }
+    static inline fa_f16 fa_sel_f(fa_i16 k, fa_f16 a, fa_f16 b) {
+        return (fa_f16)((k & (fa_i16)a) | (~k & (fa_i16)b));
+    }
+    static inline fa_d8 fa_sel_d(fa_l8 k, fa_d8 a, fa_d8 b) {
+        return (fa_d8)((k & (fa_l8)a) | (~k & (fa_l8)b));
+    }
+    /* the first n (< 16, or < 8) entries of p, the rest `pad` (tails of rows) */
+    static inline fa_f16 fa_ld_tail_f(const float *p, Py_ssize_t n, float pad) {
+        float b[16]; Py_ssize_t l;
+        for (l = 0; l < 16; l++) b[l] = l < n ? p[l] : pad;
+        return fa_ld_f(b);
+    }
+    static inline void fa_st_tail_f(float *p, Py_ssize_t n, fa_f16 v) {
+        float b[16]; Py_ssize_t l;
+        fa_st_f(b, v);
+        for (l = 0; l < n; l++) p[l] = b[l];
+    }
+    static inline fa_d8 fa_ld_tail_d(const double *p, Py_ssize_t n, double pad) {
+        double b[8]; Py_ssize_t l;
+        for (l = 0; l < 8; l++) b[l] = l < n ? p[l] : pad;
+        return fa_ld_d(b);
+    }
+    static inline void fa_st_tail_d(double *p, Py_ssize_t n, fa_d8 v) {
+        double b[8]; Py_ssize_t l;
+        fa_st_d(b, v);
+        for (l = 0; l < n; l++) p[l] = b[l];
+    }
+
+    /* Σ of 16 lanes, pairwise in a fixed order */
+    static inline double fa_lanes16(const double *a) {
+        return ((((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])))
+                + (((a[8] + a[9]) + (a[10] + a[11])) + ((a[12] + a[13]) + (a[14] + a[15]))));
+    }
+    /* *lo += lanes 0-7 of v, *hi += lanes 8-15, in double (two registers of 8: a
+       vector of 16 doubles would be kept in memory) */
+    typedef double fa_d16 __attribute__((vector_size(128)));
+    /* lanes 0-7 and 8-15 of v in double (converted whole, then split: GCC then emits one
+       conversion per half, and the sums stay in registers) */
+    static inline fa_d8 fa_lo_d(fa_f16 v) {
+        fa_d16 w = __builtin_convertvector(v, fa_d16);
+        return __builtin_shufflevector(w, w, 0, 1, 2, 3, 4, 5, 6, 7);
+    }
+    static inline fa_d8 fa_hi_d(fa_f16 v) {
+        fa_d16 w = __builtin_convertvector(v, fa_d16);
+        return __builtin_shufflevector(w, w, 8, 9, 10, 11, 12, 13, 14, 15);
+    }
+    static inline void fa_acc_f(fa_d8 *lo, fa_d8 *hi, fa_f16 v) {
+        *lo += fa_lo_d(v);
+        *hi += fa_hi_d(v);
+    }
+    static inline double fa_hsum_d8x2(fa_d8 lo, fa_d8 hi) {
+        double a[16]; memcpy(a, &lo, 64); memcpy(a + 8, &hi, 64); return fa_lanes16(a);
+    }
+    static inline int64_t fa_hsum_i16(fa_i16 v) {
+        int32_t a[16]; int64_t s = 0; int l; memcpy(a, &v, sizeof a);
+        for (l = 0; l < 16; l++) s += a[l];
+        return s;
+    }
+    static inline int64_t fa_hsum_l8(fa_l8 v) {
+        int64_t a[8]; int64_t s = 0; int l; memcpy(a, &v, sizeof a);
+        for (l = 0; l < 8; l++) s += a[l];
+        return s;
+    }
+
+    /* ---- max of a row, NaN ignored (-inf for an empty or all-NaN row) ---- */
+    static inline float fa_rv_max_f(const float *x, Py_ssize_t K) {
+        fa_f16 acc = (fa_f16){} - INFINITY, v;
+        float a[16], m = -INFINITY;
+        Py_ssize_t j = 0; int l;
+        for (; j + 16 <= K; j += 16) { v = fa_ld_f(x + j); acc = fa_sel_f(v > acc, v, acc); }
+        for (; j < K; j++) m = x[j] > m ? x[j] : m;
+        memcpy(a, &acc, sizeof a);
+        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
+        return m;
+    }
+    static inline double fa_rv_max_d(const double *x, Py_ssize_t K) {
+        fa_d8 a0 = (fa_d8){} - INFINITY, a1 = a0, v;
+        double a[16], m = -INFINITY;
+        Py_ssize_t j = 0; int l;
+        for (; j + 16 <= K; j += 16) {
+            v = fa_ld_d(x + j); a0 = fa_sel_d(v > a0, v, a0);
+            v = fa_ld_d(x + j + 8); a1 = fa_sel_d(v > a1, v, a1);
+        }
+        for (; j < K; j++) m = x[j] > m ? x[j] : m;
+        memcpy(a, &a0, 64); memcpy(a + 8, &a1, 64);
+        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
+        return m;
+    }
+
+    /* ---- e^(x - m) 2^SC (see the comment above) ---- */
+    #define FA_RV_SC_F 32
+    #define FA_RV_LO_F 109.0f
+    static inline fa_f16 fa_rv_exp_f(fa_f16 x, float m) {
+        const float shift = 0x1.8p23f + (127 + FA_RV_SC_F);   /* bits(t) = .. + n + 127 + SC */
+        fa_f16 d = x - m;
+        fa_f16 bb = d - x;
+        fa_f16 c = (x - (d - bb)) + (-m - bb);
+        fa_i16 k = d < -FA_RV_LO_F;                /* also d = -inf; false for NaN */
+        d = fa_sel_f(k, (fa_f16){} - FA_RV_LO_F, d);
+        c = fa_sel_f(k, (fa_f16){}, c);
+        fa_f16 t = d * 0x1.715476p0f + shift;
+        fa_f16 n = t - shift;
+        fa_f16 r = (d - n * 0x1.62ep-1f) + (c - n * 0x1.0bfbe8p-15f);
+        fa_f16 s = (fa_f16)((fa_u16)t << 23);
+        fa_f16 p = (fa_f16){} + 0x1.a01a02p-13f;
+        p = p * r + 0x1.6c16c2p-10f;
+        p = p * r + 0x1.111112p-7f;
+        p = p * r + 0x1.555556p-5f;
+        p = p * r + 0x1.555556p-3f;
+        p = p * r + 0.5f;
+        p = p * r + 1.0f;
+        p = p * r + 1.0f;
+        return p * s;
+    }
+    #define FA_RV_SC_D 500
+    #define FA_RV_LO_D 746.0
+    static inline fa_d8 fa_rv_exp_d(fa_d8 x, double m) {
+        const double shift = 0x1.8p52 + (1023 + FA_RV_SC_D);
+        fa_d8 d = x - m;
+        fa_d8 bb = d - x;
+        fa_d8 c = (x - (d - bb)) + (-m - bb);
+        fa_l8 k = d < -FA_RV_LO_D;
+        d = fa_sel_d(k, (fa_d8){} - FA_RV_LO_D, d);
+        c = fa_sel_d(k, (fa_d8){}, c);
+        fa_d8 t = d * 0x1.71547652b82fep0 + shift;
+        fa_d8 n = t - shift;
+        fa_d8 r = (d - n * 0x1.62e42fee00000p-1) + (c - n * 0x1.a39ef35793c76p-33);
+        fa_d8 s = (fa_d8)((fa_q8)t << 52);
+        fa_d8 p = (fa_d8){} + 0x1.6124613a86d09p-33;
+        p = p * r + 0x1.1eed8eff8d898p-29;
+        p = p * r + 0x1.ae64567f544e4p-26;
+        p = p * r + 0x1.27e4fb7789f5cp-22;
+        p = p * r + 0x1.71de3a556c734p-19;
+        p = p * r + 0x1.a01a01a01a01ap-16;
+        p = p * r + 0x1.a01a01a01a01ap-13;
+        p = p * r + 0x1.6c16c16c16c17p-10;
+        p = p * r + 0x1.1111111111111p-7;
+        p = p * r + 0x1.5555555555555p-5;
+        p = p * r + 0x1.5555555555555p-3;
+        p = p * r + 0.5;
+        p = p * r + 1.0;
+        p = p * r + 1.0;
+        return p * s;
+    }
+
+    /* ---- e'_j = e^(x_j - m) 2^SC written to e (unless NULL); returns Σ e'_j 2^-SC.
+       With cnt != NULL the maxima (x_j == m, exactly 2^SC each) are left out of the sum
+       and counted into *cnt instead. ---- */
+    static inline double fa_rv_expsum_f(const float *x, float *e, Py_ssize_t K, float m,
+                                        int64_t *cnt) {
+        fa_d8 a0 = {}, a1 = {};
+        fa_i16 nmax = {};
+        fa_f16 v, ev;
+        fa_i16 keep;
+        Py_ssize_t j = 0;
+        for (; j + 16 <= K; j += 16) {
+            v = fa_ld_f(x + j);
+            ev = fa_rv_exp_f(v, m);
+            if (e) fa_st_f(e + j, ev);
+            if (cnt) { keep = v == m; nmax -= keep; ev = fa_sel_f(keep, (fa_f16){}, ev); }
+            fa_acc_f(&a0, &a1, ev);
+        }
+        if (j < K) {
+            v = fa_ld_tail_f(x + j, K - j, m);
+            ev = fa_rv_exp_f(v, m);
+            if (e) fa_st_tail_f(e + j, K - j, ev);
+            keep = FA_IOTA16 < (int32_t)(K - j);
+            if (cnt) { nmax -= keep & (v == m); keep &= ~(v == m); }
+            fa_acc_f(&a0, &a1, fa_sel_f(keep, ev, (fa_f16){}));
+        }
+        if (cnt) *cnt = fa_hsum_i16(nmax);
+        return fa_hsum_d8x2(a0, a1) * 0x1p-32;
+    }
+    static inline double fa_rv_expsum_d(const double *x, double *e, Py_ssize_t K, double m,
+                                        int64_t *cnt) {
+        fa_d8 a0 = {}, a1 = {}, v, ev;
+        fa_l8 nmax = {}, keep;
+        Py_ssize_t j = 0, h;
+        for (; j + 16 <= K; j += 16) {
+            v = fa_ld_d(x + j);
+            ev = fa_rv_exp_d(v, m);
+            if (e) fa_st_d(e + j, ev);
+            if (cnt) { keep = v == m; nmax -= keep; ev = fa_sel_d(keep, (fa_d8){}, ev); }
+            a0 += ev;
+            v = fa_ld_d(x + j + 8);
+            ev = fa_rv_exp_d(v, m);
+            if (e) fa_st_d(e + j + 8, ev);
+            if (cnt) { keep = v == m; nmax -= keep; ev = fa_sel_d(keep, (fa_d8){}, ev); }
+            a1 += ev;
+        }
+        for (h = 0; j < K; j += 8, h++) {      /* the tail: lanes 0-7, then 8-15 */
+            v = fa_ld_tail_d(x + j, K - j, m);
+            ev = fa_rv_exp_d(v, m);
+            if (e) fa_st_tail_d(e + j, K - j < 8 ? K - j : 8, ev);
+            keep = FA_IOTA8 < (int64_t)(K - j);
+            if (cnt) { nmax -= keep & (v == m); keep &= ~(v == m); }
+            ev = fa_sel_d(keep, ev, (fa_d8){});
+            if (h == 0) a0 += ev; else a1 += ev;
+        }
+        if (cnt) *cnt = fa_hsum_l8(nmax);
+        return fa_hsum_d8x2(a0, a1) * 0x1p-500;
+    }
+
+    /* ---- y = a·y ---- */
+    static inline void fa_rv_scale_f(float *y, Py_ssize_t K, float a) {
+        Py_ssize_t j = 0;
+        for (; j + 16 <= K; j += 16) fa_st_f(y + j, fa_ld_f(y + j) * a);
+        for (; j < K; j++) y[j] *= a;
+    }
+    static inline void fa_rv_scale_d(double *y, Py_ssize_t K, double a) {
+        Py_ssize_t j = 0;
+        for (; j + 8 <= K; j += 8) fa_st_d(y + j, fa_ld_d(y + j) * a);
+        for (; j < K; j++) y[j] *= a;
+    }
+
+    /* ---- softmax of a row with finite max m: y = e' / Σe' (Σ e^(x-m) >= 1) ---- */
+    static inline void fa_rv_softmax_f(const float *x, float *y, Py_ssize_t K, float m) {
+        double s = fa_rv_expsum_f(x, y, K, m, NULL);
+        fa_rv_scale_f(y, K, (float)(0x1p-32 / s));
+    }
+    static inline void fa_rv_softmax_d(const double *x, double *y, Py_ssize_t K, double m) {
+        double s = fa_rv_expsum_d(x, y, K, m, NULL);
+        fa_rv_scale_d(y, K, 0x1p-500 / s);
+    }
+
+    /* ---- y = (x - m) - c (log_softmax; both terms <= 0 for c >= 0: no cancellation) ---- */
+    static inline void fa_rv_shift_f(const float *x, float *y, Py_ssize_t K, float m, float c) {
+        Py_ssize_t j = 0;
+        for (; j + 16 <= K; j += 16) fa_st_f(y + j, (fa_ld_f(x + j) - m) - c);
+        for (; j < K; j++) y[j] = (x[j] - m) - c;
+    }
+    static inline void fa_rv_shift_d(const double *x, double *y, Py_ssize_t K, double m, double c) {
+        Py_ssize_t j = 0;
+        for (; j + 8 <= K; j += 8) fa_st_d(y + j, (fa_ld_d(x + j) - m) - c);
+        for (; j < K; j++) y[j] = (x[j] - m) - c;
+    }
+
+    /* ---- Σ a_j b_j in double (float products are exact in double) ---- */
+    static inline double fa_rv_dot_f(const float *a, const float *b, Py_ssize_t K) {
+        fa_d8 a0 = {}, a1 = {};
+        fa_f16 u, v;
+        Py_ssize_t j = 0;
+        for (;; j += 16) {
+            if (j + 16 <= K) { u = fa_ld_f(a + j); v = fa_ld_f(b + j); }
+            else if (j < K) { u = fa_ld_tail_f(a + j, K - j, 0.0f); v = fa_ld_tail_f(b + j, K - j, 0.0f); }
+            else break;
+            a0 += fa_lo_d(u) * fa_lo_d(v);
+            a1 += fa_hi_d(u) * fa_hi_d(v);
+        }
+        return fa_hsum_d8x2(a0, a1);
+    }
+    static inline double fa_rv_dot_d(const double *a, const double *b, Py_ssize_t K) {
+        fa_d8 a0 = {}, a1 = {};
+        Py_ssize_t j = 0;
+        for (; j + 16 <= K; j += 16) {
+            a0 += fa_ld_d(a + j) * fa_ld_d(b + j);
+            a1 += fa_ld_d(a + j + 8) * fa_ld_d(b + j + 8);
+        }
+        if (j < K) a0 += fa_ld_tail_d(a + j, K - j, 0.0) * fa_ld_tail_d(b + j, K - j, 0.0);
+        if (j + 8 < K) a1 += fa_ld_tail_d(a + j + 8, K - j - 8, 0.0) * fa_ld_tail_d(b + j + 8, K - j - 8, 0.0);
+        return fa_hsum_d8x2(a0, a1);
+    }
+
+    /* ---- dx = y (dy - dot), dot = dh + dl (float32: dh = dot rounded, dl its rest);
+       dy - dh is exact when dy is near dh (Sterbenz) and otherwise |dy - dh| is not
+       small next to dl, so ((dy - dh) - dl) has a relative error of about 2^-23. ---- */
+    static inline void fa_rv_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K,
+                                   float dh, float dl) {
+        Py_ssize_t j = 0;
+        for (; j + 16 <= K; j += 16)
+            fa_st_f(dx + j, fa_ld_f(y + j) * ((fa_ld_f(dy + j) - dh) - dl));
+        for (; j < K; j++) dx[j] = y[j] * ((dy[j] - dh) - dl);
+    }
+    static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K,
+                                   double dot) {
+        Py_ssize_t j = 0;
+        for (; j + 8 <= K; j += 8)
+            fa_st_d(dx + j, fa_ld_d(y + j) * (fa_ld_d(dy + j) - dot));
+        for (; j < K; j++) dx[j] = y[j] * (dy[j] - dot);
+    }
+    #else
+    #define FA_RV 0
+    static inline float fa_rv_max_f(const float *x, Py_ssize_t K) { return 0; }
+    static inline double fa_rv_max_d(const double *x, Py_ssize_t K) { return 0; }
+    static inline double fa_rv_expsum_f(const float *x, float *e, Py_ssize_t K, float m, int64_t *cnt) { return 0; }
+    static inline double fa_rv_expsum_d(const double *x, double *e, Py_ssize_t K, double m, int64_t *cnt) { return 0; }
+    static inline void fa_rv_scale_f(float *y, Py_ssize_t K, float a) {}
+    static inline void fa_rv_scale_d(double *y, Py_ssize_t K, double a) {}
+    static inline void fa_rv_softmax_f(const float *x, float *y, Py_ssize_t K, float m) {}
+    static inline void fa_rv_softmax_d(const double *x, double *y, Py_ssize_t K, double m) {}
+    static inline void fa_rv_shift_f(const float *x, float *y, Py_ssize_t K, float m, float c) {}
+    static inline void fa_rv_shift_d(const double *x, double *y, Py_ssize_t K, double m, double c) {}
+    static inline double fa_rv_dot_f(const float *a, const float *b, Py_ssize_t K) { return 0; }
+    static inline double fa_rv_dot_d(const double *a, const double *b, Py_ssize_t K) { return 0; }
+    static inline void fa_rv_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float dh, float dl) {}
+    static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K, double dot) {}
+    #endif
+    """
+    const bint FA_RV
+    float fa_rv_max_f(const float* x, Py_ssize_t K) noexcept nogil
+    double fa_rv_max_d(const double* x, Py_ssize_t K) noexcept nogil
+    double fa_rv_expsum_f(const float* x, float* e, Py_ssize_t K, float m, int64_t* cnt) noexcept nogil
+    double fa_rv_expsum_d(const double* x, double* e, Py_ssize_t K, double m, int64_t* cnt) noexcept nogil
+    void fa_rv_scale_f(float* y, Py_ssize_t K, float a) noexcept nogil
+    void fa_rv_scale_d(double* y, Py_ssize_t K, double a) noexcept nogil
+    void fa_rv_softmax_f(const float* x, float* y, Py_ssize_t K, float m) noexcept nogil
+    void fa_rv_softmax_d(const double* x, double* y, Py_ssize_t K, double m) noexcept nogil
+    void fa_rv_shift_f(const float* x, float* y, Py_ssize_t K, float m, float c) noexcept nogil
+    void fa_rv_shift_d(const double* x, double* y, Py_ssize_t K, double m, double c) noexcept nogil
+    double fa_rv_dot_f(const float* a, const float* b, Py_ssize_t K) noexcept nogil
+    double fa_rv_dot_d(const double* a, const double* b, Py_ssize_t K) noexcept nogil
+    void fa_rv_bwd_f(const float* dy, const float* y, float* dx, Py_ssize_t K, float dh, float dl) noexcept nogil
+    void fa_rv_bwd_d(const double* dy, const double* y, double* dx, Py_ssize_t K, double dot) noexcept nogil
