@@ -42,6 +42,7 @@ cnp.import_array()
 # exp(-inf) = 0, log1p(0) = 0, log1p(tiny) = tiny)
 from fastact._vecmath cimport fa_exp, fa_log, fa_log1p, fa_expf, fa_log1pf
 from fastact._math cimport row_max
+from fastact._rowvec cimport *
 
 cdef enum:
     LANES = 16                  # partial sums per block (the loops step by the literal 16)
@@ -457,12 +458,41 @@ cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floa
     ∂ℓ/∂x_j = p_j·((1−ε) w_t + ε W/K) − (1−ε) w_t δ_jt − ε w_j/K     (W = Σ w_j)
     At j = t, p_t − 1 is formed as −s'/s when x_t is the max (where p_t ≈ 1 would
     cancel), else as p_t − 1 (then p_t <= 1/2, no cancellation)."""
-    cdef double m = row_max(x, K)
+    cdef double m
     cdef double sp, s, L, wt, xt, term, a, pt, pt_m1, wdiff = 0.0
-    cdef floating af, bf
+    cdef floating af, bf, mv
     cdef double keep = 1.0 - eps
     cdef double eps_k = eps / <double>K
     cdef Py_ssize_t j
+    cdef int64_t nmax = 0
+    if FA_RV and eps == 0.0:
+        # fastact._rowvec: e'_j = e^(x_j − m)·2^SC stored in g, then scaled
+        if floating is float:
+            mv = fa_rv_max_f(x, K)
+        else:
+            mv = fa_rv_max_d(x, K)
+        if -INFINITY < mv < INFINITY:
+            if floating is float:
+                sp = fa_rv_expsum_f(x, g, K, mv, &nmax)
+            else:
+                sp = fa_rv_expsum_d(x, g, K, mv, &nmax)
+            sp += <double>(nmax - 1)
+            L = fa_log1p(sp)
+            s = 1.0 + sp
+            m = mv
+            xt = x[t]
+            wt = w[t]
+            term = wt * ((m - xt) + L)
+            if g != NULL:
+                pt = <double>g[t] * (FA_RV_ISC_F if floating is float else FA_RV_ISC_D) / s
+                a = gs * wt / s * (FA_RV_ISC_F if floating is float else FA_RV_ISC_D)
+                if floating is float:
+                    fa_rv_scale_f(g, K, <float>a)
+                else:
+                    fa_rv_scale_d(g, K, a)
+                g[t] = <floating>(gs * wt * (-sp / s if xt == m else pt - 1.0))
+            return term
+    m = row_max(x, K)
     if eps == 0.0:
         sp = _exp_pass(x, g, K, m)
     else:
@@ -599,12 +629,31 @@ cdef double _ce_row(const floating* p, const floating* y, floating* g, Py_ssize_
 cdef double _rows_block(int op, const floating* x, const floating* yf, const int64_t* yi,
                         const floating* w, floating* lo, floating* g, Py_ssize_t r0,
                         Py_ssize_t nr, Py_ssize_t K, double W, double eps, double gs,
-                        int64_t ignore) noexcept nogil:
-    """Rows r0 .. r0+nr−1; their terms are summed in row order."""
+                        int64_t ignore, bint grouped=True) noexcept nogil:
+    """Rows r0 .. r0+nr−1; their terms are summed in row order.  grouped: short rows
+    of float32 softmax cross-entropy may go 16 at a time."""
     cdef double total = 0.0, term, wt
-    cdef Py_ssize_t i, j
+    cdef double terms[16]
+    cdef Py_ssize_t i, j, l, n16
     cdef int64_t t
     cdef floating* gr = NULL
+    if floating is float:
+        if FA_RV and grouped and op == OP_SCE_INDEX and eps == 0.0 and K <= 16:
+            # short rows: 16 at a time, across SIMD lanes (fastact._rowvec)
+            i = r0
+            while i < r0 + nr:
+                n16 = min(<Py_ssize_t>16, r0 + nr - i)
+                if fa_rv_sce_rows_f(x + i * K, yi + i, w, g + i * K if g != NULL else NULL,
+                                    n16, K, ignore, gs, terms):
+                    for l in range(n16):
+                        if lo != NULL:
+                            lo[i + l] = <floating>terms[l]
+                        total += terms[l]
+                else:
+                    total += _rows_block(op, x, yf, yi, w, lo, g, i, n16, K, W, eps, gs,
+                                         ignore, False)
+                i += 16
+            return total
     for i in range(r0, r0 + nr):
         if g != NULL:
             gr = g + i * K

@@ -34,6 +34,7 @@ cdef extern from *:
     #include <stdint.h>
     #include <string.h>
     #include <math.h>
+    #include "_vecmath.h"
     typedef float fa_f16 __attribute__((vector_size(64)));
     typedef int32_t fa_i16 __attribute__((vector_size(64)));
     typedef uint32_t fa_u16 __attribute__((vector_size(64)));
@@ -140,7 +141,7 @@ cdef extern from *:
     /* ---- e^(x - m) 2^SC (see the comment above) ---- */
     #define FA_RV_SC_F 32
     #define FA_RV_LO_F 109.0f
-    static inline fa_f16 fa_rv_exp_f(fa_f16 x, float m) {
+    static inline fa_f16 fa_rv_exp_f(fa_f16 x, fa_f16 m) {
         const float shift = 0x1.8p23f + (127 + FA_RV_SC_F);   /* bits(t) = .. + n + 127 + SC */
         fa_f16 d = x - m;
         fa_f16 bb = d - x;
@@ -163,8 +164,10 @@ cdef extern from *:
         return p * s;
     }
     #define FA_RV_SC_D 500
+    #define FA_RV_ISC_F 0x1p-32
+    #define FA_RV_ISC_D 0x1p-500
     #define FA_RV_LO_D 746.0
-    static inline fa_d8 fa_rv_exp_d(fa_d8 x, double m) {
+    static inline fa_d8 fa_rv_exp_d(fa_d8 x, fa_d8 m) {
         const double shift = 0x1.8p52 + (1023 + FA_RV_SC_D);
         fa_d8 d = x - m;
         fa_d8 bb = d - x;
@@ -198,6 +201,7 @@ cdef extern from *:
        and counted into *cnt instead. ---- */
     static inline double fa_rv_expsum_f(const float *x, float *e, Py_ssize_t K, float m,
                                         int64_t *cnt) {
+        fa_f16 vm = (fa_f16){} + m;
         fa_d8 a0 = {}, a1 = {};
         fa_i16 nmax = {};
         fa_f16 v, ev;
@@ -205,14 +209,14 @@ cdef extern from *:
         Py_ssize_t j = 0;
         for (; j + 16 <= K; j += 16) {
             v = fa_ld_f(x + j);
-            ev = fa_rv_exp_f(v, m);
+            ev = fa_rv_exp_f(v, vm);
             if (e) fa_st_f(e + j, ev);
             if (cnt) { keep = v == m; nmax -= keep; ev = fa_sel_f(keep, (fa_f16){}, ev); }
             fa_acc_f(&a0, &a1, ev);
         }
         if (j < K) {
             v = fa_ld_tail_f(x + j, K - j, m);
-            ev = fa_rv_exp_f(v, m);
+            ev = fa_rv_exp_f(v, vm);
             if (e) fa_st_tail_f(e + j, K - j, ev);
             keep = FA_IOTA16 < (int32_t)(K - j);
             if (cnt) { nmax -= keep & (v == m); keep &= ~(v == m); }
@@ -223,24 +227,25 @@ cdef extern from *:
     }
     static inline double fa_rv_expsum_d(const double *x, double *e, Py_ssize_t K, double m,
                                         int64_t *cnt) {
+        fa_d8 vm = (fa_d8){} + m;
         fa_d8 a0 = {}, a1 = {}, v, ev;
         fa_l8 nmax = {}, keep;
         Py_ssize_t j = 0, h;
         for (; j + 16 <= K; j += 16) {
             v = fa_ld_d(x + j);
-            ev = fa_rv_exp_d(v, m);
+            ev = fa_rv_exp_d(v, vm);
             if (e) fa_st_d(e + j, ev);
             if (cnt) { keep = v == m; nmax -= keep; ev = fa_sel_d(keep, (fa_d8){}, ev); }
             a0 += ev;
             v = fa_ld_d(x + j + 8);
-            ev = fa_rv_exp_d(v, m);
+            ev = fa_rv_exp_d(v, vm);
             if (e) fa_st_d(e + j + 8, ev);
             if (cnt) { keep = v == m; nmax -= keep; ev = fa_sel_d(keep, (fa_d8){}, ev); }
             a1 += ev;
         }
         for (h = 0; j < K; j += 8, h++) {      /* the tail: lanes 0-7, then 8-15 */
             v = fa_ld_tail_d(x + j, K - j, m);
-            ev = fa_rv_exp_d(v, m);
+            ev = fa_rv_exp_d(v, vm);
             if (e) fa_st_tail_d(e + j, K - j < 8 ? K - j : 8, ev);
             keep = FA_IOTA8 < (int64_t)(K - j);
             if (cnt) { nmax -= keep & (v == m); keep &= ~(v == m); }
@@ -328,8 +333,69 @@ cdef extern from *:
             fa_st_d(dx + j, fa_ld_d(y + j) * (fa_ld_d(dy + j) - dot));
         for (; j < K; j++) dx[j] = y[j] * (dy[j] - dot);
     }
+
+    /* ---- softmax cross-entropy with class indices and no label smoothing for
+       nr <= 16 rows of K <= 16 classes at once, row l in lane l (short rows would
+       otherwise be all tail).  Per row, as the long-row kernel:
+         m = max x, s' = Σ_{x_j<m} e^(x_j-m) + (#max - 1), L = log1p(s'), s = 1 + s',
+         term = w_t ((m - x_t) + L),  grad_j = gs w_t (e_j/s - δ_jt),
+       with e_t/s - 1 formed as -s'/s when x_t is the max (no cancellation); sums in
+       double, in class order.  Rows whose target is `ignore` get term 0 and a zero
+       gradient.  Returns 0, having written nothing, if some row's max is not finite. ---- */
+    static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g,
+                                       Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs,
+                                       double *term) {
+        float xb[16][16], eb[16][16], mb[16], a[16], gt[16];
+        double lo[8], hi[8];
+        int32_t nm[16];
+        fa_f16 v, m = (fa_f16){} - INFINITY, ev;
+        fa_d8 s0 = {}, s1 = {};
+        fa_i16 cnt = {}, k;
+        Py_ssize_t l, j;
+        for (l = 0; l < 16; l++)
+            for (j = 0; j < K; j++) xb[j][l] = l < nr ? x[l * K + j] : 0.0f;
+        for (j = 0; j < K; j++) { v = fa_ld_f(xb[j]); m = fa_sel_f(v > m, v, m); }
+        fa_st_f(mb, m);
+        for (l = 0; l < nr; l++) if (!(fabsf(mb[l]) <= 3.4028235e38f)) return 0;
+        for (j = 0; j < K; j++) {
+            v = fa_ld_f(xb[j]);
+            ev = fa_rv_exp_f(v, m);
+            fa_st_f(eb[j], ev);
+            k = v == m;
+            cnt -= k;
+            fa_acc_f(&s0, &s1, fa_sel_f(k, (fa_f16){}, ev));
+        }
+        memcpy(lo, &s0, 64); memcpy(hi, &s1, 64); memcpy(nm, &cnt, 64);
+        for (l = 0; l < 16; l++) {
+            int64_t tl = l < nr ? t[l] : ignore;
+            double sp, L, s, wt, xt, pt;
+            a[l] = 0.0f;
+            if (tl == ignore) { if (l < nr) term[l] = 0.0; continue; }
+            sp = (l < 8 ? lo[l] : hi[l - 8]) * 0x1p-32 + (double)(nm[l] - 1);
+            L = fa_log1p(sp);
+            s = 1.0 + sp;
+            wt = w[tl];
+            xt = xb[tl][l];
+            term[l] = wt * (((double)mb[l] - xt) + L);
+            a[l] = (float)(gs * wt / s * 0x1p-32);
+            pt = eb[tl][l] * 0x1p-32 / s;
+            gt[l] = (float)(gs * wt * (xt == mb[l] ? -sp / s : pt - 1.0));
+        }
+        if (!g) return 1;
+        v = fa_ld_f(a);
+        for (j = 0; j < K; j++) fa_st_f(eb[j], fa_ld_f(eb[j]) * v);
+        for (l = 0; l < nr; l++) {
+            float *gr = g + l * K;
+            if (t[l] == ignore) { for (j = 0; j < K; j++) gr[j] = 0.0f; continue; }
+            for (j = 0; j < K; j++) gr[j] = eb[j][l];
+            gr[t[l]] = gt[l];
+        }
+        return 1;
+    }
     #else
     #define FA_RV 0
+    #define FA_RV_ISC_F 0.0
+    #define FA_RV_ISC_D 0.0
     static inline float fa_rv_max_f(const float *x, Py_ssize_t K) { return 0; }
     static inline double fa_rv_max_d(const double *x, Py_ssize_t K) { return 0; }
     static inline double fa_rv_expsum_f(const float *x, float *e, Py_ssize_t K, float m, int64_t *cnt) { return 0; }
@@ -344,9 +410,12 @@ cdef extern from *:
     static inline double fa_rv_dot_d(const double *a, const double *b, Py_ssize_t K) { return 0; }
     static inline void fa_rv_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float dh, float dl) {}
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K, double dot) {}
+    static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
     #endif
     """
     const bint FA_RV
+    const double FA_RV_ISC_F     # 2^-32: e' = e^(x-m) 2^32
+    const double FA_RV_ISC_D     # 2^-500
     float fa_rv_max_f(const float* x, Py_ssize_t K) noexcept nogil
     double fa_rv_max_d(const double* x, Py_ssize_t K) noexcept nogil
     double fa_rv_expsum_f(const float* x, float* e, Py_ssize_t K, float m, int64_t* cnt) noexcept nogil
@@ -360,4 +429,6 @@ cdef extern from *:
     double fa_rv_dot_f(const float* a, const float* b, Py_ssize_t K) noexcept nogil
     double fa_rv_dot_d(const double* a, const double* b, Py_ssize_t K) noexcept nogil
     void fa_rv_bwd_f(const float* dy, const float* y, float* dx, Py_ssize_t K, float dh, float dl) noexcept nogil
+    int fa_rv_sce_rows_f(const float* x, const int64_t* t, const float* w, float* g, Py_ssize_t nr,
+                         Py_ssize_t K, int64_t ignore, double gs, double* term) noexcept nogil
     void fa_rv_bwd_d(const double* dy, const double* y, double* dx, Py_ssize_t K, double dot) noexcept nogil
