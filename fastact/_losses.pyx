@@ -243,6 +243,19 @@ cdef double _bce_logits_block(const floating* x, const floating* y, const floati
     cdef Py_ssize_t l, done = 0, run, j = j0
     for l in range(LANES):
         acc[l] = 0.0
+    if floating is float:
+        if FA_RV:
+            # fastact._rowvec; pos_weight 1 everywhere (C == 1): one run, pw not read
+            if C == 1 and pw[0] == 1:
+                fa_rv_bce_logits_f(x, y, NULL, lo, g, n, gs, acc)
+                return _combine_lanes(acc)
+            while done < n:
+                run = min(n - done, P - j)
+                fa_rv_bce_logits_f(x + done, y + done, pw + j, lo + done if lo != NULL else NULL,
+                                   g + done if g != NULL else NULL, run, gs, acc)
+                done += run
+                j = (j + run) % C
+            return _combine_lanes(acc)
     while done < n:
         run = min(n - done, P - j)
         _bce_logits_run(x + done, y + done, pw + j, lo + done if lo != NULL else NULL,

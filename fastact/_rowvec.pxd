@@ -141,14 +141,9 @@ cdef extern from *:
     /* ---- e^(x - m) 2^SC (see the comment above) ---- */
     #define FA_RV_SC_F 32
     #define FA_RV_LO_F 109.0f
-    static inline fa_f16 fa_rv_exp_f(fa_f16 x, fa_f16 m) {
+    /* e^d 2^32 from d (<= 0, >= -LO, or NaN) and a small correction c of d */
+    static inline fa_f16 fa_rv_exp_core_f(fa_f16 d, fa_f16 c) {
         const float shift = 0x1.8p23f + (127 + FA_RV_SC_F);   /* bits(t) = .. + n + 127 + SC */
-        fa_f16 d = x - m;
-        fa_f16 bb = d - x;
-        fa_f16 c = (x - (d - bb)) + (-m - bb);
-        fa_i16 k = d < -FA_RV_LO_F;                /* also d = -inf; false for NaN */
-        d = fa_sel_f(k, (fa_f16){} - FA_RV_LO_F, d);
-        c = fa_sel_f(k, (fa_f16){}, c);
         fa_f16 t = d * 0x1.715476p0f + shift;
         fa_f16 n = t - shift;
         fa_f16 r = (d - n * 0x1.62ep-1f) + (c - n * 0x1.0bfbe8p-15f);
@@ -162,6 +157,20 @@ cdef extern from *:
         p = p * r + 1.0f;
         p = p * r + 1.0f;
         return p * s;
+    }
+    static inline fa_f16 fa_rv_exp_f(fa_f16 x, fa_f16 m) {
+        fa_f16 d = x - m;
+        fa_f16 bb = d - x;
+        fa_f16 c = (x - (d - bb)) + (-m - bb);
+        fa_i16 k = d < -FA_RV_LO_F;                /* also d = -inf; false for NaN */
+        d = fa_sel_f(k, (fa_f16){} - FA_RV_LO_F, d);
+        c = fa_sel_f(k, (fa_f16){}, c);
+        return fa_rv_exp_core_f(d, c);
+    }
+    /* e^d 2^32 for d <= 0 exact (no TwoSum) */
+    static inline fa_f16 fa_rv_exp0_f(fa_f16 d) {
+        d = fa_sel_f(d < -FA_RV_LO_F, (fa_f16){} - FA_RV_LO_F, d);
+        return fa_rv_exp_core_f(d, (fa_f16){});
     }
     #define FA_RV_SC_D 500
     #define FA_RV_ISC_F 0x1p-32
@@ -392,6 +401,82 @@ cdef extern from *:
         }
         return 1;
     }
+
+    /* ---- binary cross-entropy with logits, float32, n contiguous elements (as
+       _bce_logits_point in _losses.pyx): a = |z|, e = e^-a, L = log1p(e),
+       σ(-a) = e/(1+e), lw = 1 + (pw - 1) t (pw = NULL: pos_weight 1, lw = 1),
+         z >= 0: term = (1-t) a + lw L,  grad = (1-t) - lw σ(-a)
+         z <  0: term = pw t a + lw L,   grad = lw σ(-a) - pw t
+       (a zero coefficient times a = inf counts 0).  One division: q = 1/(1+e) gives
+       σ(-a) = e q (refined) and the correction of log1p: u = 1 + e rounded, e - (u - 1) exact,
+       log1p(e) = log(u) + (e - (u - 1)) q; log(u) (u in [1, 2]) is Cephes' logf:
+       u = 2^k (1 + f), f in [sqrt(1/2) - 1, sqrt(2) - 1], a degree-9 polynomial (no
+       division; about 1 ulp).  Element i of the run adds to acc[i % 16]; lo (terms)
+       and g (grad times gs) may be NULL. ---- */
+    static inline fa_f16 fa_rv_log1p01_f(fa_f16 e, fa_f16 q) {     /* log(1 + e), 0 <= e <= 1 */
+        fa_f16 u = 1.0f + e;
+        fa_f16 c = (e - (u - 1.0f)) * q;
+        fa_i16 big = u > 1.41421356f;
+        fa_f16 f = fa_sel_f(big, u * 0.5f, u) - 1.0f;
+        fa_f16 k = fa_sel_f(big, (fa_f16){} + 1.0f, (fa_f16){});
+        fa_f16 z = f * f;
+        fa_f16 y = (fa_f16){} + 7.0376836292E-2f;
+        y = y * f - 1.1514610310E-1f;
+        y = y * f + 1.1676998740E-1f;
+        y = y * f - 1.2420140846E-1f;
+        y = y * f + 1.4249322787E-1f;
+        y = y * f - 1.6668057665E-1f;
+        y = y * f + 2.0000714765E-1f;
+        y = y * f - 2.4999993993E-1f;
+        y = y * f + 3.3333331174E-1f;
+        y = y * f * z + (k * -2.12194440e-4f + c);
+        y = y - 0.5f * z;
+        return (f + y) + k * 0.693359375f;
+    }
+    static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw,
+                                          float *lo, float *g, Py_ssize_t n, double gs,
+                                          double *acc) {
+        fa_d8 a0, a1;
+        fa_f16 z, tt, w, a, e, u, q, sg, L, lw, c, lin, term, gr;
+        fa_i16 pos, keep;
+        float gsf = (float)gs;
+        Py_ssize_t i;
+        memcpy(&a0, acc, 64); memcpy(&a1, acc + 8, 64);
+        for (i = 0; i < n; i += 16) {
+            Py_ssize_t r = n - i < 16 ? n - i : 16;
+            if (r == 16) { z = fa_ld_f(x + i); tt = fa_ld_f(t + i); w = pw ? fa_ld_f(pw + i) : (fa_f16){} + 1.0f; }
+            else {
+                z = fa_ld_tail_f(x + i, r, 0.0f); tt = fa_ld_tail_f(t + i, r, 0.0f);
+                w = pw ? fa_ld_tail_f(pw + i, r, 1.0f) : (fa_f16){} + 1.0f;
+            }
+            a = (fa_f16)((fa_i16)z & 0x7fffffff);          /* |z| */
+            e = fa_rv_exp0_f(-a) * (float)FA_RV_ISC_F;
+            u = 1.0f + e;
+            q = 1.0f / u;
+            sg = e * q;
+            /* one Newton step with the exact residual e - sg (1 + e) = (e - sg u) - sg (e - (u - 1)):
+               σ(-a) within about half an ulp, as the gradient may cancel against t */
+            sg = sg + ((e - sg * u) - sg * (e - (u - 1.0f))) * q;
+            L = fa_rv_log1p01_f(e, q);
+            pos = z >= 0.0f;
+            lw = pw ? 1.0f + (w - 1.0f) * tt : (fa_f16){} + 1.0f;
+            c = fa_sel_f(pos, 1.0f - tt, w * tt);
+            lin = fa_sel_f(c != 0.0f, c * a, (fa_f16){});   /* NaN z: L is NaN */
+            term = lin + lw * L;
+            gr = fa_sel_f(pos, c - lw * sg, lw * sg - c) * gsf;
+            if (r == 16) {
+                if (lo) fa_st_f(lo + i, term);
+                if (g) fa_st_f(g + i, gr);
+                fa_acc_f(&a0, &a1, term);
+            } else {
+                if (lo) fa_st_tail_f(lo + i, r, term);
+                if (g) fa_st_tail_f(g + i, r, gr);
+                keep = FA_IOTA16 < (int32_t)r;
+                fa_acc_f(&a0, &a1, fa_sel_f(keep, term, (fa_f16){}));
+            }
+        }
+        memcpy(acc, &a0, 64); memcpy(acc + 8, &a1, 64);
+    }
     #else
     #define FA_RV 0
     #define FA_RV_ISC_F 0.0
@@ -411,6 +496,7 @@ cdef extern from *:
     static inline void fa_rv_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float dh, float dl) {}
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K, double dot) {}
     static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
+    static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw, float *lo, float *g, Py_ssize_t n, double gs, double *acc) {}
     #endif
     """
     const bint FA_RV
@@ -431,4 +517,6 @@ cdef extern from *:
     void fa_rv_bwd_f(const float* dy, const float* y, float* dx, Py_ssize_t K, float dh, float dl) noexcept nogil
     int fa_rv_sce_rows_f(const float* x, const int64_t* t, const float* w, float* g, Py_ssize_t nr,
                          Py_ssize_t K, int64_t ignore, double gs, double* term) noexcept nogil
+    void fa_rv_bce_logits_f(const float* x, const float* t, const float* pw, float* lo, float* g,
+                            Py_ssize_t n, double gs, double* acc) noexcept nogil
     void fa_rv_bwd_d(const double* dy, const double* y, double* dx, Py_ssize_t K, double dot) noexcept nogil
