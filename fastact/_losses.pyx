@@ -648,25 +648,30 @@ cdef double _rows_block(int op, const floating* x, const floating* yf, const int
     cdef double total = 0.0, term, wt
     cdef double terms[16]
     cdef Py_ssize_t i, j, l, n16
+    cdef bint ok
     cdef int64_t t
     cdef floating* gr = NULL
-    if floating is float:
-        if FA_RV and grouped and op == OP_SCE_INDEX and eps == 0.0 and K <= 16:
-            # short rows: 16 at a time, across SIMD lanes (fastact._rowvec)
-            i = r0
-            while i < r0 + nr:
-                n16 = min(<Py_ssize_t>16, r0 + nr - i)
-                if fa_rv_sce_rows_f(x + i * K, yi + i, w, g + i * K if g != NULL else NULL,
-                                    n16, K, ignore, gs, terms):
-                    for l in range(n16):
-                        if lo != NULL:
-                            lo[i + l] = <floating>terms[l]
-                        total += terms[l]
-                else:
-                    total += _rows_block(op, x, yf, yi, w, lo, g, i, n16, K, W, eps, gs,
-                                         ignore, False)
-                i += 16
-            return total
+    if FA_RV and grouped and op == OP_SCE_INDEX and eps == 0.0 and K <= 16:
+        # short rows: 16 at a time, across SIMD lanes (fastact._rowvec)
+        i = r0
+        while i < r0 + nr:
+            n16 = min(<Py_ssize_t>16, r0 + nr - i)
+            if floating is float:
+                ok = fa_rv_sce_rows_f(x + i * K, yi + i, w, g + i * K if g != NULL else NULL,
+                                      n16, K, ignore, gs, terms)
+            else:
+                ok = fa_rv_sce_rows_d(x + i * K, yi + i, w, g + i * K if g != NULL else NULL,
+                                      n16, K, ignore, gs, terms)
+            if ok:
+                for l in range(n16):
+                    if lo != NULL:
+                        lo[i + l] = <floating>terms[l]
+                    total += terms[l]
+            else:
+                total += _rows_block(op, x, yf, yi, w, lo, g, i, n16, K, W, eps, gs,
+                                     ignore, False)
+            i += 16
+        return total
     for i in range(r0, r0 + nr):
         if g != NULL:
             gr = g + i * K

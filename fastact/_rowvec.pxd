@@ -35,6 +35,9 @@ cdef extern from *:
     #include <string.h>
     #include <math.h>
     #include "_vecmath.h"
+    #if defined(__AVX512F__)
+    #include <immintrin.h>
+    #endif
     typedef float fa_f16 __attribute__((vector_size(64)));
     typedef int32_t fa_i16 __attribute__((vector_size(64)));
     typedef uint32_t fa_u16 __attribute__((vector_size(64)));
@@ -55,10 +58,26 @@ cdef extern from *:
     static inline fa_d8 fa_sel_d(fa_l8 k, fa_d8 a, fa_d8 b) {
         return (fa_d8)((k & (fa_l8)a) | (~k & (fa_l8)b));
     }
-    /* the first n (< 16, or < 8) entries of p, the rest `pad` (tails of rows) */
+    /* the first n (< 16, or < 8) entries of p, the rest `pad` (tails of rows): masked
+       loads and stores where AVX-512 has them, a small buffer otherwise */
+    #if defined(__AVX512F__)
+    static inline fa_f16 fa_ld_tail_f(const float *p, Py_ssize_t n, float pad) {
+        return (fa_f16)_mm512_mask_loadu_ps(_mm512_set1_ps(pad), (__mmask16)((1u << n) - 1), p);
+    }
+    static inline void fa_st_tail_f(float *p, Py_ssize_t n, fa_f16 v) {
+        _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v);
+    }
+    static inline fa_d8 fa_ld_tail_d(const double *p, Py_ssize_t n, double pad) {
+        return (fa_d8)_mm512_mask_loadu_pd(_mm512_set1_pd(pad), (__mmask8)(n >= 8 ? 0xff : (1u << n) - 1), p);
+    }
+    static inline void fa_st_tail_d(double *p, Py_ssize_t n, fa_d8 v) {
+        _mm512_mask_storeu_pd(p, (__mmask8)(n >= 8 ? 0xff : (1u << n) - 1), (__m512d)v);
+    }
+    #else
     static inline fa_f16 fa_ld_tail_f(const float *p, Py_ssize_t n, float pad) {
         float b[16]; Py_ssize_t l;
-        for (l = 0; l < 16; l++) b[l] = l < n ? p[l] : pad;
+        for (l = 0; l < 16; l++) b[l] = pad;
+        for (l = 0; l < n; l++) b[l] = p[l];
         return fa_ld_f(b);
     }
     static inline void fa_st_tail_f(float *p, Py_ssize_t n, fa_f16 v) {
@@ -68,14 +87,16 @@ cdef extern from *:
     }
     static inline fa_d8 fa_ld_tail_d(const double *p, Py_ssize_t n, double pad) {
         double b[8]; Py_ssize_t l;
-        for (l = 0; l < 8; l++) b[l] = l < n ? p[l] : pad;
+        for (l = 0; l < 8; l++) b[l] = pad;
+        for (l = 0; l < n && l < 8; l++) b[l] = p[l];
         return fa_ld_d(b);
     }
     static inline void fa_st_tail_d(double *p, Py_ssize_t n, fa_d8 v) {
         double b[8]; Py_ssize_t l;
         fa_st_d(b, v);
-        for (l = 0; l < n; l++) p[l] = b[l];
+        for (l = 0; l < n && l < 8; l++) p[l] = b[l];
     }
+    #endif
 
     /* Σ of 16 lanes, pairwise in a fixed order */
     static inline double fa_lanes16(const double *a) {
@@ -402,6 +423,61 @@ cdef extern from *:
         return 1;
     }
 
+
+    static inline int fa_rv_sce_rows_d(const double *x, const int64_t *t, const double *w, double *g,
+                                       Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs,
+                                       double *term) {
+        /* fa_rv_sce_rows_f in double: lanes 0-7 and 8-15 are two registers */
+        double xb[16][16], eb[16][16], mb[16], a[16], gt[16], sb[16];
+        int64_t nm[16];
+        fa_d8 v, m[2], ev, s[2] = {{0}, {0}};
+        fa_l8 cnt[2] = {{0}, {0}}, k;
+        Py_ssize_t l, j, h;
+        for (l = 0; l < 16; l++)
+            for (j = 0; j < K; j++) xb[j][l] = l < nr ? x[l * K + j] : 0.0;
+        for (h = 0; h < 2; h++) {
+            m[h] = (fa_d8){} - INFINITY;
+            for (j = 0; j < K; j++) { v = fa_ld_d(xb[j] + 8 * h); m[h] = fa_sel_d(v > m[h], v, m[h]); }
+            fa_st_d(mb + 8 * h, m[h]);
+        }
+        for (l = 0; l < nr; l++) if (!(fabs(mb[l]) <= 1.7976931348623157e308)) return 0;
+        for (h = 0; h < 2; h++)
+            for (j = 0; j < K; j++) {
+                v = fa_ld_d(xb[j] + 8 * h);
+                ev = fa_rv_exp_d(v, m[h]);
+                fa_st_d(eb[j] + 8 * h, ev);
+                k = v == m[h];
+                cnt[h] -= k;
+                s[h] += fa_sel_d(k, (fa_d8){}, ev);
+            }
+        fa_st_d(sb, s[0]); fa_st_d(sb + 8, s[1]);
+        memcpy(nm, &cnt[0], 64); memcpy(nm + 8, &cnt[1], 64);
+        for (l = 0; l < 16; l++) {
+            int64_t tl = l < nr ? t[l] : ignore;
+            double sp, L, sl, wt, xt, pt;
+            a[l] = 0.0;
+            if (tl == ignore) { if (l < nr) term[l] = 0.0; continue; }
+            sp = sb[l] * 0x1p-500 + (double)(nm[l] - 1);
+            L = fa_log1p(sp);
+            sl = 1.0 + sp;
+            wt = w[tl];
+            xt = xb[tl][l];
+            term[l] = wt * ((mb[l] - xt) + L);
+            a[l] = gs * wt / sl * 0x1p-500;
+            pt = eb[tl][l] * 0x1p-500 / sl;
+            gt[l] = gs * wt * (xt == mb[l] ? -sp / sl : pt - 1.0);
+        }
+        if (!g) return 1;
+        for (j = 0; j < K; j++)
+            for (h = 0; h < 2; h++) fa_st_d(eb[j] + 8 * h, fa_ld_d(eb[j] + 8 * h) * fa_ld_d(a + 8 * h));
+        for (l = 0; l < nr; l++) {
+            double *gr = g + l * K;
+            if (t[l] == ignore) { for (j = 0; j < K; j++) gr[j] = 0.0; continue; }
+            for (j = 0; j < K; j++) gr[j] = eb[j][l];
+            gr[t[l]] = gt[l];
+        }
+        return 1;
+    }
     /* ---- binary cross-entropy with logits, float32, n contiguous elements (as
        _bce_logits_point in _losses.pyx): a = |z|, e = e^-a, L = log1p(e),
        σ(-a) = e/(1+e), lw = 1 + (pw - 1) t (pw = NULL: pos_weight 1, lw = 1),
@@ -497,6 +573,7 @@ cdef extern from *:
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K, double dot) {}
     static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
     static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw, float *lo, float *g, Py_ssize_t n, double gs, double *acc) {}
+    static inline int fa_rv_sce_rows_d(const double *x, const int64_t *t, const double *w, double *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
     #endif
     """
     const bint FA_RV
@@ -516,6 +593,8 @@ cdef extern from *:
     double fa_rv_dot_d(const double* a, const double* b, Py_ssize_t K) noexcept nogil
     void fa_rv_bwd_f(const float* dy, const float* y, float* dx, Py_ssize_t K, float dh, float dl) noexcept nogil
     int fa_rv_sce_rows_f(const float* x, const int64_t* t, const float* w, float* g, Py_ssize_t nr,
+                         Py_ssize_t K, int64_t ignore, double gs, double* term) noexcept nogil
+    int fa_rv_sce_rows_d(const double* x, const int64_t* t, const double* w, double* g, Py_ssize_t nr,
                          Py_ssize_t K, int64_t ignore, double gs, double* term) noexcept nogil
     void fa_rv_bce_logits_f(const float* x, const float* t, const float* pw, float* lo, float* g,
                             Py_ssize_t n, double gs, double* acc) noexcept nogil
