@@ -473,7 +473,8 @@ cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floa
     cancel), else as p_t − 1 (then p_t <= 1/2, no cancellation)."""
     cdef double m
     cdef double sp, s, L, wt, xt, term, a, pt, pt_m1, wdiff = 0.0
-    cdef floating af, bf, mv
+    cdef floating af, bf, mv, lo
+    cdef bint exact
     cdef double keep = 1.0 - eps
     cdef double eps_k = eps / <double>K
     cdef Py_ssize_t j
@@ -481,14 +482,15 @@ cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floa
     if FA_RV and eps == 0.0:
         # fastact._rowvec: e'_j = e^(x_j − m)·2^SC stored in g, then scaled
         if floating is float:
-            mv = fa_rv_max_f(x, K)
+            mv = fa_rv_maxmin_f(x, K, &lo)
         else:
-            mv = fa_rv_max_d(x, K)
+            mv = fa_rv_maxmin_d(x, K, &lo)
         if -INFINITY < mv < INFINITY:
+            exact = not (mv - lo <= FA_RV_NEAR)
             if floating is float:
-                sp = fa_rv_expsum_f(x, g, K, mv, &nmax)
+                sp = fa_rv_expsum_f(x, g, K, mv, &nmax, exact)
             else:
-                sp = fa_rv_expsum_d(x, g, K, mv, &nmax)
+                sp = fa_rv_expsum_d(x, g, K, mv, &nmax, exact)
             sp += <double>(nmax - 1)
             L = fa_log1p(sp)
             s = 1.0 + sp

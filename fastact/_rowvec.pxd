@@ -35,7 +35,7 @@ cdef extern from *:
     #include <string.h>
     #include <math.h>
     #include "_vecmath.h"
-    #if defined(__AVX512F__)
+    #if defined(__AVX512F__) || defined(__AVX2__)
     #include <immintrin.h>
     #endif
     typedef float fa_f16 __attribute__((vector_size(64)));
@@ -98,6 +98,37 @@ cdef extern from *:
     }
     #endif
 
+    /* Streaming (non-temporal) stores of 16 lanes to a 64-byte aligned address, for
+       large outputs: the line is written without first being read (a plain store reads
+       it, a third stream of memory traffic).  Rows that use them end with fa_sfence. */
+    #if defined(__AVX512F__)
+    #define FA_HAVE_NT 1
+    static inline void fa_st_nt_f(float *p, fa_f16 v) { _mm512_stream_ps(p, (__m512)v); }
+    static inline void fa_st_nt_d(double *p, fa_d8 v) { _mm512_stream_pd(p, (__m512d)v); }
+    static inline void fa_sfence(void) { _mm_sfence(); }
+    #elif defined(__AVX2__)
+    #define FA_HAVE_NT 1
+    static inline void fa_st_nt_f(float *p, fa_f16 v) {
+        __m256 a, b; memcpy(&a, &v, 32); memcpy(&b, (char *)&v + 32, 32);
+        _mm256_stream_ps(p, a); _mm256_stream_ps(p + 8, b);
+    }
+    static inline void fa_st_nt_d(double *p, fa_d8 v) {
+        __m256d a, b; memcpy(&a, &v, 32); memcpy(&b, (char *)&v + 32, 32);
+        _mm256_stream_pd(p, a); _mm256_stream_pd(p + 4, b);
+    }
+    static inline void fa_sfence(void) { _mm_sfence(); }
+    #else
+    #define FA_HAVE_NT 0
+    static inline void fa_st_nt_f(float *p, fa_f16 v) { fa_st_f(p, v); }
+    static inline void fa_st_nt_d(double *p, fa_d8 v) { fa_st_d(p, v); }
+    static inline void fa_sfence(void) {}
+    #endif
+    /* elements before p + j is 64-byte aligned (none without streaming stores) */
+    static inline Py_ssize_t fa_nt_head(const void *p, Py_ssize_t size, Py_ssize_t K, int nt) {
+        Py_ssize_t h = (Py_ssize_t)((64 - ((uintptr_t)p & 63)) & 63) / size;
+        return (nt && FA_HAVE_NT) ? (h < K ? h : K) : 0;
+    }
+
     /* The exp passes (compute-bound) read the next row (x + K) into L2, so that the
        next row's max pass (bound by memory) does not wait on it.
        A prefetch never faults: past the last row it is only wasted. */
@@ -150,6 +181,40 @@ cdef extern from *:
         for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
         return m;
     }
+    /* max as fa_rv_max_f, and *lo = the least entry above -inf (+inf if none) */
+    static inline float fa_rv_maxmin_f(const float *x, Py_ssize_t K, float *lo) {
+        fa_f16 acc = (fa_f16){} - INFINITY, mn = (fa_f16){} + INFINITY, v;
+        float a[16], m = -INFINITY, l0 = INFINITY;
+        Py_ssize_t j = 0; int l;
+        for (; j + 16 <= K; j += 16) {
+            v = fa_ld_f(x + j);
+            acc = fa_sel_f(v > acc, v, acc);
+            mn = fa_sel_f((v < mn) & (v > -INFINITY), v, mn);
+        }
+        for (; j < K; j++) { m = x[j] > m ? x[j] : m; l0 = (x[j] < l0 && x[j] > -INFINITY) ? x[j] : l0; }
+        memcpy(a, &acc, sizeof a);
+        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
+        memcpy(a, &mn, sizeof a);
+        for (l = 0; l < 16; l++) l0 = a[l] < l0 ? a[l] : l0;
+        *lo = l0;
+        return m;
+    }
+    static inline double fa_rv_maxmin_d(const double *x, Py_ssize_t K, double *lo) {
+        fa_d8 a0 = (fa_d8){} - INFINITY, a1 = a0, n0 = (fa_d8){} + INFINITY, n1 = n0, v;
+        double a[16], m = -INFINITY, l0 = INFINITY;
+        Py_ssize_t j = 0; int l;
+        for (; j + 16 <= K; j += 16) {
+            v = fa_ld_d(x + j); a0 = fa_sel_d(v > a0, v, a0); n0 = fa_sel_d((v < n0) & (v > -INFINITY), v, n0);
+            v = fa_ld_d(x + j + 8); a1 = fa_sel_d(v > a1, v, a1); n1 = fa_sel_d((v < n1) & (v > -INFINITY), v, n1);
+        }
+        for (; j < K; j++) { m = x[j] > m ? x[j] : m; l0 = (x[j] < l0 && x[j] > -INFINITY) ? x[j] : l0; }
+        memcpy(a, &a0, 64); memcpy(a + 8, &a1, 64);
+        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
+        memcpy(a, &n0, 64); memcpy(a + 8, &n1, 64);
+        for (l = 0; l < 16; l++) l0 = a[l] < l0 ? a[l] : l0;
+        *lo = l0;
+        return m;
+    }
     static inline double fa_rv_max_d(const double *x, Py_ssize_t K) {
         fa_d8 a0 = (fa_d8){} - INFINITY, a1 = a0, v;
         double a[16], m = -INFINITY;
@@ -193,6 +258,14 @@ cdef extern from *:
         c = fa_sel_f(k, (fa_f16){}, c);
         return fa_rv_exp_core_f(d, c);
     }
+    /* without the TwoSum: the rounding of d = x - m costs |d| 2^-24 relative; the callers
+       use it for rows whose finite entries lie within FA_RV_NEAR of the max */
+    #define FA_RV_NEAR 32.0
+    static inline fa_f16 fa_rv_exp_near_f(fa_f16 x, fa_f16 m) {
+        fa_f16 d = x - m;
+        d = fa_sel_f(d < -FA_RV_LO_F, (fa_f16){} - FA_RV_LO_F, d);
+        return fa_rv_exp_core_f(d, (fa_f16){});
+    }
     /* e^d 2^32 for d <= 0 exact (no TwoSum) */
     static inline fa_f16 fa_rv_exp0_f(fa_f16 d) {
         d = fa_sel_f(d < -FA_RV_LO_F, (fa_f16){} - FA_RV_LO_F, d);
@@ -202,14 +275,8 @@ cdef extern from *:
     #define FA_RV_ISC_F 0x1p-32
     #define FA_RV_ISC_D 0x1p-500
     #define FA_RV_LO_D 746.0
-    static inline fa_d8 fa_rv_exp_d(fa_d8 x, fa_d8 m) {
+    static inline fa_d8 fa_rv_exp_core_d(fa_d8 d, fa_d8 c) {
         const double shift = 0x1.8p52 + (1023 + FA_RV_SC_D);
-        fa_d8 d = x - m;
-        fa_d8 bb = d - x;
-        fa_d8 c = (x - (d - bb)) + (-m - bb);
-        fa_l8 k = d < -FA_RV_LO_D;
-        d = fa_sel_d(k, (fa_d8){} - FA_RV_LO_D, d);
-        c = fa_sel_d(k, (fa_d8){}, c);
         fa_d8 t = d * 0x1.71547652b82fep0 + shift;
         fa_d8 n = t - shift;
         fa_d8 r = (d - n * 0x1.62e42fee00000p-1) + (c - n * 0x1.a39ef35793c76p-33);
@@ -230,12 +297,26 @@ cdef extern from *:
         p = p * r + 1.0;
         return p * s;
     }
+    static inline fa_d8 fa_rv_exp_d(fa_d8 x, fa_d8 m) {
+        fa_d8 d = x - m;
+        fa_d8 bb = d - x;
+        fa_d8 c = (x - (d - bb)) + (-m - bb);
+        fa_l8 k = d < -FA_RV_LO_D;
+        d = fa_sel_d(k, (fa_d8){} - FA_RV_LO_D, d);
+        c = fa_sel_d(k, (fa_d8){}, c);
+        return fa_rv_exp_core_d(d, c);
+    }
+    static inline fa_d8 fa_rv_exp_near_d(fa_d8 x, fa_d8 m) {
+        fa_d8 d = x - m;
+        d = fa_sel_d(d < -FA_RV_LO_D, (fa_d8){} - FA_RV_LO_D, d);
+        return fa_rv_exp_core_d(d, (fa_d8){});
+    }
 
     /* ---- e'_j = e^(x_j - m) 2^SC written to e (unless NULL); returns Σ e'_j 2^-SC.
        With cnt != NULL the maxima (x_j == m, exactly 2^SC each) are left out of the sum
        and counted into *cnt instead. ---- */
     static inline __attribute__((always_inline)) double fa_rv_expsum_f(const float *x, float *e, Py_ssize_t K, float m,
-                                        int64_t *cnt) {
+                                        int64_t *cnt, int exact) {
         fa_f16 vm = (fa_f16){} + m;
         fa_d8 a0 = {}, a1 = {};
         fa_i16 nmax = {};
@@ -245,14 +326,14 @@ cdef extern from *:
         for (; j + 16 <= K; j += 16) {
             FA_PREFETCH(x + K + j);
             v = fa_ld_f(x + j);
-            ev = fa_rv_exp_f(v, vm);
+            ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
             if (e) fa_st_f(e + j, ev);
             if (cnt) { keep = v == m; nmax -= keep; ev = fa_sel_f(keep, (fa_f16){}, ev); }
             fa_acc_f(&a0, &a1, ev);
         }
         if (j < K) {
             v = fa_ld_tail_f(x + j, K - j, m);
-            ev = fa_rv_exp_f(v, vm);
+            ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
             if (e) fa_st_tail_f(e + j, K - j, ev);
             keep = FA_IOTA16 < (int32_t)(K - j);
             if (cnt) { nmax -= keep & (v == m); keep &= ~(v == m); }
@@ -262,7 +343,7 @@ cdef extern from *:
         return fa_hsum_d8x2(a0, a1) * 0x1p-32;
     }
     static inline __attribute__((always_inline)) double fa_rv_expsum_d(const double *x, double *e, Py_ssize_t K, double m,
-                                        int64_t *cnt) {
+                                        int64_t *cnt, int exact) {
         fa_d8 vm = (fa_d8){} + m;
         fa_d8 a0 = {}, a1 = {}, v, ev;
         fa_l8 nmax = {}, keep;
@@ -271,19 +352,19 @@ cdef extern from *:
             FA_PREFETCH(x + K + j);
             FA_PREFETCH(x + K + j + 8);
             v = fa_ld_d(x + j);
-            ev = fa_rv_exp_d(v, vm);
+            ev = exact ? fa_rv_exp_d(v, vm) : fa_rv_exp_near_d(v, vm);
             if (e) fa_st_d(e + j, ev);
             if (cnt) { keep = v == m; nmax -= keep; ev = fa_sel_d(keep, (fa_d8){}, ev); }
             a0 += ev;
             v = fa_ld_d(x + j + 8);
-            ev = fa_rv_exp_d(v, vm);
+            ev = exact ? fa_rv_exp_d(v, vm) : fa_rv_exp_near_d(v, vm);
             if (e) fa_st_d(e + j + 8, ev);
             if (cnt) { keep = v == m; nmax -= keep; ev = fa_sel_d(keep, (fa_d8){}, ev); }
             a1 += ev;
         }
         for (h = 0; j < K; j += 8, h++) {      /* the tail: lanes 0-7, then 8-15 */
             v = fa_ld_tail_d(x + j, K - j, m);
-            ev = fa_rv_exp_d(v, vm);
+            ev = exact ? fa_rv_exp_d(v, vm) : fa_rv_exp_near_d(v, vm);
             if (e) fa_st_tail_d(e + j, K - j < 8 ? K - j : 8, ev);
             keep = FA_IOTA8 < (int64_t)(K - j);
             if (cnt) { nmax -= keep & (v == m); keep &= ~(v == m); }
@@ -307,25 +388,83 @@ cdef extern from *:
     }
 
     /* ---- softmax of a row with finite max m: y = e' / Σe' (Σ e^(x-m) >= 1) ---- */
-    static inline void fa_rv_softmax_f(const float *x, float *y, Py_ssize_t K, float m) {
-        double s = fa_rv_expsum_f(x, y, K, m, NULL);
-        fa_rv_scale_f(y, K, (float)(0x1p-32 / s));
+    /* ---- out_j = e_j a (out_t = gt if t >= 0); e may be out itself unless nt ---- */
+    static inline void fa_rv_scale_out_f(const float *e, float *out, Py_ssize_t K, float a,
+                                         Py_ssize_t t, float gt, int nt) {
+        Py_ssize_t j = 0, h = fa_nt_head(out, 4, K, nt);
+        fa_f16 v;
+        for (; j < h; j++) out[j] = j == t ? gt : e[j] * a;
+        for (; j + 16 <= K; j += 16) {
+            v = fa_ld_f(e + j) * a;
+            if (t >= j && t < j + 16) v = fa_sel_f(FA_IOTA16 == (int32_t)(t - j), (fa_f16){} + gt, v);
+            if (nt && FA_HAVE_NT) fa_st_nt_f(out + j, v); else fa_st_f(out + j, v);
+        }
+        for (; j < K; j++) out[j] = j == t ? gt : e[j] * a;
+        if (nt && FA_HAVE_NT) fa_sfence();
     }
-    static inline void fa_rv_softmax_d(const double *x, double *y, Py_ssize_t K, double m) {
-        double s = fa_rv_expsum_d(x, y, K, m, NULL);
-        fa_rv_scale_d(y, K, 0x1p-500 / s);
+    static inline void fa_rv_scale_out_d(const double *e, double *out, Py_ssize_t K, double a,
+                                         Py_ssize_t t, double gt, int nt) {
+        Py_ssize_t j = 0, h = fa_nt_head(out, 8, K, nt);
+        fa_d8 v;
+        for (; j < h; j++) out[j] = j == t ? gt : e[j] * a;
+        for (; j + 8 <= K; j += 8) {
+            v = fa_ld_d(e + j) * a;
+            if (t >= j && t < j + 8) v = fa_sel_d(FA_IOTA8 == (int64_t)(t - j), (fa_d8){} + gt, v);
+            if (nt && FA_HAVE_NT) fa_st_nt_d(out + j, v); else fa_st_d(out + j, v);
+        }
+        for (; j < K; j++) out[j] = j == t ? gt : e[j] * a;
+        if (nt && FA_HAVE_NT) fa_sfence();
+    }
+
+    /* ---- softmax of a row with finite max m: y = e' / Σe' (Σ e^(x-m) >= 1); with nt
+       (a large output) and a short enough row, e' goes to a scratch row on the stack
+       and y is written once, by streaming stores ---- */
+    #define FA_SCRATCH 32768
+    static inline void fa_rv_softmax_f(const float *x, float *y, Py_ssize_t K, float m, int exact,
+                                       int nt) {
+        float buf[FA_SCRATCH / 4];
+        double s;
+        if (nt && FA_HAVE_NT && K <= FA_SCRATCH / 4) {
+            s = exact ? fa_rv_expsum_f(x, buf, K, m, NULL, 1) : fa_rv_expsum_f(x, buf, K, m, NULL, 0);
+            fa_rv_scale_out_f(buf, y, K, (float)(0x1p-32 / s), -1, 0.0f, 1);
+        } else {
+            s = exact ? fa_rv_expsum_f(x, y, K, m, NULL, 1) : fa_rv_expsum_f(x, y, K, m, NULL, 0);
+            fa_rv_scale_f(y, K, (float)(0x1p-32 / s));
+        }
+    }
+    static inline void fa_rv_softmax_d(const double *x, double *y, Py_ssize_t K, double m, int exact,
+                                       int nt) {
+        double buf[FA_SCRATCH / 8];
+        double s;
+        if (nt && FA_HAVE_NT && K <= FA_SCRATCH / 8) {
+            s = exact ? fa_rv_expsum_d(x, buf, K, m, NULL, 1) : fa_rv_expsum_d(x, buf, K, m, NULL, 0);
+            fa_rv_scale_out_d(buf, y, K, 0x1p-500 / s, -1, 0.0, 1);
+        } else {
+            s = exact ? fa_rv_expsum_d(x, y, K, m, NULL, 1) : fa_rv_expsum_d(x, y, K, m, NULL, 0);
+            fa_rv_scale_d(y, K, 0x1p-500 / s);
+        }
     }
 
     /* ---- y = (x - m) - c (log_softmax; both terms <= 0 for c >= 0: no cancellation) ---- */
-    static inline void fa_rv_shift_f(const float *x, float *y, Py_ssize_t K, float m, float c) {
-        Py_ssize_t j = 0;
-        for (; j + 16 <= K; j += 16) fa_st_f(y + j, (fa_ld_f(x + j) - m) - c);
+    static inline void fa_rv_shift_f(const float *x, float *y, Py_ssize_t K, float m, float c, int nt) {
+        Py_ssize_t j = 0, h = fa_nt_head(y, 4, K, nt);
+        for (; j < h; j++) y[j] = (x[j] - m) - c;
+        for (; j + 16 <= K; j += 16) {
+            fa_f16 v = (fa_ld_f(x + j) - m) - c;
+            if (nt && FA_HAVE_NT) fa_st_nt_f(y + j, v); else fa_st_f(y + j, v);
+        }
         for (; j < K; j++) y[j] = (x[j] - m) - c;
+        if (nt && FA_HAVE_NT) fa_sfence();
     }
-    static inline void fa_rv_shift_d(const double *x, double *y, Py_ssize_t K, double m, double c) {
-        Py_ssize_t j = 0;
-        for (; j + 8 <= K; j += 8) fa_st_d(y + j, (fa_ld_d(x + j) - m) - c);
+    static inline void fa_rv_shift_d(const double *x, double *y, Py_ssize_t K, double m, double c, int nt) {
+        Py_ssize_t j = 0, h = fa_nt_head(y, 8, K, nt);
+        for (; j < h; j++) y[j] = (x[j] - m) - c;
+        for (; j + 8 <= K; j += 8) {
+            fa_d8 v = (fa_ld_d(x + j) - m) - c;
+            if (nt && FA_HAVE_NT) fa_st_nt_d(y + j, v); else fa_st_d(y + j, v);
+        }
         for (; j < K; j++) y[j] = (x[j] - m) - c;
+        if (nt && FA_HAVE_NT) fa_sfence();
     }
 
     /* ---- Σ a_j b_j in double (float products are exact in double) ---- */
@@ -358,20 +497,27 @@ cdef extern from *:
        dy - dh is exact when dy is near dh (Sterbenz) and otherwise |dy - dh| is not
        small next to dl, so ((dy - dh) - dl) has a relative error of about 2^-23. ---- */
     static inline void fa_rv_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K,
-                                   float dh, float dl) {
-        Py_ssize_t j = 0;
-        for (; j + 16 <= K; j += 16)
-            fa_st_f(dx + j, fa_ld_f(y + j) * ((fa_ld_f(dy + j) - dh) - dl));
+                                   float dh, float dl, int nt) {
+        Py_ssize_t j = 0, h = fa_nt_head(dx, 4, K, nt);
+        for (; j < h; j++) dx[j] = y[j] * ((dy[j] - dh) - dl);
+        for (; j + 16 <= K; j += 16) {
+            fa_f16 v = fa_ld_f(y + j) * ((fa_ld_f(dy + j) - dh) - dl);
+            if (nt && FA_HAVE_NT) fa_st_nt_f(dx + j, v); else fa_st_f(dx + j, v);
+        }
         for (; j < K; j++) dx[j] = y[j] * ((dy[j] - dh) - dl);
+        if (nt && FA_HAVE_NT) fa_sfence();
     }
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K,
-                                   double dot) {
-        Py_ssize_t j = 0;
-        for (; j + 8 <= K; j += 8)
-            fa_st_d(dx + j, fa_ld_d(y + j) * (fa_ld_d(dy + j) - dot));
+                                   double dot, int nt) {
+        Py_ssize_t j = 0, h = fa_nt_head(dx, 8, K, nt);
+        for (; j < h; j++) dx[j] = y[j] * (dy[j] - dot);
+        for (; j + 8 <= K; j += 8) {
+            fa_d8 v = fa_ld_d(y + j) * (fa_ld_d(dy + j) - dot);
+            if (nt && FA_HAVE_NT) fa_st_nt_d(dx + j, v); else fa_st_d(dx + j, v);
+        }
         for (; j < K; j++) dx[j] = y[j] * (dy[j] - dot);
+        if (nt && FA_HAVE_NT) fa_sfence();
     }
-
     /* ---- softmax cross-entropy with class indices and no label smoothing for
        nr <= 16 rows of K <= 16 classes at once, row l in lane l (short rows would
        otherwise be all tail).  Per row, as the long-row kernel:
@@ -564,21 +710,27 @@ cdef extern from *:
     #else
     #define FA_RV 0
     #define FA_RV_ISC_F 0.0
+    #define FA_RV_NEAR 0.0
+    #define FA_SCRATCH 0
     #define FA_RV_ISC_D 0.0
     static inline float fa_rv_max_f(const float *x, Py_ssize_t K) { return 0; }
     static inline double fa_rv_max_d(const double *x, Py_ssize_t K) { return 0; }
-    static inline double fa_rv_expsum_f(const float *x, float *e, Py_ssize_t K, float m, int64_t *cnt) { return 0; }
-    static inline double fa_rv_expsum_d(const double *x, double *e, Py_ssize_t K, double m, int64_t *cnt) { return 0; }
+    static inline float fa_rv_maxmin_f(const float *x, Py_ssize_t K, float *lo) { return 0; }
+    static inline double fa_rv_maxmin_d(const double *x, Py_ssize_t K, double *lo) { return 0; }
+    static inline double fa_rv_expsum_f(const float *x, float *e, Py_ssize_t K, float m, int64_t *cnt, int exact) { return 0; }
+    static inline double fa_rv_expsum_d(const double *x, double *e, Py_ssize_t K, double m, int64_t *cnt, int exact) { return 0; }
     static inline void fa_rv_scale_f(float *y, Py_ssize_t K, float a) {}
     static inline void fa_rv_scale_d(double *y, Py_ssize_t K, double a) {}
-    static inline void fa_rv_softmax_f(const float *x, float *y, Py_ssize_t K, float m) {}
-    static inline void fa_rv_softmax_d(const double *x, double *y, Py_ssize_t K, double m) {}
-    static inline void fa_rv_shift_f(const float *x, float *y, Py_ssize_t K, float m, float c) {}
-    static inline void fa_rv_shift_d(const double *x, double *y, Py_ssize_t K, double m, double c) {}
+    static inline void fa_rv_scale_out_f(const float *e, float *out, Py_ssize_t K, float a, Py_ssize_t t, float gt, int nt) {}
+    static inline void fa_rv_scale_out_d(const double *e, double *out, Py_ssize_t K, double a, Py_ssize_t t, double gt, int nt) {}
+    static inline void fa_rv_softmax_f(const float *x, float *y, Py_ssize_t K, float m, int exact, int nt) {}
+    static inline void fa_rv_softmax_d(const double *x, double *y, Py_ssize_t K, double m, int exact, int nt) {}
+    static inline void fa_rv_shift_f(const float *x, float *y, Py_ssize_t K, float m, float c, int nt) {}
+    static inline void fa_rv_shift_d(const double *x, double *y, Py_ssize_t K, double m, double c, int nt) {}
     static inline double fa_rv_dot_f(const float *a, const float *b, Py_ssize_t K) { return 0; }
     static inline double fa_rv_dot_d(const double *a, const double *b, Py_ssize_t K) { return 0; }
-    static inline void fa_rv_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float dh, float dl) {}
-    static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K, double dot) {}
+    static inline void fa_rv_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float dh, float dl, int nt) {}
+    static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K, double dot, int nt) {}
     static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
     static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw, float *lo, float *g, Py_ssize_t n, double gs, double *acc) {}
     static inline int fa_rv_sce_rows_d(const double *x, const int64_t *t, const double *w, double *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
@@ -589,21 +741,31 @@ cdef extern from *:
     const double FA_RV_ISC_D     # 2^-500
     float fa_rv_max_f(const float* x, Py_ssize_t K) noexcept nogil
     double fa_rv_max_d(const double* x, Py_ssize_t K) noexcept nogil
-    double fa_rv_expsum_f(const float* x, float* e, Py_ssize_t K, float m, int64_t* cnt) noexcept nogil
-    double fa_rv_expsum_d(const double* x, double* e, Py_ssize_t K, double m, int64_t* cnt) noexcept nogil
+    const double FA_RV_NEAR      # rows within this of their max skip the TwoSum
+    float fa_rv_maxmin_f(const float* x, Py_ssize_t K, float* lo) noexcept nogil
+    double fa_rv_maxmin_d(const double* x, Py_ssize_t K, double* lo) noexcept nogil
+    double fa_rv_expsum_f(const float* x, float* e, Py_ssize_t K, float m, int64_t* cnt, bint exact) noexcept nogil
+    double fa_rv_expsum_d(const double* x, double* e, Py_ssize_t K, double m, int64_t* cnt, bint exact) noexcept nogil
     void fa_rv_scale_f(float* y, Py_ssize_t K, float a) noexcept nogil
     void fa_rv_scale_d(double* y, Py_ssize_t K, double a) noexcept nogil
-    void fa_rv_softmax_f(const float* x, float* y, Py_ssize_t K, float m) noexcept nogil
-    void fa_rv_softmax_d(const double* x, double* y, Py_ssize_t K, double m) noexcept nogil
-    void fa_rv_shift_f(const float* x, float* y, Py_ssize_t K, float m, float c) noexcept nogil
-    void fa_rv_shift_d(const double* x, double* y, Py_ssize_t K, double m, double c) noexcept nogil
+    void fa_rv_scale_out_f(const float* e, float* out, Py_ssize_t K, float a, Py_ssize_t t, float gt,
+                           bint nt) noexcept nogil
+    void fa_rv_scale_out_d(const double* e, double* out, Py_ssize_t K, double a, Py_ssize_t t, double gt,
+                           bint nt) noexcept nogil
+    void fa_rv_softmax_f(const float* x, float* y, Py_ssize_t K, float m, bint exact, bint nt) noexcept nogil
+    void fa_rv_softmax_d(const double* x, double* y, Py_ssize_t K, double m, bint exact, bint nt) noexcept nogil
+    void fa_rv_shift_f(const float* x, float* y, Py_ssize_t K, float m, float c, bint nt) noexcept nogil
+    void fa_rv_shift_d(const double* x, double* y, Py_ssize_t K, double m, double c, bint nt) noexcept nogil
     double fa_rv_dot_f(const float* a, const float* b, Py_ssize_t K) noexcept nogil
     double fa_rv_dot_d(const double* a, const double* b, Py_ssize_t K) noexcept nogil
-    void fa_rv_bwd_f(const float* dy, const float* y, float* dx, Py_ssize_t K, float dh, float dl) noexcept nogil
+    void fa_rv_bwd_f(const float* dy, const float* y, float* dx, Py_ssize_t K, float dh, float dl,
+                     bint nt) noexcept nogil
     int fa_rv_sce_rows_f(const float* x, const int64_t* t, const float* w, float* g, Py_ssize_t nr,
                          Py_ssize_t K, int64_t ignore, double gs, double* term) noexcept nogil
     int fa_rv_sce_rows_d(const double* x, const int64_t* t, const double* w, double* g, Py_ssize_t nr,
                          Py_ssize_t K, int64_t ignore, double gs, double* term) noexcept nogil
     void fa_rv_bce_logits_f(const float* x, const float* t, const float* pw, float* lo, float* g,
                             Py_ssize_t n, double gs, double* acc) noexcept nogil
-    void fa_rv_bwd_d(const double* dy, const double* y, double* dx, Py_ssize_t K, double dot) noexcept nogil
+    void fa_rv_bwd_d(const double* dy, const double* y, double* dx, Py_ssize_t K, double dot,
+                     bint nt) noexcept nogil
+    const Py_ssize_t FA_SCRATCH  # bytes of the stack scratch row of the streaming paths

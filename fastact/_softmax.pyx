@@ -64,6 +64,9 @@ cdef enum:
     GIL_RELEASE_MIN = 512
     # Elements a thread should have before another thread is started.
     PARALLEL_MIN_WORK = 8192
+    # Row outputs of at least this many bytes are written by streaming stores: they
+    # would not stay in cache, and a streaming store does not read the line first.
+    STREAM_MIN_BYTES = 1 << 23
     # Independent partial results per row reduction.  The row loops step by the
     # literal 16 and _combine_lanes adds 16 partials: change all three together.
     LANES = 16
@@ -116,31 +119,37 @@ cdef inline double _combine_lanes(const double* acc) noexcept nogil:
 # vectorise them without reassociating; the lanes are combined in a fixed order.
 # ---------------------------------------------------------------------------
 
-cdef inline floating _vmax(const floating* x, Py_ssize_t K) noexcept nogil:
-    """row max, NaN ignored (fastact._rowvec)"""
+cdef inline floating _vmax(const floating* x, Py_ssize_t K, bint* exact) noexcept nogil:
+    """row max, NaN ignored (fastact._rowvec); exact: some finite entry lies more than
+    FA_RV_NEAR below it, so the exps need the TwoSum of x − m"""
+    cdef floating lo
+    cdef floating m
     if floating is float:
-        return fa_rv_max_f(x, K)
+        m = fa_rv_maxmin_f(x, K, &lo)
     else:
-        return fa_rv_max_d(x, K)
+        m = fa_rv_maxmin_d(x, K, &lo)
+    exact[0] = not (m - lo <= FA_RV_NEAR)
+    return m
 
 
 cdef inline double _vexpsum(const floating* x, floating* e, Py_ssize_t K, floating m,
-                            int64_t* cnt) noexcept nogil:
+                            int64_t* cnt, bint exact) noexcept nogil:
     if floating is float:
-        return fa_rv_expsum_f(x, e, K, m, cnt)
+        return fa_rv_expsum_f(x, e, K, m, cnt, exact)
     else:
-        return fa_rv_expsum_d(x, e, K, m, cnt)
+        return fa_rv_expsum_d(x, e, K, m, cnt, exact)
 
 
-cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcept nogil:
+cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t K, bint nt) noexcept nogil:
     cdef floating m
+    cdef bint exact
     if FA_RV:
-        m = _vmax(x, K)
+        m = _vmax(x, K, &exact)
         if -INFINITY < m < INFINITY:
             if floating is float:
-                fa_rv_softmax_f(x, y, K, m)
+                fa_rv_softmax_f(x, y, K, m, exact, nt)
             else:
-                fa_rv_softmax_d(x, y, K, m)
+                fa_rv_softmax_d(x, y, K, m, exact, nt)
             return
     m = row_max(x, K)
     cdef double acc[LANES]
@@ -197,27 +206,29 @@ cdef inline double _row_log_norm(const floating* x, Py_ssize_t K, floating m) no
     return log1p(_combine_lanes(small) + (_combine_lanes(cnt) - 1.0))
 
 
-cdef inline double _vlog_norm(const floating* x, Py_ssize_t K, floating m) noexcept nogil:
+cdef inline double _vlog_norm(const floating* x, Py_ssize_t K, floating m,
+                             bint exact) noexcept nogil:
     """_row_log_norm for a finite m (fastact._rowvec)"""
     cdef int64_t nmax = 0
-    cdef double small = _vexpsum(x, <floating*>NULL, K, m, &nmax)
+    cdef double small = _vexpsum(x, <floating*>NULL, K, m, &nmax, exact)
     return log1p(small + <double>(nmax - 1))
 
 
-cdef void _log_softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcept nogil:
+cdef void _log_softmax_row(const floating* x, floating* y, Py_ssize_t K, bint nt) noexcept nogil:
     cdef floating m
     cdef double lnorm, md
     cdef Py_ssize_t j
+    cdef bint exact
     if FA_RV:
-        m = _vmax(x, K)
+        m = _vmax(x, K, &exact)
         if -INFINITY < m < INFINITY:
             # (x − m) − lnorm in the row's precision: both terms <= 0, so each of the
             # three roundings costs at most half an ulp of the result
-            lnorm = _vlog_norm(x, K, m)
+            lnorm = _vlog_norm(x, K, m, exact)
             if floating is float:
-                fa_rv_shift_f(x, y, K, m, <float>lnorm)
+                fa_rv_shift_f(x, y, K, m, <float>lnorm, nt)
             else:
-                fa_rv_shift_d(x, y, K, m, lnorm)
+                fa_rv_shift_d(x, y, K, m, lnorm, nt)
             return
     m = row_max(x, K)
     lnorm = _row_log_norm(x, K, m)
@@ -231,12 +242,15 @@ cdef void _log_softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcep
 
 cdef double _logsumexp_row(const floating* x, Py_ssize_t K) noexcept nogil:
     cdef floating m
+    cdef bint exact
     if K == 0:
         return -INFINITY
     if FA_RV:
-        m = _vmax(x, K)
+        m = _vmax(x, K, &exact)
         if -INFINITY < m < INFINITY:
-            return <double>m + _vlog_norm(x, K, m)
+            # always the TwoSum: m + log1p(s') cancels when the result is near 0, which
+            # magnifies the relative error of s'
+            return <double>m + _vlog_norm(x, K, m, True)
     m = row_max(x, K)
     # m = +inf: +inf + log1p(0) (NaN if a NaN hides in the row);
     # m = -inf: every entry -inf (-inf + log(K)) or NaN
@@ -257,7 +271,7 @@ cdef double _softmax_dot(const floating* dy, const floating* y, Py_ssize_t K) no
 
 
 cdef void _softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
-                           Py_ssize_t K) noexcept nogil:
+                           Py_ssize_t K, bint nt) noexcept nogil:
     cdef double dot
     cdef float dh
     cdef Py_ssize_t j
@@ -267,10 +281,10 @@ cdef void _softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
             if fabs(dot) <= 1e37:
                 # float32: dot as dh + dl, see fa_rv_bwd_f (overflow, NaN: the loop below)
                 dh = <float>dot
-                fa_rv_bwd_f(dy, y, dx, K, dh, <float>(dot - dh))
+                fa_rv_bwd_f(dy, y, dx, K, dh, <float>(dot - dh), nt)
                 return
         else:
-            fa_rv_bwd_d(dy, y, dx, K, fa_rv_dot_d(dy, y, K))
+            fa_rv_bwd_d(dy, y, dx, K, fa_rv_dot_d(dy, y, K), nt)
             return
     else:
         dot = _softmax_dot(dy, y, K)
@@ -434,7 +448,7 @@ cdef void _log_softmax_bwd_tile(const floating* dy, const floating* y, floating*
 # ---------------------------------------------------------------------------
 
 cdef void _task(int op, const floating* a, const floating* b, floating* y, Py_ssize_t t,
-                Py_ssize_t ntiles, Py_ssize_t K, Py_ssize_t inner) noexcept nogil:
+                Py_ssize_t ntiles, Py_ssize_t K, Py_ssize_t inner, bint nt) noexcept nogil:
     cdef Py_ssize_t o = t // ntiles
     cdef Py_ssize_t col = (t - o * ntiles) * TILE
     cdef Py_ssize_t w = min(<Py_ssize_t>TILE, inner - col)
@@ -446,13 +460,13 @@ cdef void _task(int op, const floating* a, const floating* b, floating* y, Py_ss
             _logsumexp_tile(a + off, y + o * inner + col, K, inner, w)
     elif inner == 1:
         if op == OP_SOFTMAX:
-            _softmax_row(a + off, y + off, K)
+            _softmax_row(a + off, y + off, K, nt)
         elif op == OP_LOG_SOFTMAX:
-            _log_softmax_row(a + off, y + off, K)
+            _log_softmax_row(a + off, y + off, K, nt)
         elif op == OP_SOFTMAX_BWD:
-            _softmax_bwd_row(a + off, b + off, y + off, K)
+            _softmax_bwd_row(a + off, b + off, y + off, K, nt)
         elif op == OP_SOFTMAX_JVP:
-            _softmax_bwd_row(b + off, a + off, y + off, K)
+            _softmax_bwd_row(b + off, a + off, y + off, K, nt)
         elif op == OP_LOG_SOFTMAX_BWD:
             _log_softmax_bwd_row(a + off, b + off, y + off, K)
     else:
@@ -470,6 +484,8 @@ cdef void _task(int op, const floating* a, const floating* b, floating* y, Py_ss
 
 cdef void _run(int op, const floating* a, const floating* b, floating* y, Py_ssize_t outer,
                Py_ssize_t K, Py_ssize_t inner) noexcept nogil:
+    # outputs this large are written by streaming stores (fastact._rowvec)
+    cdef bint stream = outer * K * inner * <Py_ssize_t>sizeof(floating) >= STREAM_MIN_BYTES
     cdef Py_ssize_t ntiles = (inner + TILE - 1) // TILE
     cdef Py_ssize_t ntasks = outer * ntiles
     cdef Py_ssize_t t
@@ -478,10 +494,10 @@ cdef void _run(int op, const floating* a, const floating* b, floating* y, Py_ssi
         nt = <int>ntasks
     if nt <= 1:
         for t in range(ntasks):
-            _task(op, a, b, y, t, ntiles, K, inner)
+            _task(op, a, b, y, t, ntiles, K, inner, stream)
     else:
         for t in prange(ntasks, num_threads=nt, schedule="static", nogil=True):
-            _task(op, a, b, y, t, ntiles, K, inner)
+            _task(op, a, b, y, t, ntiles, K, inner, stream)
 
 
 cdef void _launch(int op, cnp.ndarray a, object b, cnp.ndarray y, Py_ssize_t outer,
