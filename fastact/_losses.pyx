@@ -51,6 +51,7 @@ cdef enum:
     MAX_BLOCK_ROWS = 1024
     PARALLEL_MIN_WORK = 1 << 15 # elements a thread should have before another starts
     GIL_RELEASE_MIN = 2048      # below this many elements the GIL is kept
+    STREAM_MIN_BYTES = 1 << 23  # gradients this large are written by streaming stores
 
 cdef enum:
     # elementwise losses
@@ -464,7 +465,7 @@ cdef inline double _exp_pass_smooth(const floating* x, const floating* w, floati
 
 
 cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floating* g,
-                           Py_ssize_t K, double W, double eps, double gs) noexcept nogil:
+                           Py_ssize_t K, double W, double eps, double gs, bint stream) noexcept nogil:
     """F.cross_entropy for one row with class index t (t == ignore handled by the caller).
 
     ℓ = (1−ε)·w_t·(lse − x_t) + (ε/K)·Σ_j w_j (lse − x_j), lse − x_j = (m − x_j) + log1p(s')
@@ -478,35 +479,18 @@ cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floa
     cdef double keep = 1.0 - eps
     cdef double eps_k = eps / <double>K
     cdef Py_ssize_t j
-    cdef int64_t nmax = 0
     if FA_RV and eps == 0.0:
-        # fastact._rowvec: e'_j = e^(x_j − m)·2^SC stored in g, then scaled
         if floating is float:
             mv = fa_rv_maxmin_f(x, K, &lo)
         else:
             mv = fa_rv_maxmin_d(x, K, &lo)
         if -INFINITY < mv < INFINITY:
+            # fastact._rowvec; the TwoSum of x − m only for rows far from their max
             exact = not (mv - lo <= FA_RV_NEAR)
             if floating is float:
-                sp = fa_rv_expsum_f(x, g, K, mv, &nmax, exact)
+                return fa_rv_sce_row_f(x, t, w[t], g, K, mv, exact, gs, stream)
             else:
-                sp = fa_rv_expsum_d(x, g, K, mv, &nmax, exact)
-            sp += <double>(nmax - 1)
-            L = fa_log1p(sp)
-            s = 1.0 + sp
-            m = mv
-            xt = x[t]
-            wt = w[t]
-            term = wt * ((m - xt) + L)
-            if g != NULL:
-                pt = <double>g[t] * (FA_RV_ISC_F if floating is float else FA_RV_ISC_D) / s
-                a = gs * wt / s * (FA_RV_ISC_F if floating is float else FA_RV_ISC_D)
-                if floating is float:
-                    fa_rv_scale_f(g, K, <float>a)
-                else:
-                    fa_rv_scale_d(g, K, a)
-                g[t] = <floating>(gs * wt * (-sp / s if xt == m else pt - 1.0))
-            return term
+                return fa_rv_sce_row_d(x, t, w[t], g, K, mv, exact, gs, stream)
     m = row_max(x, K)
     if eps == 0.0:
         sp = _exp_pass(x, g, K, m)
@@ -644,7 +628,7 @@ cdef double _ce_row(const floating* p, const floating* y, floating* g, Py_ssize_
 cdef double _rows_block(int op, const floating* x, const floating* yf, const int64_t* yi,
                         const floating* w, floating* lo, floating* g, Py_ssize_t r0,
                         Py_ssize_t nr, Py_ssize_t K, double W, double eps, double gs,
-                        int64_t ignore, bint grouped=True) noexcept nogil:
+                        int64_t ignore, bint stream, bint grouped=True) noexcept nogil:
     """Rows r0 .. r0+nr−1; their terms are summed in row order.  grouped: short rows
     of float32 softmax cross-entropy may go 16 at a time."""
     cdef double total = 0.0, term, wt
@@ -671,7 +655,7 @@ cdef double _rows_block(int op, const floating* x, const floating* yf, const int
                     total += terms[l]
             else:
                 total += _rows_block(op, x, yf, yi, w, lo, g, i, n16, K, W, eps, gs,
-                                     ignore, False)
+                                     ignore, stream, False)
             i += 16
         return total
     for i in range(r0, r0 + nr):
@@ -685,7 +669,7 @@ cdef double _rows_block(int op, const floating* x, const floating* yf, const int
                     for j in range(K):
                         gr[j] = 0
             elif op == OP_SCE_INDEX:
-                term = _sce_index_row(x + i * K, t, w, gr, K, W, eps, gs)
+                term = _sce_index_row(x + i * K, t, w, gr, K, W, eps, gs, stream)
             else:
                 # nll: ℓ = −w_t x_t, ∂ℓ/∂x = −w_t at t, 0 elsewhere
                 wt = w[t]
@@ -708,12 +692,14 @@ cdef double _rows_run(int op, const floating* x, const floating* yf, const int64
                       const floating* w, floating* lo, floating* g, Py_ssize_t N, Py_ssize_t K,
                       double W, double eps, double gs, int64_t ignore, Py_ssize_t rpb,
                       double* partials, int nt) noexcept nogil:
+    # a gradient this large is written by streaming stores (fastact._rowvec)
+    cdef bint stream = g != NULL and N * K * <Py_ssize_t>sizeof(floating) >= STREAM_MIN_BYTES
     cdef Py_ssize_t nblocks = (N + rpb - 1) // rpb
     cdef Py_ssize_t b
     cdef double total = 0.0
     for b in prange(nblocks, num_threads=nt, schedule="static", nogil=True):
         partials[b] = _rows_block(op, x, yf, yi, w, lo, g, b * rpb, min(rpb, N - b * rpb),
-                                  K, W, eps, gs, ignore)
+                                  K, W, eps, gs, ignore, stream)
     for b in range(nblocks):
         total += partials[b]
     return total

@@ -518,6 +518,49 @@ cdef extern from *:
         for (; j < K; j++) dx[j] = y[j] * (dy[j] - dot);
         if (nt && FA_HAVE_NT) fa_sfence();
     }
+
+    /* ---- softmax cross-entropy of one row with class index t, no label smoothing,
+       finite max m (the long-row path of _sce_index_row in _losses.pyx):
+         s' = Σ_{x_j<m} e^(x_j-m) + (#max - 1), term = w_t ((m - x_t) + log1p(s')),
+         g_j = gs w_t e^(x_j-m)/s (s = 1 + s'), g_t = gs w_t (p_t - 1) with p_t - 1 = -s'/s
+         when x_t is the max (no cancellation).  g may be NULL; with nt the e' go to a
+         scratch row and g is written once by streaming stores. ---- */
+    static inline double fa_rv_sce_row_f(const float *x, int64_t t, double wt, float *g,
+                                         Py_ssize_t K, float m, int exact, double gs, int nt) {
+        float buf[FA_SCRATCH / 4];
+        float *e = g ? ((nt && FA_HAVE_NT && K <= FA_SCRATCH / 4) ? buf : g) : NULL;
+        int64_t nmax = 0;
+        double sp = exact ? fa_rv_expsum_f(x, e, K, m, &nmax, 1) : fa_rv_expsum_f(x, e, K, m, &nmax, 0);
+        double L, s, xt = x[t], term;
+        sp += (double)(nmax - 1);
+        L = fa_log1p(sp);
+        s = 1.0 + sp;
+        term = wt * (((double)m - xt) + L);
+        if (g) {
+            double pt = e[t] * 0x1p-32 / s;
+            float gt = (float)(gs * wt * (xt == m ? -sp / s : pt - 1.0));
+            fa_rv_scale_out_f(e, g, K, (float)(gs * wt / s * 0x1p-32), t, gt, e != g);
+        }
+        return term;
+    }
+    static inline double fa_rv_sce_row_d(const double *x, int64_t t, double wt, double *g,
+                                         Py_ssize_t K, double m, int exact, double gs, int nt) {
+        double buf[FA_SCRATCH / 8];
+        double *e = g ? ((nt && FA_HAVE_NT && K <= FA_SCRATCH / 8) ? buf : g) : NULL;
+        int64_t nmax = 0;
+        double sp = exact ? fa_rv_expsum_d(x, e, K, m, &nmax, 1) : fa_rv_expsum_d(x, e, K, m, &nmax, 0);
+        double L, s, xt = x[t], term;
+        sp += (double)(nmax - 1);
+        L = fa_log1p(sp);
+        s = 1.0 + sp;
+        term = wt * ((m - xt) + L);
+        if (g) {
+            double pt = e[t] * 0x1p-500 / s;
+            double gt = gs * wt * (xt == m ? -sp / s : pt - 1.0);
+            fa_rv_scale_out_d(e, g, K, gs * wt / s * 0x1p-500, t, gt, e != g);
+        }
+        return term;
+    }
     /* ---- softmax cross-entropy with class indices and no label smoothing for
        nr <= 16 rows of K <= 16 classes at once, row l in lane l (short rows would
        otherwise be all tail).  Per row, as the long-row kernel:
@@ -733,6 +776,8 @@ cdef extern from *:
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K, double dot, int nt) {}
     static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
     static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw, float *lo, float *g, Py_ssize_t n, double gs, double *acc) {}
+    static inline double fa_rv_sce_row_f(const float *x, int64_t t, double wt, float *g, Py_ssize_t K, float m, int exact, double gs, int nt) { return 0; }
+    static inline double fa_rv_sce_row_d(const double *x, int64_t t, double wt, double *g, Py_ssize_t K, double m, int exact, double gs, int nt) { return 0; }
     static inline int fa_rv_sce_rows_d(const double *x, const int64_t *t, const double *w, double *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
     #endif
     """
@@ -762,6 +807,10 @@ cdef extern from *:
                      bint nt) noexcept nogil
     int fa_rv_sce_rows_f(const float* x, const int64_t* t, const float* w, float* g, Py_ssize_t nr,
                          Py_ssize_t K, int64_t ignore, double gs, double* term) noexcept nogil
+    double fa_rv_sce_row_f(const float* x, int64_t t, double wt, float* g, Py_ssize_t K, float m,
+                           bint exact, double gs, bint nt) noexcept nogil
+    double fa_rv_sce_row_d(const double* x, int64_t t, double wt, double* g, Py_ssize_t K, double m,
+                           bint exact, double gs, bint nt) noexcept nogil
     int fa_rv_sce_rows_d(const double* x, const int64_t* t, const double* w, double* g, Py_ssize_t nr,
                          Py_ssize_t K, int64_t ignore, double gs, double* term) noexcept nogil
     void fa_rv_bce_logits_f(const float* x, const float* t, const float* pw, float* lo, float* g,
