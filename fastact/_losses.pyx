@@ -10,7 +10,10 @@ Design
   softmax_cross_entropy, nll_loss; classes on the last, contiguous axis).
   The same kernel computes the plain loss (grad pointer NULL) and the fused
   loss + grad, so the two agree bitwise.
-* Every value is computed in double and rounded once to the array dtype.
+* Every value is computed in double and rounded once to the array dtype, except
+  in the fastact._rowvec kernels (softmax cross-entropy with class indices and
+  no label smoothing; float32 bce-with-logits), which compute float32 exps,
+  logs and gradients in float (about 1 ulp each; sums still in double).
 * Determinism: work is cut into blocks whose size depends only on the shape
   (ELEM_BLOCK elements, or ROW_BLOCK_ELEMS / K rows, at most MAX_BLOCK_ROWS).
   Each block's loss terms are summed in a fixed order (LANES = 16 lanes for elementwise

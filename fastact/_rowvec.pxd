@@ -1,8 +1,9 @@
 # Row kernels of the softmax family and the softmax losses, written with GCC/Clang
 # vector extensions: 16 lanes whatever the build (SSE2, AVX2, AVX-512 split them
 # into 4, 2 or 1 registers), so every loop is SIMD and the lane order of each sum
-# is the same in every build.  FA_RV is 0 for other compilers: the callers then
-# keep their plain loops.
+# is the same in every build (the results of the SSE2 and AVX-512 builds may still
+# differ in the last bit: FMA contraction).  FA_RV is 0 for other compilers: the
+# callers then keep their plain loops.
 #
 # Sums: 16 double lanes (element j of a block of 16 goes to lane j), combined
 # pairwise in a fixed order, so a row's result depends only on the row.
@@ -18,7 +19,12 @@
 #   rounding shifter t.  With the scale every e' is a normal number (no second
 #   rounding for tiny entries), 1/Σe' stays normal, and the rounding of d costs
 #   nothing (float32: |x − m| up to 87 would cost 5e-6 relative otherwise).
+#   The _near variants drop c, for rows whose finite entries all lie within
+#   FA_RV_NEAR = 32 of the max: the rounding of d then costs at most 32 ulps
+#   (float32 2e-6, float64 4e-15 relative).
 #   NaN x gives NaN (its p is NaN whatever the garbage scale).
+#
+# Requires GCC >= 12 (__builtin_shufflevector) or Clang; FA_RV is 0 otherwise.
 
 from libc.stdint cimport int64_t
 

@@ -5,10 +5,13 @@ Design
 ------
 * Any axis, no Python loop and no moveaxis copy: a C-contiguous input is viewed
   as (outer, K, inner), K being the reduced axis.
-  - inner == 1: every row of K entries is contiguous.  A row is processed in
-    one sweep while it sits in cache (max, then Σ e^(x−m) writing e^(x−m) to
-    the output, then a scale), and rows are handed to threads with a static
-    schedule.
+  - inner == 1: every row of K entries is contiguous.  A row is processed
+    while it sits in cache (max, then Σ e^(x−m) writing e^(x−m) to the output,
+    then a scale), and rows are handed to threads with a static schedule.  With
+    a finite max the row kernels of fastact._rowvec run (16-lane SIMD for every
+    build; the exp pass prefetches the next row; outputs of STREAM_MIN_BYTES or
+    more are written by streaming stores); rows with a non-finite max, and
+    compilers without vector extensions, take the plain loops below.
   - inner > 1: the inner axis is the vector dimension.  A task owns a tile of
     up to TILE adjacent columns of one outer index and keeps the per-column
     max and sums in small stack arrays; every pass walks the K rows of the tile
@@ -16,8 +19,13 @@ Design
   Each output element depends on its own row/column only and is computed by
   the same code whatever thread runs it, so results are bitwise identical for
   every thread count.
-* Sums accumulate in double for both dtypes; float32 is computed in double and
-  rounded once.
+* Sums accumulate in double for both dtypes.  float32 exps are computed in
+  float (fastact._rowvec: about 1 ulp, and the rounding of x − m is corrected by
+  a TwoSum unless every finite entry of the row is within 32 of the max, where
+  it costs at most 32·2^-24 ≈ 2e-6 relative; logsumexp always corrects it);
+  float32 log_softmax and the second pass of the backward are computed in float
+  (see fa_rv_bwd_f for the split of ⟨dy, y⟩).  The plain loops compute float32
+  in double and round once.
 * Stable forms (m = max of the row, ignoring NaN):
     softmax      e^(x−m) / Σ e^(x−m)           every exponent <= 0, the sum is >= 1
     log_softmax  (x − m) − log1p(s')           s' = Σ over the entries below m, + (#maxima − 1)
