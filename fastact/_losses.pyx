@@ -238,7 +238,7 @@ cdef inline void _bce_logits_run(const floating* x, const floating* y, const flo
 
 cdef double _bce_logits_block(const floating* x, const floating* y, const floating* pw,
                               Py_ssize_t C, Py_ssize_t P, Py_ssize_t j0, floating* lo,
-                              floating* g, Py_ssize_t n, double gs) noexcept nogil:
+                              floating* g, Py_ssize_t n, double gs, bint stream) noexcept nogil:
     """pos_weight (a buffer of P >= C entries repeating its C values, so that long
     runs of it are contiguous; all ones for the plain loss) is indexed by the
     last-axis position, j0 at the block's first element.  The block is cut into runs at fixed places (they depend
@@ -251,12 +251,12 @@ cdef double _bce_logits_block(const floating* x, const floating* y, const floati
         if FA_RV:
             # fastact._rowvec; pos_weight 1 everywhere (C == 1): one run, pw not read
             if C == 1 and pw[0] == 1:
-                fa_rv_bce_logits_f(x, y, NULL, lo, g, n, gs, acc)
+                fa_rv_bce_logits_f(x, y, NULL, lo, g, n, gs, acc, stream)
                 return _combine_lanes(acc)
             while done < n:
                 run = min(n - done, P - j)
                 fa_rv_bce_logits_f(x + done, y + done, pw + j, lo + done if lo != NULL else NULL,
-                                   g + done if g != NULL else NULL, run, gs, acc)
+                                   g + done if g != NULL else NULL, run, gs, acc, stream)
                 done += run
                 j = (j + run) % C
             return _combine_lanes(acc)
@@ -276,6 +276,8 @@ cdef double _elementwise_run(int op, const floating* x, const floating* y, const
     cdef Py_ssize_t nblocks = (n + ELEM_BLOCK - 1) // ELEM_BLOCK
     cdef Py_ssize_t b, start, cnt
     cdef double total = 0.0
+    # outputs this large are written by streaming stores (fastact._rowvec)
+    cdef bint stream = n * <Py_ssize_t>sizeof(floating) >= STREAM_MIN_BYTES
     for b in prange(nblocks, num_threads=nt, schedule="static", nogil=True):
         start = b * ELEM_BLOCK
         cnt = min(<Py_ssize_t>ELEM_BLOCK, n - start)
@@ -291,7 +293,7 @@ cdef double _elementwise_run(int op, const floating* x, const floating* y, const
         else:
             partials[b] = _bce_logits_block(x + start, y + start, pw, C, P, start % C,
                                             lo + start if lo != NULL else NULL,
-                                            g + start if g != NULL else NULL, cnt, gs)
+                                            g + start if g != NULL else NULL, cnt, gs, stream)
     for b in range(nblocks):
         total += partials[b]
     return total

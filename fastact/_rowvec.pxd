@@ -714,7 +714,10 @@ cdef extern from *:
     }
     static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw,
                                           float *lo, float *g, Py_ssize_t n, double gs,
-                                          double *acc) {
+                                          double *acc, int nt) {
+        /* streaming stores where the output is 64-byte aligned (then every block of 16 is) */
+        int ntl = nt && FA_HAVE_NT && lo && !((uintptr_t)lo & 63);
+        int ntg = nt && FA_HAVE_NT && g && !((uintptr_t)g & 63);
         fa_d8 a0, a1;
         fa_f16 z, tt, w, a, e, u, q, sg, L, lw, c, lin, term, gr;
         fa_i16 pos, keep;
@@ -744,8 +747,8 @@ cdef extern from *:
             term = lin + lw * L;
             gr = fa_sel_f(pos, c - lw * sg, lw * sg - c) * gsf;
             if (r == 16) {
-                if (lo) fa_st_f(lo + i, term);
-                if (g) fa_st_f(g + i, gr);
+                if (ntl) fa_st_nt_f(lo + i, term); else if (lo) fa_st_f(lo + i, term);
+                if (ntg) fa_st_nt_f(g + i, gr); else if (g) fa_st_f(g + i, gr);
                 fa_acc_f(&a0, &a1, term);
             } else {
                 if (lo) fa_st_tail_f(lo + i, r, term);
@@ -755,6 +758,7 @@ cdef extern from *:
             }
         }
         memcpy(acc, &a0, 64); memcpy(acc + 8, &a1, 64);
+        if (ntl || ntg) fa_sfence();
     }
     #else
     #define FA_RV 0
@@ -781,7 +785,7 @@ cdef extern from *:
     static inline void fa_rv_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float dh, float dl, int nt) {}
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K, double dot, int nt) {}
     static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
-    static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw, float *lo, float *g, Py_ssize_t n, double gs, double *acc) {}
+    static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw, float *lo, float *g, Py_ssize_t n, double gs, double *acc, int nt) {}
     static inline double fa_rv_sce_row_f(const float *x, int64_t t, double wt, float *g, Py_ssize_t K, float m, int exact, double gs, int nt) { return 0; }
     static inline double fa_rv_sce_row_d(const double *x, int64_t t, double wt, double *g, Py_ssize_t K, double m, int exact, double gs, int nt) { return 0; }
     static inline int fa_rv_sce_rows_d(const double *x, const int64_t *t, const double *w, double *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
@@ -820,7 +824,7 @@ cdef extern from *:
     int fa_rv_sce_rows_d(const double* x, const int64_t* t, const double* w, double* g, Py_ssize_t nr,
                          Py_ssize_t K, int64_t ignore, double gs, double* term) noexcept nogil
     void fa_rv_bce_logits_f(const float* x, const float* t, const float* pw, float* lo, float* g,
-                            Py_ssize_t n, double gs, double* acc) noexcept nogil
+                            Py_ssize_t n, double gs, double* acc, bint nt) noexcept nogil
     void fa_rv_bwd_d(const double* dy, const double* y, double* dx, Py_ssize_t K, double dot,
                      bint nt) noexcept nogil
     const Py_ssize_t FA_SCRATCH  # bytes of the stack scratch row of the streaming paths

@@ -862,3 +862,18 @@ def test_large_softmax_cross_entropy_gradient_equals_row_by_row(dtype, restore_t
                                                         reduction="none")
             assert loss[i:i + 1].tobytes() == l1.tobytes()
             assert grad[i:i + 1].tobytes() == g1.tobytes()
+
+
+def test_large_bce_with_logits_outputs_equal_small_calls():
+    # outputs of 8 MB and more are written by streaming stores where aligned
+    rng = np.random.default_rng(41)
+    z = (3.0 * rng.standard_normal((2100, 1000))).astype(np.float32)
+    y = rng.uniform(0.0, 1.0, z.shape).astype(np.float32)
+    for pw in (None, rng.uniform(0.5, 2.0, 1000).astype(np.float32)):
+        loss, grad = fa.binary_cross_entropy_with_logits_with_grad(z, y, pos_weight=pw,
+                                                                    reduction="none")
+        for i in (0, 5, 2099):
+            l1, g1 = fa.binary_cross_entropy_with_logits_with_grad(z[i], y[i], pos_weight=pw,
+                                                                    reduction="none")
+            assert loss[i].tobytes() == l1.tobytes()
+            assert grad[i].tobytes() == g1.tobytes()
