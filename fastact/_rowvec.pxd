@@ -267,10 +267,31 @@ cdef extern from *:
     /* without the TwoSum: the rounding of d = x - m costs |d| 2^-24 relative; the callers
        use it for rows whose finite entries lie within FA_RV_NEAR of the max */
     #define FA_RV_NEAR 32.0
+    /* max(d, lo), NaN d kept: one vmaxps where AVX-512 has it (it returns its second
+       operand when either is NaN) */
+    static inline fa_f16 fa_clamp_lo_f(fa_f16 d, float lo) {
+    #if defined(__AVX512F__)
+        return (fa_f16)_mm512_max_ps(_mm512_set1_ps(lo), (__m512)d);
+    #else
+        return fa_sel_f(d < lo, (fa_f16){} + lo, d);
+    #endif
+    }
     static inline fa_f16 fa_rv_exp_near_f(fa_f16 x, fa_f16 m) {
-        fa_f16 d = x - m;
-        d = fa_sel_f(d < -FA_RV_LO_F, (fa_f16){} - FA_RV_LO_F, d);
-        return fa_rv_exp_core_f(d, (fa_f16){});
+        const float shift = 0x1.8p23f + (127 + FA_RV_SC_F);
+        fa_f16 d = fa_clamp_lo_f(x - m, -FA_RV_LO_F);
+        fa_f16 t = d * 0x1.715476p0f + shift;
+        fa_f16 n = t - shift;
+        fa_f16 r = (d - n * 0x1.62ep-1f) - n * 0x1.0bfbe8p-15f;
+        fa_f16 s = (fa_f16)((fa_u16)t << 23);
+        fa_f16 p = (fa_f16){} + 0x1.a01a02p-13f;
+        p = p * r + 0x1.6c16c2p-10f;
+        p = p * r + 0x1.111112p-7f;
+        p = p * r + 0x1.555556p-5f;
+        p = p * r + 0x1.555556p-3f;
+        p = p * r + 0.5f;
+        p = p * r + 1.0f;
+        p = p * r + 1.0f;
+        return p * s;
     }
     /* e^d 2^32 for d <= 0 exact (no TwoSum) */
     static inline fa_f16 fa_rv_exp0_f(fa_f16 d) {
@@ -313,8 +334,12 @@ cdef extern from *:
         return fa_rv_exp_core_d(d, c);
     }
     static inline fa_d8 fa_rv_exp_near_d(fa_d8 x, fa_d8 m) {
+    #if defined(__AVX512F__)
+        fa_d8 d = (fa_d8)_mm512_max_pd(_mm512_set1_pd(-FA_RV_LO_D), (__m512d)(x - m));
+    #else
         fa_d8 d = x - m;
         d = fa_sel_d(d < -FA_RV_LO_D, (fa_d8){} - FA_RV_LO_D, d);
+    #endif
         return fa_rv_exp_core_d(d, (fa_d8){});
     }
 
