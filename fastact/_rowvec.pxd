@@ -40,6 +40,7 @@ cdef extern from *:
     #include <stdint.h>
     #include <string.h>
     #include <math.h>
+    #include <stdlib.h>
     #include "_vecmath.h"
     #if defined(__AVX512F__) || defined(__AVX2__)
     #include <immintrin.h>
@@ -448,16 +449,18 @@ cdef extern from *:
     }
 
     /* ---- softmax of a row with finite max m: y = e' / Σe' (Σ e^(x-m) >= 1); with nt
-       (a large output) and a short enough row, e' goes to a scratch row on the stack
-       and y is written once, by streaming stores ---- */
+       (a large output) e' goes to a scratch row (on the stack, or malloc'ed for long
+       rows; in y itself if that fails) and y is written once, by streaming stores ---- */
     #define FA_SCRATCH 32768
     static inline void fa_rv_softmax_f(const float *x, float *y, Py_ssize_t K, float m, int exact,
                                        int nt) {
         float buf[FA_SCRATCH / 4];
+        float *e = K <= FA_SCRATCH / 4 ? buf : NULL;
         double s;
-        if (nt && FA_HAVE_NT && K <= FA_SCRATCH / 4) {
-            s = exact ? fa_rv_expsum_f(x, buf, K, m, NULL, 1) : fa_rv_expsum_f(x, buf, K, m, NULL, 0);
-            fa_rv_scale_out_f(buf, y, K, (float)(0x1p-32 / s), -1, 0.0f, 1);
+        if (nt && FA_HAVE_NT && (e || (e = (float *)malloc(K * sizeof(float))))) {
+            s = exact ? fa_rv_expsum_f(x, e, K, m, NULL, 1) : fa_rv_expsum_f(x, e, K, m, NULL, 0);
+            fa_rv_scale_out_f(e, y, K, (float)(0x1p-32 / s), -1, 0.0f, 1);
+            if (e != buf) free(e);
         } else {
             s = exact ? fa_rv_expsum_f(x, y, K, m, NULL, 1) : fa_rv_expsum_f(x, y, K, m, NULL, 0);
             fa_rv_scale_f(y, K, (float)(0x1p-32 / s));
@@ -466,10 +469,12 @@ cdef extern from *:
     static inline void fa_rv_softmax_d(const double *x, double *y, Py_ssize_t K, double m, int exact,
                                        int nt) {
         double buf[FA_SCRATCH / 8];
+        double *e = K <= FA_SCRATCH / 8 ? buf : NULL;
         double s;
-        if (nt && FA_HAVE_NT && K <= FA_SCRATCH / 8) {
-            s = exact ? fa_rv_expsum_d(x, buf, K, m, NULL, 1) : fa_rv_expsum_d(x, buf, K, m, NULL, 0);
-            fa_rv_scale_out_d(buf, y, K, 0x1p-500 / s, -1, 0.0, 1);
+        if (nt && FA_HAVE_NT && (e || (e = (double *)malloc(K * sizeof(double))))) {
+            s = exact ? fa_rv_expsum_d(x, e, K, m, NULL, 1) : fa_rv_expsum_d(x, e, K, m, NULL, 0);
+            fa_rv_scale_out_d(e, y, K, 0x1p-500 / s, -1, 0.0, 1);
+            if (e != buf) free(e);
         } else {
             s = exact ? fa_rv_expsum_d(x, y, K, m, NULL, 1) : fa_rv_expsum_d(x, y, K, m, NULL, 0);
             fa_rv_scale_d(y, K, 0x1p-500 / s);

@@ -508,11 +508,13 @@ def test_bitwise_identical_for_one_and_two_threads(shape, axis, dtype, restore_t
 
 @pytest.mark.parametrize("dtype", [F32, F64])
 @pytest.mark.parametrize("offset", [0, 1, 3])
-def test_large_outputs_equal_row_by_row_results(dtype, offset, restore_threads):
+@pytest.mark.parametrize("k", [1000, 50000])
+def test_large_outputs_equal_row_by_row_results(dtype, offset, k, restore_threads):
     # outputs of 8 MB and more are written by streaming stores from an aligned point of
-    # each row on; every row must still equal the same row computed alone (small
-    # output, plain stores), whatever the alignment of the output buffer
-    rows, k = (8400 * 4 // np.dtype(dtype).itemsize) // 4, 1000   # 8.4e6 bytes
+    # each row on (softmax through a scratch row: on the stack, or malloc'ed for long
+    # rows); every row must still equal the same row computed alone (small output,
+    # plain stores), whatever the alignment of the output buffer
+    rows = 8_400_000 // np.dtype(dtype).itemsize // k               # 8.4e6 bytes
     x = logits((rows, k), 4.0, seed=92).astype(dtype)
     x[::7, ::5] *= 30.0                     # some rows far from their max (TwoSum path)
     x[3, 10] = -np.inf
@@ -525,7 +527,12 @@ def test_large_outputs_equal_row_by_row_results(dtype, offset, restore_threads):
                fa.log_softmax(x, out=buf[offset:offset + x.size].reshape(x.shape)).copy(),
                fa.softmax_backward(dy, y, out=buf[offset:offset + x.size].reshape(x.shape)).copy(),
                fa.softmax_jvp(y, dy)]
-        for i in (0, 3, 7, 1000, rows - 1):
+        for j, f in ((0, fa.softmax), (1, fa.log_softmax)):      # in place
+            xi = x.copy()
+            assert f(xi, out=xi).tobytes() == big[j].tobytes()
+        di = dy.copy()
+        assert fa.softmax_backward(di, y, out=di).tobytes() == big[2].tobytes()
+        for i in sorted({0, 3, 7, min(1000, rows - 2), rows - 1}):
             small = [fa.softmax(x[i:i + 1]), fa.log_softmax(x[i:i + 1]),
                      fa.softmax_backward(dy[i:i + 1], y[i:i + 1]),
                      fa.softmax_jvp(y[i:i + 1], dy[i:i + 1])]
