@@ -705,6 +705,7 @@ cdef double _rows_run(int op, const floating* x, const floating* yf, const int64
     for b in prange(nblocks, num_threads=nt, schedule="static", nogil=True):
         partials[b] = _rows_block(op, x, yf, yi, w, lo, g, b * rpb, min(rpb, N - b * rpb),
                                   K, W, eps, gs, ignore, stream)
+        fa_sfence()             # orders the block's streaming stores (fastact._rowvec)
     for b in range(nblocks):
         total += partials[b]
     return total

@@ -107,7 +107,9 @@ cdef extern from *:
 
     /* Streaming (non-temporal) stores of 16 lanes to a 64-byte aligned address, for
        large outputs: the line is written without first being read (a plain store reads
-       it, a third stream of memory traffic).  Rows that use them end with fa_sfence. */
+       it, a third stream of memory traffic).  The row kernels do not fence:
+       the drivers call fa_sfence once a thread has written its share (a fence per
+       row costs ~5%). */
     #if defined(__AVX512F__)
     #define FA_HAVE_NT 1
     static inline void fa_st_nt_f(float *p, fa_f16 v) { _mm512_stream_ps(p, (__m512)v); }
@@ -432,7 +434,6 @@ cdef extern from *:
             if (nt && FA_HAVE_NT) fa_st_nt_f(out + j, v); else fa_st_f(out + j, v);
         }
         for (; j < K; j++) out[j] = j == t ? gt : e[j] * a;
-        if (nt && FA_HAVE_NT) fa_sfence();
     }
     static inline void fa_rv_scale_out_d(const double *e, double *out, Py_ssize_t K, double a,
                                          Py_ssize_t t, double gt, int nt) {
@@ -445,7 +446,6 @@ cdef extern from *:
             if (nt && FA_HAVE_NT) fa_st_nt_d(out + j, v); else fa_st_d(out + j, v);
         }
         for (; j < K; j++) out[j] = j == t ? gt : e[j] * a;
-        if (nt && FA_HAVE_NT) fa_sfence();
     }
 
     /* ---- softmax of a row with finite max m: y = e' / Σe' (Σ e^(x-m) >= 1); with nt
@@ -490,7 +490,6 @@ cdef extern from *:
             if (nt && FA_HAVE_NT) fa_st_nt_f(y + j, v); else fa_st_f(y + j, v);
         }
         for (; j < K; j++) y[j] = (x[j] - m) - c;
-        if (nt && FA_HAVE_NT) fa_sfence();
     }
     static inline void fa_rv_shift_d(const double *x, double *y, Py_ssize_t K, double m, double c, int nt) {
         Py_ssize_t j = 0, h = fa_nt_head(y, 8, K, nt);
@@ -500,7 +499,6 @@ cdef extern from *:
             if (nt && FA_HAVE_NT) fa_st_nt_d(y + j, v); else fa_st_d(y + j, v);
         }
         for (; j < K; j++) y[j] = (x[j] - m) - c;
-        if (nt && FA_HAVE_NT) fa_sfence();
     }
 
     /* ---- Σ a_j b_j in double (float products are exact in double) ---- */
@@ -541,7 +539,6 @@ cdef extern from *:
             if (nt && FA_HAVE_NT) fa_st_nt_f(dx + j, v); else fa_st_f(dx + j, v);
         }
         for (; j < K; j++) dx[j] = y[j] * ((dy[j] - dh) - dl);
-        if (nt && FA_HAVE_NT) fa_sfence();
     }
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K,
                                    double dot, int nt) {
@@ -552,7 +549,6 @@ cdef extern from *:
             if (nt && FA_HAVE_NT) fa_st_nt_d(dx + j, v); else fa_st_d(dx + j, v);
         }
         for (; j < K; j++) dx[j] = y[j] * (dy[j] - dot);
-        if (nt && FA_HAVE_NT) fa_sfence();
     }
 
     /* ---- softmax cross-entropy of one row with class index t, no label smoothing,
@@ -795,6 +791,7 @@ cdef extern from *:
     #define FA_RV_ISC_F 0.0
     #define FA_RV_NEAR 0.0
     #define FA_SCRATCH 0
+    static inline void fa_sfence(void) {}
     #define FA_RV_ISC_D 0.0
     static inline float fa_rv_max_f(const float *x, Py_ssize_t K) { return 0; }
     static inline double fa_rv_max_d(const double *x, Py_ssize_t K) { return 0; }
@@ -858,3 +855,4 @@ cdef extern from *:
     void fa_rv_bwd_d(const double* dy, const double* y, double* dx, Py_ssize_t K, double dot,
                      bint nt) noexcept nogil
     const Py_ssize_t FA_SCRATCH  # bytes of the stack scratch row of the streaming paths
+    void fa_sfence() noexcept nogil   # orders this thread's streaming stores before later stores

@@ -490,6 +490,15 @@ cdef void _task(int op, const floating* a, const floating* b, floating* y, Py_ss
             _log_softmax_bwd_tile(a + off, b + off, y + off, K, inner, w)
 
 
+cdef void _run_tasks(int op, const floating* a, const floating* b, floating* y, Py_ssize_t t0,
+                     Py_ssize_t t1, Py_ssize_t ntiles, Py_ssize_t K, Py_ssize_t inner,
+                     bint stream) noexcept nogil:
+    cdef Py_ssize_t t
+    for t in range(t0, t1):
+        _task(op, a, b, y, t, ntiles, K, inner, stream)
+    fa_sfence()
+
+
 cdef void _run(int op, const floating* a, const floating* b, floating* y, Py_ssize_t outer,
                Py_ssize_t K, Py_ssize_t inner) noexcept nogil:
     # outputs this large are written by streaming stores (fastact._rowvec)
@@ -500,12 +509,17 @@ cdef void _run(int op, const floating* a, const floating* b, floating* y, Py_ssi
     cdef int nt = threads_for(outer * (K if K > 1 else 1) * inner, PARALLEL_MIN_WORK)
     if nt > ntasks:
         nt = <int>ntasks
+    cdef Py_ssize_t c
     if nt <= 1:
         for t in range(ntasks):
             _task(op, a, b, y, t, ntiles, K, inner, stream)
+        fa_sfence()
     else:
-        for t in prange(ntasks, num_threads=nt, schedule="static", nogil=True):
-            _task(op, a, b, y, t, ntiles, K, inner, stream)
+        # thread c runs tasks [c·ntasks/nt, (c+1)·ntasks/nt) (a fixed split),
+        # then orders its streaming stores
+        for c in prange(nt, num_threads=nt, schedule="static", nogil=True):
+            _run_tasks(op, a, b, y, c * ntasks // nt, (c + 1) * ntasks // nt, ntiles, K,
+                       inner, stream)
 
 
 cdef void _launch(int op, cnp.ndarray a, object b, cnp.ndarray y, Py_ssize_t outer,
