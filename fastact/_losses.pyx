@@ -10,7 +10,10 @@ Design
   softmax_cross_entropy, nll_loss; classes on the last, contiguous axis).
   The same kernel computes the plain loss (grad pointer NULL) and the fused
   loss + grad, so the two agree bitwise.
-* Every value is computed in double and rounded once to the array dtype.
+* Every value is computed in double and rounded once to the array dtype, except
+  in the fastact._rowvec kernels (softmax cross-entropy with class indices and
+  no label smoothing; float32 bce-with-logits), which compute float32 exps,
+  logs and gradients in float (about 1 ulp each; sums still in double).
 * Determinism: work is cut into blocks whose size depends only on the shape
   (ELEM_BLOCK elements, or ROW_BLOCK_ELEMS / K rows, at most MAX_BLOCK_ROWS).
   Each block's loss terms are summed in a fixed order (LANES = 16 lanes for elementwise
@@ -42,6 +45,7 @@ cnp.import_array()
 # exp(-inf) = 0, log1p(0) = 0, log1p(tiny) = tiny)
 from fastact._vecmath cimport fa_exp, fa_log, fa_log1p, fa_expf, fa_log1pf
 from fastact._math cimport row_max
+from fastact._rowvec cimport *
 
 cdef enum:
     LANES = 16                  # partial sums per block (the loops step by the literal 16)
@@ -50,6 +54,7 @@ cdef enum:
     MAX_BLOCK_ROWS = 1024
     PARALLEL_MIN_WORK = 1 << 15 # elements a thread should have before another starts
     GIL_RELEASE_MIN = 2048      # below this many elements the GIL is kept
+    STREAM_MIN_BYTES = 1 << 23  # gradients this large are written by streaming stores
 
 cdef enum:
     # elementwise losses
@@ -233,7 +238,7 @@ cdef inline void _bce_logits_run(const floating* x, const floating* y, const flo
 
 cdef double _bce_logits_block(const floating* x, const floating* y, const floating* pw,
                               Py_ssize_t C, Py_ssize_t P, Py_ssize_t j0, floating* lo,
-                              floating* g, Py_ssize_t n, double gs) noexcept nogil:
+                              floating* g, Py_ssize_t n, double gs, bint stream) noexcept nogil:
     """pos_weight (a buffer of P >= C entries repeating its C values, so that long
     runs of it are contiguous; all ones for the plain loss) is indexed by the
     last-axis position, j0 at the block's first element.  The block is cut into runs at fixed places (they depend
@@ -242,6 +247,19 @@ cdef double _bce_logits_block(const floating* x, const floating* y, const floati
     cdef Py_ssize_t l, done = 0, run, j = j0
     for l in range(LANES):
         acc[l] = 0.0
+    if floating is float:
+        if FA_RV:
+            # fastact._rowvec; pos_weight 1 everywhere (C == 1): one run, pw not read
+            if C == 1 and pw[0] == 1:
+                fa_rv_bce_logits_f(x, y, NULL, lo, g, n, gs, acc, stream)
+                return _combine_lanes(acc)
+            while done < n:
+                run = min(n - done, P - j)
+                fa_rv_bce_logits_f(x + done, y + done, pw + j, lo + done if lo != NULL else NULL,
+                                   g + done if g != NULL else NULL, run, gs, acc, stream)
+                done += run
+                j = (j + run) % C
+            return _combine_lanes(acc)
     while done < n:
         run = min(n - done, P - j)
         _bce_logits_run(x + done, y + done, pw + j, lo + done if lo != NULL else NULL,
@@ -258,6 +276,8 @@ cdef double _elementwise_run(int op, const floating* x, const floating* y, const
     cdef Py_ssize_t nblocks = (n + ELEM_BLOCK - 1) // ELEM_BLOCK
     cdef Py_ssize_t b, start, cnt
     cdef double total = 0.0
+    # outputs this large are written by streaming stores (fastact._rowvec)
+    cdef bint stream = n * <Py_ssize_t>sizeof(floating) >= STREAM_MIN_BYTES
     for b in prange(nblocks, num_threads=nt, schedule="static", nogil=True):
         start = b * ELEM_BLOCK
         cnt = min(<Py_ssize_t>ELEM_BLOCK, n - start)
@@ -273,7 +293,7 @@ cdef double _elementwise_run(int op, const floating* x, const floating* y, const
         else:
             partials[b] = _bce_logits_block(x + start, y + start, pw, C, P, start % C,
                                             lo + start if lo != NULL else NULL,
-                                            g + start if g != NULL else NULL, cnt, gs)
+                                            g + start if g != NULL else NULL, cnt, gs, stream)
     for b in range(nblocks):
         total += partials[b]
     return total
@@ -450,19 +470,33 @@ cdef inline double _exp_pass_smooth(const floating* x, const floating* w, floati
 
 
 cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floating* g,
-                           Py_ssize_t K, double W, double eps, double gs) noexcept nogil:
+                           Py_ssize_t K, double W, double eps, double gs, bint stream) noexcept nogil:
     """F.cross_entropy for one row with class index t (t == ignore handled by the caller).
 
     ℓ = (1−ε)·w_t·(lse − x_t) + (ε/K)·Σ_j w_j (lse − x_j), lse − x_j = (m − x_j) + log1p(s')
     ∂ℓ/∂x_j = p_j·((1−ε) w_t + ε W/K) − (1−ε) w_t δ_jt − ε w_j/K     (W = Σ w_j)
     At j = t, p_t − 1 is formed as −s'/s when x_t is the max (where p_t ≈ 1 would
     cancel), else as p_t − 1 (then p_t <= 1/2, no cancellation)."""
-    cdef double m = row_max(x, K)
+    cdef double m
     cdef double sp, s, L, wt, xt, term, a, pt, pt_m1, wdiff = 0.0
-    cdef floating af, bf
+    cdef floating af, bf, mv, lo
+    cdef bint exact
     cdef double keep = 1.0 - eps
     cdef double eps_k = eps / <double>K
     cdef Py_ssize_t j
+    if FA_RV and eps == 0.0:
+        if floating is float:
+            mv = fa_rv_maxmin_f(x, K, &lo)
+        else:
+            mv = fa_rv_maxmin_d(x, K, &lo)
+        if -INFINITY < mv < INFINITY:
+            # fastact._rowvec; the TwoSum of x − m only for rows far from their max
+            exact = not (mv - lo <= FA_RV_NEAR)
+            if floating is float:
+                return fa_rv_sce_row_f(x, t, w[t], g, K, mv, exact, gs, stream)
+            else:
+                return fa_rv_sce_row_d(x, t, w[t], g, K, mv, exact, gs, stream)
+    m = row_max(x, K)
     if eps == 0.0:
         sp = _exp_pass(x, g, K, m)
     else:
@@ -599,12 +633,36 @@ cdef double _ce_row(const floating* p, const floating* y, floating* g, Py_ssize_
 cdef double _rows_block(int op, const floating* x, const floating* yf, const int64_t* yi,
                         const floating* w, floating* lo, floating* g, Py_ssize_t r0,
                         Py_ssize_t nr, Py_ssize_t K, double W, double eps, double gs,
-                        int64_t ignore) noexcept nogil:
-    """Rows r0 .. r0+nr−1; their terms are summed in row order."""
+                        int64_t ignore, bint stream, bint grouped=True) noexcept nogil:
+    """Rows r0 .. r0+nr−1; their terms are summed in row order.  grouped: short rows
+    of float32 softmax cross-entropy may go 16 at a time."""
     cdef double total = 0.0, term, wt
-    cdef Py_ssize_t i, j
+    cdef double terms[16]
+    cdef Py_ssize_t i, j, l, n16
+    cdef bint ok
     cdef int64_t t
     cdef floating* gr = NULL
+    if FA_RV and grouped and op == OP_SCE_INDEX and eps == 0.0 and K <= 16:
+        # short rows: 16 at a time, across SIMD lanes (fastact._rowvec)
+        i = r0
+        while i < r0 + nr:
+            n16 = min(<Py_ssize_t>16, r0 + nr - i)
+            if floating is float:
+                ok = fa_rv_sce_rows_f(x + i * K, yi + i, w, g + i * K if g != NULL else NULL,
+                                      n16, K, ignore, gs, terms)
+            else:
+                ok = fa_rv_sce_rows_d(x + i * K, yi + i, w, g + i * K if g != NULL else NULL,
+                                      n16, K, ignore, gs, terms)
+            if ok:
+                for l in range(n16):
+                    if lo != NULL:
+                        lo[i + l] = <floating>terms[l]
+                    total += terms[l]
+            else:
+                total += _rows_block(op, x, yf, yi, w, lo, g, i, n16, K, W, eps, gs,
+                                     ignore, stream, False)
+            i += 16
+        return total
     for i in range(r0, r0 + nr):
         if g != NULL:
             gr = g + i * K
@@ -616,7 +674,7 @@ cdef double _rows_block(int op, const floating* x, const floating* yf, const int
                     for j in range(K):
                         gr[j] = 0
             elif op == OP_SCE_INDEX:
-                term = _sce_index_row(x + i * K, t, w, gr, K, W, eps, gs)
+                term = _sce_index_row(x + i * K, t, w, gr, K, W, eps, gs, stream)
             else:
                 # nll: ℓ = −w_t x_t, ∂ℓ/∂x = −w_t at t, 0 elsewhere
                 wt = w[t]
@@ -639,12 +697,15 @@ cdef double _rows_run(int op, const floating* x, const floating* yf, const int64
                       const floating* w, floating* lo, floating* g, Py_ssize_t N, Py_ssize_t K,
                       double W, double eps, double gs, int64_t ignore, Py_ssize_t rpb,
                       double* partials, int nt) noexcept nogil:
+    # a gradient this large is written by streaming stores (fastact._rowvec)
+    cdef bint stream = g != NULL and N * K * <Py_ssize_t>sizeof(floating) >= STREAM_MIN_BYTES
     cdef Py_ssize_t nblocks = (N + rpb - 1) // rpb
     cdef Py_ssize_t b
     cdef double total = 0.0
     for b in prange(nblocks, num_threads=nt, schedule="static", nogil=True):
         partials[b] = _rows_block(op, x, yf, yi, w, lo, g, b * rpb, min(rpb, N - b * rpb),
-                                  K, W, eps, gs, ignore)
+                                  K, W, eps, gs, ignore, stream)
+        fa_sfence()             # orders the block's streaming stores (fastact._rowvec)
     for b in range(nblocks):
         total += partials[b]
     return total

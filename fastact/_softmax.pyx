@@ -5,10 +5,13 @@ Design
 ------
 * Any axis, no Python loop and no moveaxis copy: a C-contiguous input is viewed
   as (outer, K, inner), K being the reduced axis.
-  - inner == 1: every row of K entries is contiguous.  A row is processed in
-    one sweep while it sits in cache (max, then Σ e^(x−m) writing e^(x−m) to
-    the output, then a scale), and rows are handed to threads with a static
-    schedule.
+  - inner == 1: every row of K entries is contiguous.  A row is processed
+    while it sits in cache (max, then Σ e^(x−m) writing e^(x−m) to the output,
+    then a scale), and rows are handed to threads with a static schedule.  With
+    a finite max the row kernels of fastact._rowvec run (16-lane SIMD for every
+    build; the exp pass prefetches the next row; outputs of STREAM_MIN_BYTES or
+    more are written by streaming stores); rows with a non-finite max, and
+    compilers without vector extensions, take the plain loops below.
   - inner > 1: the inner axis is the vector dimension.  A task owns a tile of
     up to TILE adjacent columns of one outer index and keeps the per-column
     max and sums in small stack arrays; every pass walks the K rows of the tile
@@ -16,8 +19,13 @@ Design
   Each output element depends on its own row/column only and is computed by
   the same code whatever thread runs it, so results are bitwise identical for
   every thread count.
-* Sums accumulate in double for both dtypes; float32 is computed in double and
-  rounded once.
+* Sums accumulate in double for both dtypes.  float32 exps are computed in
+  float (fastact._rowvec: about 1 ulp, and the rounding of x − m is corrected by
+  a TwoSum unless every finite entry of the row is within 32 of the max, where
+  it costs at most 32·2^-24 ≈ 2e-6 relative; logsumexp always corrects it);
+  float32 log_softmax and the second pass of the backward are computed in float
+  (see fa_rv_bwd_f for the split of ⟨dy, y⟩).  The plain loops compute float32
+  in double and round once.
 * Stable forms (m = max of the row, ignoring NaN):
     softmax      e^(x−m) / Σ e^(x−m)           every exponent <= 0, the sum is >= 1
     log_softmax  (x − m) − log1p(s')           s' = Σ over the entries below m, + (#maxima − 1)
@@ -49,6 +57,8 @@ cnp.import_array()
 # branch-free, vectorisable e^x (about 1 ulp; NaN -> NaN, -inf -> 0, +inf -> inf)
 from fastact._vecmath cimport fa_exp, fa_expf
 from fastact._math cimport row_max, exp_of
+from fastact._rowvec cimport *
+from libc.stdint cimport int64_t
 
 cdef extern from "Python.h":
     # With exc == NULL an out-of-range int is clamped instead of raising.
@@ -62,6 +72,9 @@ cdef enum:
     GIL_RELEASE_MIN = 512
     # Elements a thread should have before another thread is started.
     PARALLEL_MIN_WORK = 8192
+    # Row outputs of at least this many bytes are written by streaming stores: they
+    # would not stay in cache, and a streaming store does not read the line first.
+    STREAM_MIN_BYTES = 1 << 23
     # Independent partial results per row reduction.  The row loops step by the
     # literal 16 and _combine_lanes adds 16 partials: change all three together.
     LANES = 16
@@ -114,8 +127,39 @@ cdef inline double _combine_lanes(const double* acc) noexcept nogil:
 # vectorise them without reassociating; the lanes are combined in a fixed order.
 # ---------------------------------------------------------------------------
 
-cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcept nogil:
-    cdef floating m = row_max(x, K)
+cdef inline floating _vmax(const floating* x, Py_ssize_t K, bint* exact) noexcept nogil:
+    """row max, NaN ignored (fastact._rowvec); exact: some finite entry lies more than
+    FA_RV_NEAR below it, so the exps need the TwoSum of x − m"""
+    cdef floating lo
+    cdef floating m
+    if floating is float:
+        m = fa_rv_maxmin_f(x, K, &lo)
+    else:
+        m = fa_rv_maxmin_d(x, K, &lo)
+    exact[0] = not (m - lo <= FA_RV_NEAR)
+    return m
+
+
+cdef inline double _vexpsum(const floating* x, floating* e, Py_ssize_t K, floating m,
+                            int64_t* cnt, bint exact) noexcept nogil:
+    if floating is float:
+        return fa_rv_expsum_f(x, e, K, m, cnt, exact)
+    else:
+        return fa_rv_expsum_d(x, e, K, m, cnt, exact)
+
+
+cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t K, bint nt) noexcept nogil:
+    cdef floating m
+    cdef bint exact
+    if FA_RV:
+        m = _vmax(x, K, &exact)
+        if -INFINITY < m < INFINITY:
+            if floating is float:
+                fa_rv_softmax_f(x, y, K, m, exact, nt)
+            else:
+                fa_rv_softmax_d(x, y, K, m, exact, nt)
+            return
+    m = row_max(x, K)
     cdef double acc[LANES]
     cdef double inv
     cdef floating e
@@ -170,11 +214,33 @@ cdef inline double _row_log_norm(const floating* x, Py_ssize_t K, floating m) no
     return log1p(_combine_lanes(small) + (_combine_lanes(cnt) - 1.0))
 
 
-cdef void _log_softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcept nogil:
-    cdef floating m = row_max(x, K)
-    cdef double lnorm = _row_log_norm(x, K, m)
-    cdef double md = m
+cdef inline double _vlog_norm(const floating* x, Py_ssize_t K, floating m,
+                             bint exact) noexcept nogil:
+    """_row_log_norm for a finite m (fastact._rowvec)"""
+    cdef int64_t nmax = 0
+    cdef double small = _vexpsum(x, <floating*>NULL, K, m, &nmax, exact)
+    return log1p(small + <double>(nmax - 1))
+
+
+cdef void _log_softmax_row(const floating* x, floating* y, Py_ssize_t K, bint nt) noexcept nogil:
+    cdef floating m
+    cdef double lnorm, md
     cdef Py_ssize_t j
+    cdef bint exact
+    if FA_RV:
+        m = _vmax(x, K, &exact)
+        if -INFINITY < m < INFINITY:
+            # (x − m) − lnorm in the row's precision: both terms <= 0, so each of the
+            # three roundings costs at most half an ulp of the result
+            lnorm = _vlog_norm(x, K, m, exact)
+            if floating is float:
+                fa_rv_shift_f(x, y, K, m, <float>lnorm, nt)
+            else:
+                fa_rv_shift_d(x, y, K, m, lnorm, nt)
+            return
+    m = row_max(x, K)
+    lnorm = _row_log_norm(x, K, m)
+    md = m
     if m == INFINITY:
         lnorm = NAN                     # +inf in the row: NaN row, as PyTorch
     for j in range(K):
@@ -184,18 +250,23 @@ cdef void _log_softmax_row(const floating* x, floating* y, Py_ssize_t K) noexcep
 
 cdef double _logsumexp_row(const floating* x, Py_ssize_t K) noexcept nogil:
     cdef floating m
+    cdef bint exact
     if K == 0:
         return -INFINITY
+    if FA_RV:
+        m = _vmax(x, K, &exact)
+        if -INFINITY < m < INFINITY:
+            # always the TwoSum: m + log1p(s') cancels when the result is near 0, which
+            # magnifies the relative error of s'
+            return <double>m + _vlog_norm(x, K, m, True)
     m = row_max(x, K)
     # m = +inf: +inf + log1p(0) (NaN if a NaN hides in the row);
     # m = -inf: every entry -inf (-inf + log(K)) or NaN
     return <double>m + _row_log_norm(x, K, m)
 
 
-cdef void _softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
-                           Py_ssize_t K) noexcept nogil:
+cdef double _softmax_dot(const floating* dy, const floating* y, Py_ssize_t K) noexcept nogil:
     cdef double acc[LANES]
-    cdef double dot
     cdef Py_ssize_t j, l, nfull = K - K % LANES
     for l in range(LANES):
         acc[l] = 0.0
@@ -204,7 +275,27 @@ cdef void _softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
             acc[l] += <double>dy[j + l] * <double>y[j + l]
     for j in range(nfull, K):
         acc[0] += <double>dy[j] * <double>y[j]
-    dot = _combine_lanes(acc)
+    return _combine_lanes(acc)
+
+
+cdef void _softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
+                           Py_ssize_t K, bint nt) noexcept nogil:
+    cdef double dot
+    cdef float dh
+    cdef Py_ssize_t j
+    if FA_RV:
+        if floating is float:
+            dot = fa_rv_dot_f(dy, y, K)
+            if fabs(dot) <= 1e37:
+                # float32: dot as dh + dl, see fa_rv_bwd_f (overflow, NaN: the loop below)
+                dh = <float>dot
+                fa_rv_bwd_f(dy, y, dx, K, dh, <float>(dot - dh), nt)
+                return
+        else:
+            fa_rv_bwd_d(dy, y, dx, K, fa_rv_dot_d(dy, y, K), nt)
+            return
+    else:
+        dot = _softmax_dot(dy, y, K)
     for j in range(K):
         dx[j] = <floating>(<double>y[j] * (<double>dy[j] - dot))
 
@@ -365,7 +456,7 @@ cdef void _log_softmax_bwd_tile(const floating* dy, const floating* y, floating*
 # ---------------------------------------------------------------------------
 
 cdef void _task(int op, const floating* a, const floating* b, floating* y, Py_ssize_t t,
-                Py_ssize_t ntiles, Py_ssize_t K, Py_ssize_t inner) noexcept nogil:
+                Py_ssize_t ntiles, Py_ssize_t K, Py_ssize_t inner, bint nt) noexcept nogil:
     cdef Py_ssize_t o = t // ntiles
     cdef Py_ssize_t col = (t - o * ntiles) * TILE
     cdef Py_ssize_t w = min(<Py_ssize_t>TILE, inner - col)
@@ -377,13 +468,13 @@ cdef void _task(int op, const floating* a, const floating* b, floating* y, Py_ss
             _logsumexp_tile(a + off, y + o * inner + col, K, inner, w)
     elif inner == 1:
         if op == OP_SOFTMAX:
-            _softmax_row(a + off, y + off, K)
+            _softmax_row(a + off, y + off, K, nt)
         elif op == OP_LOG_SOFTMAX:
-            _log_softmax_row(a + off, y + off, K)
+            _log_softmax_row(a + off, y + off, K, nt)
         elif op == OP_SOFTMAX_BWD:
-            _softmax_bwd_row(a + off, b + off, y + off, K)
+            _softmax_bwd_row(a + off, b + off, y + off, K, nt)
         elif op == OP_SOFTMAX_JVP:
-            _softmax_bwd_row(b + off, a + off, y + off, K)
+            _softmax_bwd_row(b + off, a + off, y + off, K, nt)
         elif op == OP_LOG_SOFTMAX_BWD:
             _log_softmax_bwd_row(a + off, b + off, y + off, K)
     else:
@@ -399,20 +490,36 @@ cdef void _task(int op, const floating* a, const floating* b, floating* y, Py_ss
             _log_softmax_bwd_tile(a + off, b + off, y + off, K, inner, w)
 
 
+cdef void _run_tasks(int op, const floating* a, const floating* b, floating* y, Py_ssize_t t0,
+                     Py_ssize_t t1, Py_ssize_t ntiles, Py_ssize_t K, Py_ssize_t inner,
+                     bint stream) noexcept nogil:
+    cdef Py_ssize_t t
+    for t in range(t0, t1):
+        _task(op, a, b, y, t, ntiles, K, inner, stream)
+    fa_sfence()
+
+
 cdef void _run(int op, const floating* a, const floating* b, floating* y, Py_ssize_t outer,
                Py_ssize_t K, Py_ssize_t inner) noexcept nogil:
+    # outputs this large are written by streaming stores (fastact._rowvec)
+    cdef bint stream = outer * K * inner * <Py_ssize_t>sizeof(floating) >= STREAM_MIN_BYTES
     cdef Py_ssize_t ntiles = (inner + TILE - 1) // TILE
     cdef Py_ssize_t ntasks = outer * ntiles
     cdef Py_ssize_t t
     cdef int nt = threads_for(outer * (K if K > 1 else 1) * inner, PARALLEL_MIN_WORK)
     if nt > ntasks:
         nt = <int>ntasks
+    cdef Py_ssize_t c
     if nt <= 1:
         for t in range(ntasks):
-            _task(op, a, b, y, t, ntiles, K, inner)
+            _task(op, a, b, y, t, ntiles, K, inner, stream)
+        fa_sfence()
     else:
-        for t in prange(ntasks, num_threads=nt, schedule="static", nogil=True):
-            _task(op, a, b, y, t, ntiles, K, inner)
+        # thread c runs tasks [c·ntasks/nt, (c+1)·ntasks/nt) (a fixed split),
+        # then orders its streaming stores
+        for c in prange(nt, num_threads=nt, schedule="static", nogil=True):
+            _run_tasks(op, a, b, y, c * ntasks // nt, (c + 1) * ntasks // nt, ntiles, K,
+                       inner, stream)
 
 
 cdef void _launch(int op, cnp.ndarray a, object b, cnp.ndarray y, Py_ssize_t outer,

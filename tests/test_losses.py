@@ -841,3 +841,39 @@ def test_threads_from_python_threads():
         results = list(ex.map(lambda _: fa.softmax_cross_entropy_with_grad(x, t), range(8)))
     for loss, grad in results:
         assert loss == ref[0] and np.array_equal(grad, ref[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_softmax_cross_entropy_gradient_equals_row_by_row(dtype, restore_threads):
+    # gradients of 8 MB and more are written by streaming stores: each row must equal
+    # the same row computed alone (plain stores)
+    rows, k = 8400 * 1000 // np.dtype(dtype).itemsize // 1000, 1000
+    rng = np.random.default_rng(40)
+    x = (4.0 * rng.standard_normal((rows, k))).astype(dtype)
+    x[::7, ::5] *= 30.0                     # rows far from their max (TwoSum path)
+    t = rng.integers(0, k, rows)
+    t[::11] = -100
+    w = rng.uniform(0.5, 2.0, k).astype(dtype)
+    for n in (1, 2):
+        fa.set_num_threads(n)
+        loss, grad = fa.softmax_cross_entropy_with_grad(x, t, weight=w, reduction="none")
+        for i in (0, 7, 11, 1000, rows - 1):
+            l1, g1 = fa.softmax_cross_entropy_with_grad(x[i:i + 1], t[i:i + 1], weight=w,
+                                                        reduction="none")
+            assert loss[i:i + 1].tobytes() == l1.tobytes()
+            assert grad[i:i + 1].tobytes() == g1.tobytes()
+
+
+def test_large_bce_with_logits_outputs_equal_small_calls():
+    # outputs of 8 MB and more are written by streaming stores where aligned
+    rng = np.random.default_rng(41)
+    z = (3.0 * rng.standard_normal((2100, 1000))).astype(np.float32)
+    y = rng.uniform(0.0, 1.0, z.shape).astype(np.float32)
+    for pw in (None, rng.uniform(0.5, 2.0, 1000).astype(np.float32)):
+        loss, grad = fa.binary_cross_entropy_with_logits_with_grad(z, y, pos_weight=pw,
+                                                                    reduction="none")
+        for i in (0, 5, 2099):
+            l1, g1 = fa.binary_cross_entropy_with_logits_with_grad(z[i], y[i], pos_weight=pw,
+                                                                    reduction="none")
+            assert loss[i].tobytes() == l1.tobytes()
+            assert grad[i].tobytes() == g1.tobytes()

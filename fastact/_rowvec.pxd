@@ -1,0 +1,858 @@
+# Row kernels of the softmax family and the softmax losses, written with GCC/Clang
+# vector extensions: 16 lanes whatever the build (SSE2, AVX2, AVX-512 split them
+# into 4, 2 or 1 registers), so every loop is SIMD and the lane order of each sum
+# is the same in every build (the results of the SSE2 and AVX-512 builds may still
+# differ in the last bit: FMA contraction).  FA_RV is 0 for other compilers: the
+# callers then keep their plain loops.
+#
+# Sums: 16 double lanes (element j of a block of 16 goes to lane j), combined
+# pairwise in a fixed order, so a row's result depends only on the row.
+#
+# e^(x − m) for x <= m (m the row max, finite) is computed scaled by 2^SC (2^32
+# for float, 2^500 for double):
+#   d = x − m is rounded and TwoSum gives its exact error c (d + c == x − m);
+#   d < −LO is raised to −LO with c = 0 (e^−LO is below half the smallest subnormal,
+#   so such entries round to 0 in every result and are negligible in a sum >= 1);
+#   n = round(d/ln2), r = (d − n ln2) + c (n·ln2_hi exact, d − n·ln2_hi exact by
+#   Sterbenz), e^r by its Taylor polynomial (|r| <= 0.35; float degree 7, double
+#   degree 13: truncation far below an ulp), 2^(n+SC) built from the bits of the
+#   rounding shifter t.  With the scale every e' is a normal number (no second
+#   rounding for tiny entries), 1/Σe' stays normal, and the rounding of d costs
+#   nothing (float32: |x − m| up to 87 would cost 5e-6 relative otherwise).
+#   The _near variants drop c, for rows whose finite entries all lie within
+#   FA_RV_NEAR = 32 of the max: the rounding of d then costs at most 32 ulps
+#   (float32 2e-6, float64 4e-15 relative).
+#   NaN x gives NaN (its p is NaN whatever the garbage scale).
+#
+# Requires GCC >= 12 (__builtin_shufflevector) or Clang; FA_RV is 0 otherwise.
+
+from libc.stdint cimport int64_t
+
+cdef extern from *:
+    """
+    #if (defined(__GNUC__) && __GNUC__ >= 12) || defined(__clang__)
+    #define FA_RV 1
+    #if defined(__GNUC__) && !defined(__clang__)
+    /* vectors are passed between static inline functions only: no ABI is involved
+       (GCC reports -Wpsabi at the end of the file, so it is not popped) */
+    #pragma GCC diagnostic ignored "-Wpsabi"
+    #endif
+    #include <stdint.h>
+    #include <string.h>
+    #include <math.h>
+    #include <stdlib.h>
+    #include "_vecmath.h"
+    #if defined(__AVX512F__) || defined(__AVX2__)
+    #include <immintrin.h>
+    #endif
+    typedef float fa_f16 __attribute__((vector_size(64)));
+    typedef int32_t fa_i16 __attribute__((vector_size(64)));
+    typedef uint32_t fa_u16 __attribute__((vector_size(64)));
+    typedef double fa_d8 __attribute__((vector_size(64)));
+    typedef int64_t fa_l8 __attribute__((vector_size(64)));
+    typedef uint64_t fa_q8 __attribute__((vector_size(64)));
+
+    static const fa_i16 FA_IOTA16 = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    static const fa_l8 FA_IOTA8 = {0, 1, 2, 3, 4, 5, 6, 7};
+
+    static inline fa_f16 fa_ld_f(const float *p) { fa_f16 v; memcpy(&v, p, sizeof v); return v; }
+    static inline void fa_st_f(float *p, fa_f16 v) { memcpy(p, &v, sizeof v); }
+    static inline fa_d8 fa_ld_d(const double *p) { fa_d8 v; memcpy(&v, p, sizeof v); return v; }
+    static inline void fa_st_d(double *p, fa_d8 v) { memcpy(p, &v, sizeof v); }
+    static inline fa_f16 fa_sel_f(fa_i16 k, fa_f16 a, fa_f16 b) {
+        return (fa_f16)((k & (fa_i16)a) | (~k & (fa_i16)b));
+    }
+    static inline fa_d8 fa_sel_d(fa_l8 k, fa_d8 a, fa_d8 b) {
+        return (fa_d8)((k & (fa_l8)a) | (~k & (fa_l8)b));
+    }
+    /* the first n (< 16, or < 8) entries of p, the rest `pad` (tails of rows): masked
+       loads and stores where AVX-512 has them, a small buffer otherwise */
+    #if defined(__AVX512F__)
+    static inline fa_f16 fa_ld_tail_f(const float *p, Py_ssize_t n, float pad) {
+        return (fa_f16)_mm512_mask_loadu_ps(_mm512_set1_ps(pad), (__mmask16)((1u << n) - 1), p);
+    }
+    static inline void fa_st_tail_f(float *p, Py_ssize_t n, fa_f16 v) {
+        _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v);
+    }
+    static inline fa_d8 fa_ld_tail_d(const double *p, Py_ssize_t n, double pad) {
+        return (fa_d8)_mm512_mask_loadu_pd(_mm512_set1_pd(pad), (__mmask8)(n >= 8 ? 0xff : (1u << n) - 1), p);
+    }
+    static inline void fa_st_tail_d(double *p, Py_ssize_t n, fa_d8 v) {
+        _mm512_mask_storeu_pd(p, (__mmask8)(n >= 8 ? 0xff : (1u << n) - 1), (__m512d)v);
+    }
+    #else
+    static inline fa_f16 fa_ld_tail_f(const float *p, Py_ssize_t n, float pad) {
+        float b[16]; Py_ssize_t l;
+        for (l = 0; l < 16; l++) b[l] = pad;
+        for (l = 0; l < n; l++) b[l] = p[l];
+        return fa_ld_f(b);
+    }
+    static inline void fa_st_tail_f(float *p, Py_ssize_t n, fa_f16 v) {
+        float b[16]; Py_ssize_t l;
+        fa_st_f(b, v);
+        for (l = 0; l < n; l++) p[l] = b[l];
+    }
+    static inline fa_d8 fa_ld_tail_d(const double *p, Py_ssize_t n, double pad) {
+        double b[8]; Py_ssize_t l;
+        for (l = 0; l < 8; l++) b[l] = pad;
+        for (l = 0; l < n && l < 8; l++) b[l] = p[l];
+        return fa_ld_d(b);
+    }
+    static inline void fa_st_tail_d(double *p, Py_ssize_t n, fa_d8 v) {
+        double b[8]; Py_ssize_t l;
+        fa_st_d(b, v);
+        for (l = 0; l < n && l < 8; l++) p[l] = b[l];
+    }
+    #endif
+
+    /* Streaming (non-temporal) stores of 16 lanes to a 64-byte aligned address, for
+       large outputs: the line is written without first being read (a plain store reads
+       it, a third stream of memory traffic).  The row kernels do not fence:
+       the drivers call fa_sfence once a thread has written its share (a fence per
+       row costs ~5%). */
+    #if defined(__AVX512F__)
+    #define FA_HAVE_NT 1
+    static inline void fa_st_nt_f(float *p, fa_f16 v) { _mm512_stream_ps(p, (__m512)v); }
+    static inline void fa_st_nt_d(double *p, fa_d8 v) { _mm512_stream_pd(p, (__m512d)v); }
+    static inline void fa_sfence(void) { _mm_sfence(); }
+    #elif defined(__AVX2__)
+    #define FA_HAVE_NT 1
+    static inline void fa_st_nt_f(float *p, fa_f16 v) {
+        __m256 a, b; memcpy(&a, &v, 32); memcpy(&b, (char *)&v + 32, 32);
+        _mm256_stream_ps(p, a); _mm256_stream_ps(p + 8, b);
+    }
+    static inline void fa_st_nt_d(double *p, fa_d8 v) {
+        __m256d a, b; memcpy(&a, &v, 32); memcpy(&b, (char *)&v + 32, 32);
+        _mm256_stream_pd(p, a); _mm256_stream_pd(p + 4, b);
+    }
+    static inline void fa_sfence(void) { _mm_sfence(); }
+    #else
+    #define FA_HAVE_NT 0
+    static inline void fa_st_nt_f(float *p, fa_f16 v) { fa_st_f(p, v); }
+    static inline void fa_st_nt_d(double *p, fa_d8 v) { fa_st_d(p, v); }
+    static inline void fa_sfence(void) {}
+    #endif
+    /* elements before p + j is 64-byte aligned (none without streaming stores) */
+    static inline Py_ssize_t fa_nt_head(const void *p, Py_ssize_t size, Py_ssize_t K, int nt) {
+        Py_ssize_t h = (Py_ssize_t)((64 - ((uintptr_t)p & 63)) & 63) / size;
+        return (nt && FA_HAVE_NT) ? (h < K ? h : K) : 0;
+    }
+
+    /* The exp passes (compute-bound) read the next row (x + K) into L2, so that the
+       next row's max pass (bound by memory) does not wait on it.
+       A prefetch never faults: past the last row it is only wasted. */
+    #define FA_PREFETCH(p) __builtin_prefetch((p), 0, 2)
+
+    /* Σ of 16 lanes, pairwise in a fixed order */
+    static inline double fa_lanes16(const double *a) {
+        return ((((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])))
+                + (((a[8] + a[9]) + (a[10] + a[11])) + ((a[12] + a[13]) + (a[14] + a[15]))));
+    }
+    /* *lo += lanes 0-7 of v, *hi += lanes 8-15, in double (two registers of 8: a
+       vector of 16 doubles would be kept in memory) */
+    typedef double fa_d16 __attribute__((vector_size(128)));
+    /* lanes 0-7 and 8-15 of v in double (converted whole, then split: GCC then emits one
+       conversion per half, and the sums stay in registers) */
+    static inline fa_d8 fa_lo_d(fa_f16 v) {
+        fa_d16 w = __builtin_convertvector(v, fa_d16);
+        return __builtin_shufflevector(w, w, 0, 1, 2, 3, 4, 5, 6, 7);
+    }
+    static inline fa_d8 fa_hi_d(fa_f16 v) {
+        fa_d16 w = __builtin_convertvector(v, fa_d16);
+        return __builtin_shufflevector(w, w, 8, 9, 10, 11, 12, 13, 14, 15);
+    }
+    static inline void fa_acc_f(fa_d8 *lo, fa_d8 *hi, fa_f16 v) {
+        *lo += fa_lo_d(v);
+        *hi += fa_hi_d(v);
+    }
+    static inline double fa_hsum_d8x2(fa_d8 lo, fa_d8 hi) {
+        double a[16]; memcpy(a, &lo, 64); memcpy(a + 8, &hi, 64); return fa_lanes16(a);
+    }
+    static inline int64_t fa_hsum_i16(fa_i16 v) {
+        int32_t a[16]; int64_t s = 0; int l; memcpy(a, &v, sizeof a);
+        for (l = 0; l < 16; l++) s += a[l];
+        return s;
+    }
+    static inline int64_t fa_hsum_l8(fa_l8 v) {
+        int64_t a[8]; int64_t s = 0; int l; memcpy(a, &v, sizeof a);
+        for (l = 0; l < 8; l++) s += a[l];
+        return s;
+    }
+
+    /* ---- max of a row, NaN ignored (-inf for an empty or all-NaN row) ---- */
+    static inline float fa_rv_max_f(const float *x, Py_ssize_t K) {
+        fa_f16 acc = (fa_f16){} - INFINITY, v;
+        float a[16], m = -INFINITY;
+        Py_ssize_t j = 0; int l;
+        for (; j + 16 <= K; j += 16) { v = fa_ld_f(x + j); acc = fa_sel_f(v > acc, v, acc); }
+        for (; j < K; j++) m = x[j] > m ? x[j] : m;
+        memcpy(a, &acc, sizeof a);
+        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
+        return m;
+    }
+    /* max as fa_rv_max_f, and *lo = the least entry above -inf (+inf if none) */
+    static inline float fa_rv_maxmin_f(const float *x, Py_ssize_t K, float *lo) {
+        fa_f16 acc = (fa_f16){} - INFINITY, mn = (fa_f16){} + INFINITY, v;
+        float a[16], m = -INFINITY, l0 = INFINITY;
+        Py_ssize_t j = 0; int l;
+        for (; j + 16 <= K; j += 16) {
+            v = fa_ld_f(x + j);
+            acc = fa_sel_f(v > acc, v, acc);
+            mn = fa_sel_f((v < mn) & (v > -INFINITY), v, mn);
+        }
+        for (; j < K; j++) { m = x[j] > m ? x[j] : m; l0 = (x[j] < l0 && x[j] > -INFINITY) ? x[j] : l0; }
+        memcpy(a, &acc, sizeof a);
+        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
+        memcpy(a, &mn, sizeof a);
+        for (l = 0; l < 16; l++) l0 = a[l] < l0 ? a[l] : l0;
+        *lo = l0;
+        return m;
+    }
+    static inline double fa_rv_maxmin_d(const double *x, Py_ssize_t K, double *lo) {
+        fa_d8 a0 = (fa_d8){} - INFINITY, a1 = a0, n0 = (fa_d8){} + INFINITY, n1 = n0, v;
+        double a[16], m = -INFINITY, l0 = INFINITY;
+        Py_ssize_t j = 0; int l;
+        for (; j + 16 <= K; j += 16) {
+            v = fa_ld_d(x + j); a0 = fa_sel_d(v > a0, v, a0); n0 = fa_sel_d((v < n0) & (v > -INFINITY), v, n0);
+            v = fa_ld_d(x + j + 8); a1 = fa_sel_d(v > a1, v, a1); n1 = fa_sel_d((v < n1) & (v > -INFINITY), v, n1);
+        }
+        for (; j < K; j++) { m = x[j] > m ? x[j] : m; l0 = (x[j] < l0 && x[j] > -INFINITY) ? x[j] : l0; }
+        memcpy(a, &a0, 64); memcpy(a + 8, &a1, 64);
+        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
+        memcpy(a, &n0, 64); memcpy(a + 8, &n1, 64);
+        for (l = 0; l < 16; l++) l0 = a[l] < l0 ? a[l] : l0;
+        *lo = l0;
+        return m;
+    }
+    static inline double fa_rv_max_d(const double *x, Py_ssize_t K) {
+        fa_d8 a0 = (fa_d8){} - INFINITY, a1 = a0, v;
+        double a[16], m = -INFINITY;
+        Py_ssize_t j = 0; int l;
+        for (; j + 16 <= K; j += 16) {
+            v = fa_ld_d(x + j); a0 = fa_sel_d(v > a0, v, a0);
+            v = fa_ld_d(x + j + 8); a1 = fa_sel_d(v > a1, v, a1);
+        }
+        for (; j < K; j++) m = x[j] > m ? x[j] : m;
+        memcpy(a, &a0, 64); memcpy(a + 8, &a1, 64);
+        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
+        return m;
+    }
+
+    /* ---- e^(x - m) 2^SC (see the comment above) ---- */
+    #define FA_RV_SC_F 32
+    #define FA_RV_LO_F 109.0f
+    /* e^d 2^32 from d (<= 0, >= -LO, or NaN) and a small correction c of d */
+    static inline fa_f16 fa_rv_exp_core_f(fa_f16 d, fa_f16 c) {
+        const float shift = 0x1.8p23f + (127 + FA_RV_SC_F);   /* bits(t) = .. + n + 127 + SC */
+        fa_f16 t = d * 0x1.715476p0f + shift;
+        fa_f16 n = t - shift;
+        fa_f16 r = (d - n * 0x1.62ep-1f) + (c - n * 0x1.0bfbe8p-15f);
+        fa_f16 s = (fa_f16)((fa_u16)t << 23);
+        fa_f16 p = (fa_f16){} + 0x1.a01a02p-13f;
+        p = p * r + 0x1.6c16c2p-10f;
+        p = p * r + 0x1.111112p-7f;
+        p = p * r + 0x1.555556p-5f;
+        p = p * r + 0x1.555556p-3f;
+        p = p * r + 0.5f;
+        p = p * r + 1.0f;
+        p = p * r + 1.0f;
+        return p * s;
+    }
+    static inline fa_f16 fa_rv_exp_f(fa_f16 x, fa_f16 m) {
+        fa_f16 d = x - m;
+        fa_f16 bb = d - x;
+        fa_f16 c = (x - (d - bb)) + (-m - bb);
+        fa_i16 k = d < -FA_RV_LO_F;                /* also d = -inf; false for NaN */
+        d = fa_sel_f(k, (fa_f16){} - FA_RV_LO_F, d);
+        c = fa_sel_f(k, (fa_f16){}, c);
+        return fa_rv_exp_core_f(d, c);
+    }
+    /* without the TwoSum: the rounding of d = x - m costs |d| 2^-24 relative; the callers
+       use it for rows whose finite entries lie within FA_RV_NEAR of the max */
+    #define FA_RV_NEAR 32.0
+    /* max(d, lo), NaN d kept: one vmaxps where AVX-512 has it (it returns its second
+       operand when either is NaN) */
+    static inline fa_f16 fa_clamp_lo_f(fa_f16 d, float lo) {
+    #if defined(__AVX512F__)
+        return (fa_f16)_mm512_max_ps(_mm512_set1_ps(lo), (__m512)d);
+    #else
+        return fa_sel_f(d < lo, (fa_f16){} + lo, d);
+    #endif
+    }
+    static inline fa_f16 fa_rv_exp_near_f(fa_f16 x, fa_f16 m) {
+        const float shift = 0x1.8p23f + (127 + FA_RV_SC_F);
+        fa_f16 d = fa_clamp_lo_f(x - m, -FA_RV_LO_F);
+        fa_f16 t = d * 0x1.715476p0f + shift;
+        fa_f16 n = t - shift;
+        fa_f16 r = (d - n * 0x1.62ep-1f) - n * 0x1.0bfbe8p-15f;
+        fa_f16 s = (fa_f16)((fa_u16)t << 23);
+        fa_f16 p = (fa_f16){} + 0x1.a01a02p-13f;
+        p = p * r + 0x1.6c16c2p-10f;
+        p = p * r + 0x1.111112p-7f;
+        p = p * r + 0x1.555556p-5f;
+        p = p * r + 0x1.555556p-3f;
+        p = p * r + 0.5f;
+        p = p * r + 1.0f;
+        p = p * r + 1.0f;
+        return p * s;
+    }
+    /* e^d 2^32 for d <= 0 exact (no TwoSum) */
+    static inline fa_f16 fa_rv_exp0_f(fa_f16 d) {
+        d = fa_sel_f(d < -FA_RV_LO_F, (fa_f16){} - FA_RV_LO_F, d);
+        return fa_rv_exp_core_f(d, (fa_f16){});
+    }
+    #define FA_RV_SC_D 500
+    #define FA_RV_ISC_F 0x1p-32
+    #define FA_RV_ISC_D 0x1p-500
+    #define FA_RV_LO_D 746.0
+    static inline fa_d8 fa_rv_exp_core_d(fa_d8 d, fa_d8 c) {
+        const double shift = 0x1.8p52 + (1023 + FA_RV_SC_D);
+        fa_d8 t = d * 0x1.71547652b82fep0 + shift;
+        fa_d8 n = t - shift;
+        fa_d8 r = (d - n * 0x1.62e42fee00000p-1) + (c - n * 0x1.a39ef35793c76p-33);
+        fa_d8 s = (fa_d8)((fa_q8)t << 52);
+        fa_d8 p = (fa_d8){} + 0x1.6124613a86d09p-33;
+        p = p * r + 0x1.1eed8eff8d898p-29;
+        p = p * r + 0x1.ae64567f544e4p-26;
+        p = p * r + 0x1.27e4fb7789f5cp-22;
+        p = p * r + 0x1.71de3a556c734p-19;
+        p = p * r + 0x1.a01a01a01a01ap-16;
+        p = p * r + 0x1.a01a01a01a01ap-13;
+        p = p * r + 0x1.6c16c16c16c17p-10;
+        p = p * r + 0x1.1111111111111p-7;
+        p = p * r + 0x1.5555555555555p-5;
+        p = p * r + 0x1.5555555555555p-3;
+        p = p * r + 0.5;
+        p = p * r + 1.0;
+        p = p * r + 1.0;
+        return p * s;
+    }
+    static inline fa_d8 fa_rv_exp_d(fa_d8 x, fa_d8 m) {
+        fa_d8 d = x - m;
+        fa_d8 bb = d - x;
+        fa_d8 c = (x - (d - bb)) + (-m - bb);
+        fa_l8 k = d < -FA_RV_LO_D;
+        d = fa_sel_d(k, (fa_d8){} - FA_RV_LO_D, d);
+        c = fa_sel_d(k, (fa_d8){}, c);
+        return fa_rv_exp_core_d(d, c);
+    }
+    static inline fa_d8 fa_rv_exp_near_d(fa_d8 x, fa_d8 m) {
+    #if defined(__AVX512F__)
+        fa_d8 d = (fa_d8)_mm512_max_pd(_mm512_set1_pd(-FA_RV_LO_D), (__m512d)(x - m));
+    #else
+        fa_d8 d = x - m;
+        d = fa_sel_d(d < -FA_RV_LO_D, (fa_d8){} - FA_RV_LO_D, d);
+    #endif
+        return fa_rv_exp_core_d(d, (fa_d8){});
+    }
+
+    /* ---- e'_j = e^(x_j - m) 2^SC written to e (unless NULL); returns Σ e'_j 2^-SC.
+       With cnt != NULL the maxima (x_j == m, exactly 2^SC each) are left out of the sum
+       and counted into *cnt instead. ---- */
+    static inline __attribute__((always_inline)) double fa_rv_expsum_f(const float *x, float *e, Py_ssize_t K, float m,
+                                        int64_t *cnt, int exact) {
+        fa_f16 vm = (fa_f16){} + m;
+        fa_d8 a0 = {}, a1 = {};
+        fa_i16 nmax = {};
+        fa_f16 v, ev;
+        fa_i16 keep;
+        Py_ssize_t j = 0;
+        for (; j + 16 <= K; j += 16) {
+            FA_PREFETCH(x + K + j);
+            v = fa_ld_f(x + j);
+            ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
+            if (e) fa_st_f(e + j, ev);
+            if (cnt) { keep = v == m; nmax -= keep; ev = fa_sel_f(keep, (fa_f16){}, ev); }
+            fa_acc_f(&a0, &a1, ev);
+        }
+        if (j < K) {
+            v = fa_ld_tail_f(x + j, K - j, m);
+            ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
+            if (e) fa_st_tail_f(e + j, K - j, ev);
+            keep = FA_IOTA16 < (int32_t)(K - j);
+            if (cnt) { nmax -= keep & (v == m); keep &= ~(v == m); }
+            fa_acc_f(&a0, &a1, fa_sel_f(keep, ev, (fa_f16){}));
+        }
+        if (cnt) *cnt = fa_hsum_i16(nmax);
+        return fa_hsum_d8x2(a0, a1) * 0x1p-32;
+    }
+    static inline __attribute__((always_inline)) double fa_rv_expsum_d(const double *x, double *e, Py_ssize_t K, double m,
+                                        int64_t *cnt, int exact) {
+        fa_d8 vm = (fa_d8){} + m;
+        fa_d8 a0 = {}, a1 = {}, v, ev;
+        fa_l8 nmax = {}, keep;
+        Py_ssize_t j = 0, h;
+        for (; j + 16 <= K; j += 16) {
+            FA_PREFETCH(x + K + j);
+            FA_PREFETCH(x + K + j + 8);
+            v = fa_ld_d(x + j);
+            ev = exact ? fa_rv_exp_d(v, vm) : fa_rv_exp_near_d(v, vm);
+            if (e) fa_st_d(e + j, ev);
+            if (cnt) { keep = v == m; nmax -= keep; ev = fa_sel_d(keep, (fa_d8){}, ev); }
+            a0 += ev;
+            v = fa_ld_d(x + j + 8);
+            ev = exact ? fa_rv_exp_d(v, vm) : fa_rv_exp_near_d(v, vm);
+            if (e) fa_st_d(e + j + 8, ev);
+            if (cnt) { keep = v == m; nmax -= keep; ev = fa_sel_d(keep, (fa_d8){}, ev); }
+            a1 += ev;
+        }
+        for (h = 0; j < K; j += 8, h++) {      /* the tail: lanes 0-7, then 8-15 */
+            v = fa_ld_tail_d(x + j, K - j, m);
+            ev = exact ? fa_rv_exp_d(v, vm) : fa_rv_exp_near_d(v, vm);
+            if (e) fa_st_tail_d(e + j, K - j < 8 ? K - j : 8, ev);
+            keep = FA_IOTA8 < (int64_t)(K - j);
+            if (cnt) { nmax -= keep & (v == m); keep &= ~(v == m); }
+            ev = fa_sel_d(keep, ev, (fa_d8){});
+            if (h == 0) a0 += ev; else a1 += ev;
+        }
+        if (cnt) *cnt = fa_hsum_l8(nmax);
+        return fa_hsum_d8x2(a0, a1) * 0x1p-500;
+    }
+
+    /* ---- y = a·y ---- */
+    static inline void fa_rv_scale_f(float *y, Py_ssize_t K, float a) {
+        Py_ssize_t j = 0;
+        for (; j + 16 <= K; j += 16) fa_st_f(y + j, fa_ld_f(y + j) * a);
+        for (; j < K; j++) y[j] *= a;
+    }
+    static inline void fa_rv_scale_d(double *y, Py_ssize_t K, double a) {
+        Py_ssize_t j = 0;
+        for (; j + 8 <= K; j += 8) fa_st_d(y + j, fa_ld_d(y + j) * a);
+        for (; j < K; j++) y[j] *= a;
+    }
+
+    /* ---- softmax of a row with finite max m: y = e' / Σe' (Σ e^(x-m) >= 1) ---- */
+    /* ---- out_j = e_j a (out_t = gt if t >= 0); e may be out itself unless nt ---- */
+    static inline void fa_rv_scale_out_f(const float *e, float *out, Py_ssize_t K, float a,
+                                         Py_ssize_t t, float gt, int nt) {
+        Py_ssize_t j = 0, h = fa_nt_head(out, 4, K, nt);
+        fa_f16 v;
+        for (; j < h; j++) out[j] = j == t ? gt : e[j] * a;
+        for (; j + 16 <= K; j += 16) {
+            v = fa_ld_f(e + j) * a;
+            if (t >= j && t < j + 16) v = fa_sel_f(FA_IOTA16 == (int32_t)(t - j), (fa_f16){} + gt, v);
+            if (nt && FA_HAVE_NT) fa_st_nt_f(out + j, v); else fa_st_f(out + j, v);
+        }
+        for (; j < K; j++) out[j] = j == t ? gt : e[j] * a;
+    }
+    static inline void fa_rv_scale_out_d(const double *e, double *out, Py_ssize_t K, double a,
+                                         Py_ssize_t t, double gt, int nt) {
+        Py_ssize_t j = 0, h = fa_nt_head(out, 8, K, nt);
+        fa_d8 v;
+        for (; j < h; j++) out[j] = j == t ? gt : e[j] * a;
+        for (; j + 8 <= K; j += 8) {
+            v = fa_ld_d(e + j) * a;
+            if (t >= j && t < j + 8) v = fa_sel_d(FA_IOTA8 == (int64_t)(t - j), (fa_d8){} + gt, v);
+            if (nt && FA_HAVE_NT) fa_st_nt_d(out + j, v); else fa_st_d(out + j, v);
+        }
+        for (; j < K; j++) out[j] = j == t ? gt : e[j] * a;
+    }
+
+    /* ---- softmax of a row with finite max m: y = e' / Σe' (Σ e^(x-m) >= 1); with nt
+       (a large output) e' goes to a scratch row (on the stack, or malloc'ed for long
+       rows; in y itself if that fails) and y is written once, by streaming stores ---- */
+    #define FA_SCRATCH 32768
+    static inline void fa_rv_softmax_f(const float *x, float *y, Py_ssize_t K, float m, int exact,
+                                       int nt) {
+        float buf[FA_SCRATCH / 4];
+        float *e = K <= FA_SCRATCH / 4 ? buf : NULL;
+        double s;
+        if (nt && FA_HAVE_NT && (e || (e = (float *)malloc(K * sizeof(float))))) {
+            s = exact ? fa_rv_expsum_f(x, e, K, m, NULL, 1) : fa_rv_expsum_f(x, e, K, m, NULL, 0);
+            fa_rv_scale_out_f(e, y, K, (float)(0x1p-32 / s), -1, 0.0f, 1);
+            if (e != buf) free(e);
+        } else {
+            s = exact ? fa_rv_expsum_f(x, y, K, m, NULL, 1) : fa_rv_expsum_f(x, y, K, m, NULL, 0);
+            fa_rv_scale_f(y, K, (float)(0x1p-32 / s));
+        }
+    }
+    static inline void fa_rv_softmax_d(const double *x, double *y, Py_ssize_t K, double m, int exact,
+                                       int nt) {
+        double buf[FA_SCRATCH / 8];
+        double *e = K <= FA_SCRATCH / 8 ? buf : NULL;
+        double s;
+        if (nt && FA_HAVE_NT && (e || (e = (double *)malloc(K * sizeof(double))))) {
+            s = exact ? fa_rv_expsum_d(x, e, K, m, NULL, 1) : fa_rv_expsum_d(x, e, K, m, NULL, 0);
+            fa_rv_scale_out_d(e, y, K, 0x1p-500 / s, -1, 0.0, 1);
+            if (e != buf) free(e);
+        } else {
+            s = exact ? fa_rv_expsum_d(x, y, K, m, NULL, 1) : fa_rv_expsum_d(x, y, K, m, NULL, 0);
+            fa_rv_scale_d(y, K, 0x1p-500 / s);
+        }
+    }
+
+    /* ---- y = (x - m) - c (log_softmax; both terms <= 0 for c >= 0: no cancellation) ---- */
+    static inline void fa_rv_shift_f(const float *x, float *y, Py_ssize_t K, float m, float c, int nt) {
+        Py_ssize_t j = 0, h = fa_nt_head(y, 4, K, nt);
+        for (; j < h; j++) y[j] = (x[j] - m) - c;
+        for (; j + 16 <= K; j += 16) {
+            fa_f16 v = (fa_ld_f(x + j) - m) - c;
+            if (nt && FA_HAVE_NT) fa_st_nt_f(y + j, v); else fa_st_f(y + j, v);
+        }
+        for (; j < K; j++) y[j] = (x[j] - m) - c;
+    }
+    static inline void fa_rv_shift_d(const double *x, double *y, Py_ssize_t K, double m, double c, int nt) {
+        Py_ssize_t j = 0, h = fa_nt_head(y, 8, K, nt);
+        for (; j < h; j++) y[j] = (x[j] - m) - c;
+        for (; j + 8 <= K; j += 8) {
+            fa_d8 v = (fa_ld_d(x + j) - m) - c;
+            if (nt && FA_HAVE_NT) fa_st_nt_d(y + j, v); else fa_st_d(y + j, v);
+        }
+        for (; j < K; j++) y[j] = (x[j] - m) - c;
+    }
+
+    /* ---- Σ a_j b_j in double (float products are exact in double) ---- */
+    static inline double fa_rv_dot_f(const float *a, const float *b, Py_ssize_t K) {
+        fa_d8 a0 = {}, a1 = {};
+        fa_f16 u, v;
+        Py_ssize_t j = 0;
+        for (;; j += 16) {
+            if (j + 16 <= K) { u = fa_ld_f(a + j); v = fa_ld_f(b + j); }
+            else if (j < K) { u = fa_ld_tail_f(a + j, K - j, 0.0f); v = fa_ld_tail_f(b + j, K - j, 0.0f); }
+            else break;
+            a0 += fa_lo_d(u) * fa_lo_d(v);
+            a1 += fa_hi_d(u) * fa_hi_d(v);
+        }
+        return fa_hsum_d8x2(a0, a1);
+    }
+    static inline double fa_rv_dot_d(const double *a, const double *b, Py_ssize_t K) {
+        fa_d8 a0 = {}, a1 = {};
+        Py_ssize_t j = 0;
+        for (; j + 16 <= K; j += 16) {
+            a0 += fa_ld_d(a + j) * fa_ld_d(b + j);
+            a1 += fa_ld_d(a + j + 8) * fa_ld_d(b + j + 8);
+        }
+        if (j < K) a0 += fa_ld_tail_d(a + j, K - j, 0.0) * fa_ld_tail_d(b + j, K - j, 0.0);
+        if (j + 8 < K) a1 += fa_ld_tail_d(a + j + 8, K - j - 8, 0.0) * fa_ld_tail_d(b + j + 8, K - j - 8, 0.0);
+        return fa_hsum_d8x2(a0, a1);
+    }
+
+    /* ---- dx = y (dy - dot), dot = dh + dl (float32: dh = dot rounded, dl its rest);
+       dy - dh is exact when dy is near dh (Sterbenz) and otherwise |dy - dh| is not
+       small next to dl, so ((dy - dh) - dl) has a relative error of about 2^-23. ---- */
+    static inline void fa_rv_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K,
+                                   float dh, float dl, int nt) {
+        Py_ssize_t j = 0, h = fa_nt_head(dx, 4, K, nt);
+        for (; j < h; j++) dx[j] = y[j] * ((dy[j] - dh) - dl);
+        for (; j + 16 <= K; j += 16) {
+            fa_f16 v = fa_ld_f(y + j) * ((fa_ld_f(dy + j) - dh) - dl);
+            if (nt && FA_HAVE_NT) fa_st_nt_f(dx + j, v); else fa_st_f(dx + j, v);
+        }
+        for (; j < K; j++) dx[j] = y[j] * ((dy[j] - dh) - dl);
+    }
+    static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K,
+                                   double dot, int nt) {
+        Py_ssize_t j = 0, h = fa_nt_head(dx, 8, K, nt);
+        for (; j < h; j++) dx[j] = y[j] * (dy[j] - dot);
+        for (; j + 8 <= K; j += 8) {
+            fa_d8 v = fa_ld_d(y + j) * (fa_ld_d(dy + j) - dot);
+            if (nt && FA_HAVE_NT) fa_st_nt_d(dx + j, v); else fa_st_d(dx + j, v);
+        }
+        for (; j < K; j++) dx[j] = y[j] * (dy[j] - dot);
+    }
+
+    /* ---- softmax cross-entropy of one row with class index t, no label smoothing,
+       finite max m (the long-row path of _sce_index_row in _losses.pyx):
+         s' = Σ_{x_j<m} e^(x_j-m) + (#max - 1), term = w_t ((m - x_t) + log1p(s')),
+         g_j = gs w_t e^(x_j-m)/s (s = 1 + s'), g_t = gs w_t (p_t - 1) with p_t - 1 = -s'/s
+         when x_t is the max (no cancellation).  g may be NULL; with nt the e' go to a
+         scratch row and g is written once by streaming stores. ---- */
+    static inline double fa_rv_sce_row_f(const float *x, int64_t t, double wt, float *g,
+                                         Py_ssize_t K, float m, int exact, double gs, int nt) {
+        float buf[FA_SCRATCH / 4];
+        float *e = g ? ((nt && FA_HAVE_NT && K <= FA_SCRATCH / 4) ? buf : g) : NULL;
+        int64_t nmax = 0;
+        double sp = exact ? fa_rv_expsum_f(x, e, K, m, &nmax, 1) : fa_rv_expsum_f(x, e, K, m, &nmax, 0);
+        double L, s, xt = x[t], term;
+        sp += (double)(nmax - 1);
+        L = fa_log1p(sp);
+        s = 1.0 + sp;
+        term = wt * (((double)m - xt) + L);
+        if (g) {
+            double pt = e[t] * 0x1p-32 / s;
+            float gt = (float)(gs * wt * (xt == m ? -sp / s : pt - 1.0));
+            fa_rv_scale_out_f(e, g, K, (float)(gs * wt / s * 0x1p-32), t, gt, e != g);
+        }
+        return term;
+    }
+    static inline double fa_rv_sce_row_d(const double *x, int64_t t, double wt, double *g,
+                                         Py_ssize_t K, double m, int exact, double gs, int nt) {
+        double buf[FA_SCRATCH / 8];
+        double *e = g ? ((nt && FA_HAVE_NT && K <= FA_SCRATCH / 8) ? buf : g) : NULL;
+        int64_t nmax = 0;
+        double sp = exact ? fa_rv_expsum_d(x, e, K, m, &nmax, 1) : fa_rv_expsum_d(x, e, K, m, &nmax, 0);
+        double L, s, xt = x[t], term;
+        sp += (double)(nmax - 1);
+        L = fa_log1p(sp);
+        s = 1.0 + sp;
+        term = wt * ((m - xt) + L);
+        if (g) {
+            double pt = e[t] * 0x1p-500 / s;
+            double gt = gs * wt * (xt == m ? -sp / s : pt - 1.0);
+            fa_rv_scale_out_d(e, g, K, gs * wt / s * 0x1p-500, t, gt, e != g);
+        }
+        return term;
+    }
+    /* ---- softmax cross-entropy with class indices and no label smoothing for
+       nr <= 16 rows of K <= 16 classes at once, row l in lane l (short rows would
+       otherwise be all tail).  Per row, as the long-row kernel:
+         m = max x, s' = Σ_{x_j<m} e^(x_j-m) + (#max - 1), L = log1p(s'), s = 1 + s',
+         term = w_t ((m - x_t) + L),  grad_j = gs w_t (e_j/s - δ_jt),
+       with e_t/s - 1 formed as -s'/s when x_t is the max (no cancellation); sums in
+       double, in class order.  Rows whose target is `ignore` get term 0 and a zero
+       gradient.  Returns 0, having written nothing, if some row's max is not finite. ---- */
+    static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g,
+                                       Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs,
+                                       double *term) {
+        float xb[16][16], eb[16][16], mb[16], a[16], gt[16];
+        double lo[8], hi[8];
+        int32_t nm[16];
+        fa_f16 v, m = (fa_f16){} - INFINITY, ev;
+        fa_d8 s0 = {}, s1 = {};
+        fa_i16 cnt = {}, k;
+        Py_ssize_t l, j;
+        for (l = 0; l < 16; l++)
+            for (j = 0; j < K; j++) xb[j][l] = l < nr ? x[l * K + j] : 0.0f;
+        for (j = 0; j < K; j++) { v = fa_ld_f(xb[j]); m = fa_sel_f(v > m, v, m); }
+        fa_st_f(mb, m);
+        for (l = 0; l < nr; l++) if (!(fabsf(mb[l]) <= 3.4028235e38f)) return 0;
+        for (j = 0; j < K; j++) {
+            v = fa_ld_f(xb[j]);
+            ev = fa_rv_exp_f(v, m);
+            fa_st_f(eb[j], ev);
+            k = v == m;
+            cnt -= k;
+            fa_acc_f(&s0, &s1, fa_sel_f(k, (fa_f16){}, ev));
+        }
+        memcpy(lo, &s0, 64); memcpy(hi, &s1, 64); memcpy(nm, &cnt, 64);
+        for (l = 0; l < 16; l++) {
+            int64_t tl = l < nr ? t[l] : ignore;
+            double sp, L, s, wt, xt, pt;
+            a[l] = 0.0f;
+            if (tl == ignore) { if (l < nr) term[l] = 0.0; continue; }
+            sp = (l < 8 ? lo[l] : hi[l - 8]) * 0x1p-32 + (double)(nm[l] - 1);
+            L = fa_log1p(sp);
+            s = 1.0 + sp;
+            wt = w[tl];
+            xt = xb[tl][l];
+            term[l] = wt * (((double)mb[l] - xt) + L);
+            a[l] = (float)(gs * wt / s * 0x1p-32);
+            pt = eb[tl][l] * 0x1p-32 / s;
+            gt[l] = (float)(gs * wt * (xt == mb[l] ? -sp / s : pt - 1.0));
+        }
+        if (!g) return 1;
+        v = fa_ld_f(a);
+        for (j = 0; j < K; j++) fa_st_f(eb[j], fa_ld_f(eb[j]) * v);
+        for (l = 0; l < nr; l++) {
+            float *gr = g + l * K;
+            if (t[l] == ignore) { for (j = 0; j < K; j++) gr[j] = 0.0f; continue; }
+            for (j = 0; j < K; j++) gr[j] = eb[j][l];
+            gr[t[l]] = gt[l];
+        }
+        return 1;
+    }
+
+
+    static inline int fa_rv_sce_rows_d(const double *x, const int64_t *t, const double *w, double *g,
+                                       Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs,
+                                       double *term) {
+        /* fa_rv_sce_rows_f in double: lanes 0-7 and 8-15 are two registers */
+        double xb[16][16], eb[16][16], mb[16], a[16], gt[16], sb[16];
+        int64_t nm[16];
+        fa_d8 v, m[2], ev, s[2] = {{0}, {0}};
+        fa_l8 cnt[2] = {{0}, {0}}, k;
+        Py_ssize_t l, j, h;
+        for (l = 0; l < 16; l++)
+            for (j = 0; j < K; j++) xb[j][l] = l < nr ? x[l * K + j] : 0.0;
+        for (h = 0; h < 2; h++) {
+            m[h] = (fa_d8){} - INFINITY;
+            for (j = 0; j < K; j++) { v = fa_ld_d(xb[j] + 8 * h); m[h] = fa_sel_d(v > m[h], v, m[h]); }
+            fa_st_d(mb + 8 * h, m[h]);
+        }
+        for (l = 0; l < nr; l++) if (!(fabs(mb[l]) <= 1.7976931348623157e308)) return 0;
+        for (h = 0; h < 2; h++)
+            for (j = 0; j < K; j++) {
+                v = fa_ld_d(xb[j] + 8 * h);
+                ev = fa_rv_exp_d(v, m[h]);
+                fa_st_d(eb[j] + 8 * h, ev);
+                k = v == m[h];
+                cnt[h] -= k;
+                s[h] += fa_sel_d(k, (fa_d8){}, ev);
+            }
+        fa_st_d(sb, s[0]); fa_st_d(sb + 8, s[1]);
+        memcpy(nm, &cnt[0], 64); memcpy(nm + 8, &cnt[1], 64);
+        for (l = 0; l < 16; l++) {
+            int64_t tl = l < nr ? t[l] : ignore;
+            double sp, L, sl, wt, xt, pt;
+            a[l] = 0.0;
+            if (tl == ignore) { if (l < nr) term[l] = 0.0; continue; }
+            sp = sb[l] * 0x1p-500 + (double)(nm[l] - 1);
+            L = fa_log1p(sp);
+            sl = 1.0 + sp;
+            wt = w[tl];
+            xt = xb[tl][l];
+            term[l] = wt * ((mb[l] - xt) + L);
+            a[l] = gs * wt / sl * 0x1p-500;
+            pt = eb[tl][l] * 0x1p-500 / sl;
+            gt[l] = gs * wt * (xt == mb[l] ? -sp / sl : pt - 1.0);
+        }
+        if (!g) return 1;
+        for (j = 0; j < K; j++)
+            for (h = 0; h < 2; h++) fa_st_d(eb[j] + 8 * h, fa_ld_d(eb[j] + 8 * h) * fa_ld_d(a + 8 * h));
+        for (l = 0; l < nr; l++) {
+            double *gr = g + l * K;
+            if (t[l] == ignore) { for (j = 0; j < K; j++) gr[j] = 0.0; continue; }
+            for (j = 0; j < K; j++) gr[j] = eb[j][l];
+            gr[t[l]] = gt[l];
+        }
+        return 1;
+    }
+    /* ---- binary cross-entropy with logits, float32, n contiguous elements (as
+       _bce_logits_point in _losses.pyx): a = |z|, e = e^-a, L = log1p(e),
+       σ(-a) = e/(1+e), lw = 1 + (pw - 1) t (pw = NULL: pos_weight 1, lw = 1),
+         z >= 0: term = (1-t) a + lw L,  grad = (1-t) - lw σ(-a)
+         z <  0: term = pw t a + lw L,   grad = lw σ(-a) - pw t
+       (a zero coefficient times a = inf counts 0).  One division: q = 1/(1+e) gives
+       σ(-a) = e q (refined) and the correction of log1p: u = 1 + e rounded, e - (u - 1) exact,
+       log1p(e) = log(u) + (e - (u - 1)) q; log(u) (u in [1, 2]) is Cephes' logf:
+       u = 2^k (1 + f), f in [sqrt(1/2) - 1, sqrt(2) - 1], a degree-9 polynomial (no
+       division; about 1 ulp).  Element i of the run adds to acc[i % 16]; lo (terms)
+       and g (grad times gs) may be NULL. ---- */
+    static inline fa_f16 fa_rv_log1p01_f(fa_f16 e, fa_f16 q) {     /* log(1 + e), 0 <= e <= 1 */
+        fa_f16 u = 1.0f + e;
+        fa_f16 c = (e - (u - 1.0f)) * q;
+        fa_i16 big = u > 1.41421356f;
+        fa_f16 f = fa_sel_f(big, u * 0.5f, u) - 1.0f;
+        fa_f16 k = fa_sel_f(big, (fa_f16){} + 1.0f, (fa_f16){});
+        fa_f16 z = f * f;
+        fa_f16 y = (fa_f16){} + 7.0376836292E-2f;
+        y = y * f - 1.1514610310E-1f;
+        y = y * f + 1.1676998740E-1f;
+        y = y * f - 1.2420140846E-1f;
+        y = y * f + 1.4249322787E-1f;
+        y = y * f - 1.6668057665E-1f;
+        y = y * f + 2.0000714765E-1f;
+        y = y * f - 2.4999993993E-1f;
+        y = y * f + 3.3333331174E-1f;
+        y = y * f * z + (k * -2.12194440e-4f + c);
+        y = y - 0.5f * z;
+        return (f + y) + k * 0.693359375f;
+    }
+    static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw,
+                                          float *lo, float *g, Py_ssize_t n, double gs,
+                                          double *acc, int nt) {
+        /* streaming stores where the output is 64-byte aligned (then every block of 16 is) */
+        int ntl = nt && FA_HAVE_NT && lo && !((uintptr_t)lo & 63);
+        int ntg = nt && FA_HAVE_NT && g && !((uintptr_t)g & 63);
+        fa_d8 a0, a1;
+        fa_f16 z, tt, w, a, e, u, q, sg, L, lw, c, lin, term, gr;
+        fa_i16 pos, keep;
+        float gsf = (float)gs;
+        Py_ssize_t i;
+        memcpy(&a0, acc, 64); memcpy(&a1, acc + 8, 64);
+        for (i = 0; i < n; i += 16) {
+            Py_ssize_t r = n - i < 16 ? n - i : 16;
+            if (r == 16) { z = fa_ld_f(x + i); tt = fa_ld_f(t + i); w = pw ? fa_ld_f(pw + i) : (fa_f16){} + 1.0f; }
+            else {
+                z = fa_ld_tail_f(x + i, r, 0.0f); tt = fa_ld_tail_f(t + i, r, 0.0f);
+                w = pw ? fa_ld_tail_f(pw + i, r, 1.0f) : (fa_f16){} + 1.0f;
+            }
+            a = (fa_f16)((fa_i16)z & 0x7fffffff);          /* |z| */
+            e = fa_rv_exp0_f(-a) * (float)FA_RV_ISC_F;
+            u = 1.0f + e;
+            q = 1.0f / u;
+            sg = e * q;
+            /* one Newton step with the exact residual e - sg (1 + e) = (e - sg u) - sg (e - (u - 1)):
+               σ(-a) within about half an ulp, as the gradient may cancel against t */
+            sg = sg + ((e - sg * u) - sg * (e - (u - 1.0f))) * q;
+            L = fa_rv_log1p01_f(e, q);
+            pos = z >= 0.0f;
+            lw = pw ? 1.0f + (w - 1.0f) * tt : (fa_f16){} + 1.0f;
+            c = fa_sel_f(pos, 1.0f - tt, w * tt);
+            lin = fa_sel_f(c != 0.0f, c * a, (fa_f16){});   /* NaN z: L is NaN */
+            term = lin + lw * L;
+            gr = fa_sel_f(pos, c - lw * sg, lw * sg - c) * gsf;
+            if (r == 16) {
+                if (ntl) fa_st_nt_f(lo + i, term); else if (lo) fa_st_f(lo + i, term);
+                if (ntg) fa_st_nt_f(g + i, gr); else if (g) fa_st_f(g + i, gr);
+                fa_acc_f(&a0, &a1, term);
+            } else {
+                if (lo) fa_st_tail_f(lo + i, r, term);
+                if (g) fa_st_tail_f(g + i, r, gr);
+                keep = FA_IOTA16 < (int32_t)r;
+                fa_acc_f(&a0, &a1, fa_sel_f(keep, term, (fa_f16){}));
+            }
+        }
+        memcpy(acc, &a0, 64); memcpy(acc + 8, &a1, 64);
+        if (ntl || ntg) fa_sfence();
+    }
+    #else
+    #define FA_RV 0
+    #define FA_RV_ISC_F 0.0
+    #define FA_RV_NEAR 0.0
+    #define FA_SCRATCH 0
+    static inline void fa_sfence(void) {}
+    #define FA_RV_ISC_D 0.0
+    static inline float fa_rv_max_f(const float *x, Py_ssize_t K) { return 0; }
+    static inline double fa_rv_max_d(const double *x, Py_ssize_t K) { return 0; }
+    static inline float fa_rv_maxmin_f(const float *x, Py_ssize_t K, float *lo) { return 0; }
+    static inline double fa_rv_maxmin_d(const double *x, Py_ssize_t K, double *lo) { return 0; }
+    static inline double fa_rv_expsum_f(const float *x, float *e, Py_ssize_t K, float m, int64_t *cnt, int exact) { return 0; }
+    static inline double fa_rv_expsum_d(const double *x, double *e, Py_ssize_t K, double m, int64_t *cnt, int exact) { return 0; }
+    static inline void fa_rv_scale_f(float *y, Py_ssize_t K, float a) {}
+    static inline void fa_rv_scale_d(double *y, Py_ssize_t K, double a) {}
+    static inline void fa_rv_scale_out_f(const float *e, float *out, Py_ssize_t K, float a, Py_ssize_t t, float gt, int nt) {}
+    static inline void fa_rv_scale_out_d(const double *e, double *out, Py_ssize_t K, double a, Py_ssize_t t, double gt, int nt) {}
+    static inline void fa_rv_softmax_f(const float *x, float *y, Py_ssize_t K, float m, int exact, int nt) {}
+    static inline void fa_rv_softmax_d(const double *x, double *y, Py_ssize_t K, double m, int exact, int nt) {}
+    static inline void fa_rv_shift_f(const float *x, float *y, Py_ssize_t K, float m, float c, int nt) {}
+    static inline void fa_rv_shift_d(const double *x, double *y, Py_ssize_t K, double m, double c, int nt) {}
+    static inline double fa_rv_dot_f(const float *a, const float *b, Py_ssize_t K) { return 0; }
+    static inline double fa_rv_dot_d(const double *a, const double *b, Py_ssize_t K) { return 0; }
+    static inline void fa_rv_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float dh, float dl, int nt) {}
+    static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K, double dot, int nt) {}
+    static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
+    static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw, float *lo, float *g, Py_ssize_t n, double gs, double *acc, int nt) {}
+    static inline double fa_rv_sce_row_f(const float *x, int64_t t, double wt, float *g, Py_ssize_t K, float m, int exact, double gs, int nt) { return 0; }
+    static inline double fa_rv_sce_row_d(const double *x, int64_t t, double wt, double *g, Py_ssize_t K, double m, int exact, double gs, int nt) { return 0; }
+    static inline int fa_rv_sce_rows_d(const double *x, const int64_t *t, const double *w, double *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
+    #endif
+    """
+    const bint FA_RV
+    const double FA_RV_ISC_F     # 2^-32: e' = e^(x-m) 2^32
+    const double FA_RV_ISC_D     # 2^-500
+    float fa_rv_max_f(const float* x, Py_ssize_t K) noexcept nogil
+    double fa_rv_max_d(const double* x, Py_ssize_t K) noexcept nogil
+    const double FA_RV_NEAR      # rows within this of their max skip the TwoSum
+    float fa_rv_maxmin_f(const float* x, Py_ssize_t K, float* lo) noexcept nogil
+    double fa_rv_maxmin_d(const double* x, Py_ssize_t K, double* lo) noexcept nogil
+    double fa_rv_expsum_f(const float* x, float* e, Py_ssize_t K, float m, int64_t* cnt, bint exact) noexcept nogil
+    double fa_rv_expsum_d(const double* x, double* e, Py_ssize_t K, double m, int64_t* cnt, bint exact) noexcept nogil
+    void fa_rv_scale_f(float* y, Py_ssize_t K, float a) noexcept nogil
+    void fa_rv_scale_d(double* y, Py_ssize_t K, double a) noexcept nogil
+    void fa_rv_scale_out_f(const float* e, float* out, Py_ssize_t K, float a, Py_ssize_t t, float gt,
+                           bint nt) noexcept nogil
+    void fa_rv_scale_out_d(const double* e, double* out, Py_ssize_t K, double a, Py_ssize_t t, double gt,
+                           bint nt) noexcept nogil
+    void fa_rv_softmax_f(const float* x, float* y, Py_ssize_t K, float m, bint exact, bint nt) noexcept nogil
+    void fa_rv_softmax_d(const double* x, double* y, Py_ssize_t K, double m, bint exact, bint nt) noexcept nogil
+    void fa_rv_shift_f(const float* x, float* y, Py_ssize_t K, float m, float c, bint nt) noexcept nogil
+    void fa_rv_shift_d(const double* x, double* y, Py_ssize_t K, double m, double c, bint nt) noexcept nogil
+    double fa_rv_dot_f(const float* a, const float* b, Py_ssize_t K) noexcept nogil
+    double fa_rv_dot_d(const double* a, const double* b, Py_ssize_t K) noexcept nogil
+    void fa_rv_bwd_f(const float* dy, const float* y, float* dx, Py_ssize_t K, float dh, float dl,
+                     bint nt) noexcept nogil
+    int fa_rv_sce_rows_f(const float* x, const int64_t* t, const float* w, float* g, Py_ssize_t nr,
+                         Py_ssize_t K, int64_t ignore, double gs, double* term) noexcept nogil
+    double fa_rv_sce_row_f(const float* x, int64_t t, double wt, float* g, Py_ssize_t K, float m,
+                           bint exact, double gs, bint nt) noexcept nogil
+    double fa_rv_sce_row_d(const double* x, int64_t t, double wt, double* g, Py_ssize_t K, double m,
+                           bint exact, double gs, bint nt) noexcept nogil
+    int fa_rv_sce_rows_d(const double* x, const int64_t* t, const double* w, double* g, Py_ssize_t nr,
+                         Py_ssize_t K, int64_t ignore, double gs, double* term) noexcept nogil
+    void fa_rv_bce_logits_f(const float* x, const float* t, const float* pw, float* lo, float* g,
+                            Py_ssize_t n, double gs, double* acc, bint nt) noexcept nogil
+    void fa_rv_bwd_d(const double* dy, const double* y, double* dx, Py_ssize_t K, double dot,
+                     bint nt) noexcept nogil
+    const Py_ssize_t FA_SCRATCH  # bytes of the stack scratch row of the streaming paths
+    void fa_sfence() noexcept nogil   # orders this thread's streaming stores before later stores
