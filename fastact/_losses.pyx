@@ -88,26 +88,41 @@ cdef inline double _clamp_log(double v) noexcept nogil:
 
 cdef double _mse_block(const floating* x, const floating* y, floating* lo, floating* g,
                        Py_ssize_t n, double gs) noexcept nogil:
-    # term (x − y)²; grad 2(x − y)·gs (gs already holds the 2).  Each group of LANES is
-    # computed into small arrays, then stored: no conditional access in the vector loop.
+    # term (x − y)²; grad 2(x − y)·gs (gs already holds the 2); element i of each group
+    # of LANES adds to acc[i % LANES] (a fixed order whatever the build).
     cdef double acc[LANES]
-    cdef double t8[LANES]
-    cdef double d8[LANES]
     cdef double d, t
     cdef Py_ssize_t i, l, nfull = n - n % LANES
     for l in range(LANES):
         acc[l] = 0.0
-    for i in range(0, nfull, 16):
-        for l in range(LANES):
-            d8[l] = <double>x[i + l] - <double>y[i + l]
-            t8[l] = d8[l] * d8[l]
-            acc[l] += t8[l]
-        if lo != NULL:
+    # one loop per case, none with a test in it (GCC vectorises those whether or not
+    # it inlines this function into the parallel region)
+    if lo == NULL and g == NULL:
+        for i in range(0, nfull, 16):
             for l in range(LANES):
-                lo[i + l] = <floating>t8[l]
-        if g != NULL:
+                d = <double>x[i + l] - <double>y[i + l]
+                acc[l] += d * d
+    elif lo == NULL:
+        for i in range(0, nfull, 16):
             for l in range(LANES):
-                g[i + l] = <floating>(d8[l] * gs)
+                d = <double>x[i + l] - <double>y[i + l]
+                acc[l] += d * d
+                g[i + l] = <floating>(d * gs)
+    elif g == NULL:
+        for i in range(0, nfull, 16):
+            for l in range(LANES):
+                d = <double>x[i + l] - <double>y[i + l]
+                t = d * d
+                acc[l] += t
+                lo[i + l] = <floating>t
+    else:
+        for i in range(0, nfull, 16):
+            for l in range(LANES):
+                d = <double>x[i + l] - <double>y[i + l]
+                t = d * d
+                acc[l] += t
+                lo[i + l] = <floating>t
+                g[i + l] = <floating>(d * gs)
     for i in range(nfull, n):
         d = <double>x[i] - <double>y[i]
         t = d * d
