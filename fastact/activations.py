@@ -154,7 +154,14 @@ def gelu_backward(dy, x, *, approximate="none", out=None):
                      saved_name="x")
 
 
+# Default parameter objects: a call that leaves them alone skips their checks
+# (identity tests, so the 16-element calls stay cheap).
+_BETA, _THRESHOLD, _MIN_VAL, _MAX_VAL = 1.0, 20.0, -1.0, 1.0
+
+
 def _softplus_params(fname, beta, threshold):
+    if beta is _BETA and threshold is _THRESHOLD:
+        return beta, threshold
     b = check_real_param(fname, "beta", beta)
     t = check_real_param(fname, "threshold", threshold)
     if b == 0.0:
@@ -162,19 +169,21 @@ def _softplus_params(fname, beta, threshold):
     return b, t
 
 
-def softplus(x, *, beta=1.0, threshold=20.0, out=None):
+def softplus(x, *, beta=_BETA, threshold=_THRESHOLD, out=None):
     """log(1 + e^(beta*x))/beta, and x where beta*x > threshold (as PyTorch)."""
     b, t = _softplus_params("softplus", beta, threshold)
     return _forward(_OP["softplus"], x, out, b, t)
 
 
-def softplus_backward(dy, x, *, beta=1.0, threshold=20.0, out=None):
+def softplus_backward(dy, x, *, beta=_BETA, threshold=_THRESHOLD, out=None):
     """dx = dy*sigmoid(beta*x), and dy where beta*x > threshold."""
     b, t = _softplus_params("softplus_backward", beta, threshold)
     return _backward(_OP["softplus"], dy, x, out, b, t, saved_name="x")
 
 
 def _hard_tanh_params(fname, min_val, max_val):
+    if min_val is _MIN_VAL and max_val is _MAX_VAL:
+        return min_val, max_val
     lo = check_real_param(fname, "min_val", min_val)
     hi = check_real_param(fname, "max_val", max_val)
     if lo > hi:
@@ -183,13 +192,13 @@ def _hard_tanh_params(fname, min_val, max_val):
     return lo, hi
 
 
-def hard_tanh(x, *, min_val=-1.0, max_val=1.0, out=None):
+def hard_tanh(x, *, min_val=_MIN_VAL, max_val=_MAX_VAL, out=None):
     """clip(x, min_val, max_val)."""
     lo, hi = _hard_tanh_params("hard_tanh", min_val, max_val)
     return _forward(_OP["hard_tanh"], x, out, lo, hi)
 
 
-def hard_tanh_backward(dy, x, *, min_val=-1.0, max_val=1.0, out=None):
+def hard_tanh_backward(dy, x, *, min_val=_MIN_VAL, max_val=_MAX_VAL, out=None):
     """dx = dy where min_val < x < max_val, else 0 (0 at both bounds, as PyTorch)."""
     lo, hi = _hard_tanh_params("hard_tanh_backward", min_val, max_val)
     return _backward(_OP["hard_tanh"], dy, x, out, lo, hi, saved_name="x")
