@@ -43,7 +43,7 @@ cnp.import_array()
 
 # branch-free, vectorisable e^x and log(1+x) (about 1 and 2 ulp; NaN -> NaN,
 # exp(-inf) = 0, log1p(0) = 0, log1p(tiny) = tiny)
-from fastact._vecmath cimport fa_exp, fa_log, fa_log1p, fa_expf, fa_log1pf
+from fastact._vecmath cimport fa_exp, fa_log, fa_log1p, fa_log_reduced, fa_expf, fa_log1pf
 from fastact._math cimport row_max
 from fastact._rowvec cimport *
 
@@ -202,14 +202,20 @@ cdef inline double _bce_logits_point(floating z, floating t, floating pw, double
     float32 data are computed in float32 (terms within a few float32 ulps, far
     inside the 1e-5 contract, and twice the vector width); the sum stays in double."""
     cdef floating a = fabs(z)
-    cdef floating e, L
+    cdef floating e, L, sg
+    cdef double u, r
     if floating is float:
         e = fa_expf(-a)
         L = fa_log1pf(e)
+        sg = e / (<floating>1.0 + e)
     else:
+        # one division shared by σ and log1p: u = 1 + e in [1, 2], r = 1/u;
+        # sg = e r, and log1p(e) = log(u) + (e − (u − 1))/u (u − 1 is exact)
         e = fa_exp(-a)
-        L = fa_log1p(e)
-    cdef floating sg = e / (<floating>1.0 + e)
+        u = 1.0 + e
+        r = 1.0 / u
+        sg = e * r
+        L = fa_log_reduced(u, (e - (u - 1.0)) * r, 0.0)
     cdef floating lw = <floating>1.0 + (pw - <floating>1.0) * t
     cdef bint pos = z >= 0
     cdef floating c = (<floating>1.0 - t) if pos else pw * t
