@@ -951,11 +951,6 @@ cdef inline bint softplus_fwd_hard(floating x, double beta, double threshold) no
     return beta != 1.0
 
 
-cdef inline double sigmoid_of(double d) noexcept nogil:
-    cdef double e = fa_exp(-fabs(d))
-    return (e if d < 0 else 1.0) / (1.0 + e)
-
-
 cdef inline floating softplus_bwd_fast(floating dy, floating x, double beta, double threshold) noexcept nogil:
     return dy if x > threshold else dy * sigmoid_of_x(x)
 
