@@ -935,12 +935,6 @@ cdef inline floating log1p_exp_neg_abs(floating x) noexcept nogil:
         return fa_log1p(fa_exp(-fabs(x)))
 
 
-cdef inline floating sigmoid_of_x(floating x) noexcept nogil:
-    """1/(1 + e^-x) in the argument's precision: (1 or e)/(1 + e), e = e^-|x|."""
-    cdef floating e = exp_neg_abs(x)
-    return (e if x < 0 else <floating>1.0) / (<floating>1.0 + e)
-
-
 cdef inline floating softplus_fwd_fast(floating x, double beta, double threshold) noexcept nogil:
     cdef floating v = (x if x > 0 else <floating>0.0) + log1p_exp_neg_abs(x)
     return x if x > threshold else v
@@ -952,7 +946,7 @@ cdef inline bint softplus_fwd_hard(floating x, double beta, double threshold) no
 
 
 cdef inline floating softplus_bwd_fast(floating dy, floating x, double beta, double threshold) noexcept nogil:
-    return dy if x > threshold else dy * sigmoid_of_x(x)
+    return dy if x > threshold else dy * sigmoid_fwd_fast(x)
 
 
 cdef inline bint softplus_bwd_hard(floating x, double beta, double threshold) noexcept nogil:
@@ -966,7 +960,7 @@ cdef inline floating log_sigmoid_fwd_fast(floating x) noexcept nogil:
 
 cdef inline floating log_sigmoid_bwd_fast(floating dy, floating x) noexcept nogil:
     # dy sigmoid(-x)
-    return dy * sigmoid_of_x(-x)
+    return dy * sigmoid_fwd_fast(-x)
 
 
 # --- silu, mish (the subnormal tails are "hard") ------------------------------------
