@@ -242,21 +242,21 @@ cdef extern from *:
     #define FA_RV_SC_F 32
     #define FA_RV_LO_F 109.0f
     /* e^d 2^32 from d (<= 0, >= -LO, or NaN) and a small correction c of d */
-    static inline fa_f16 fa_rv_exp_core_f(fa_f16 d, fa_f16 c) {
-        const float shift = 0x1.8p23f + (127 + FA_RV_SC_F);   /* bits(t) = .. + n + 127 + SC */
-        fa_f16 t = d * 0x1.715476p0f + shift;
-        fa_f16 n = t - shift;
-        fa_f16 r = (d - n * 0x1.62ep-1f) + (c - n * 0x1.0bfbe8p-15f);
+    #define FA_RV_SHIFT_F (0x1.8p23f + (127 + FA_RV_SC_F))   /* bits(t) = .. + n + 127 + SC */
+    /* e^r 2^(n+SC), with t the shifted n (its low bits hold n + 127 + SC) */
+    static inline fa_f16 fa_rv_exp_scale_f(fa_f16 t, fa_f16 r) {
         fa_f16 s = (fa_f16)((fa_u16)t << 23);
-        fa_f16 p = (fa_f16){} + 0x1.a01a02p-13f;
-        p = p * r + 0x1.6c16c2p-10f;
-        p = p * r + 0x1.111112p-7f;
-        p = p * r + 0x1.555556p-5f;
-        p = p * r + 0x1.555556p-3f;
-        p = p * r + 0.5f;
+        fa_f16 p = (fa_f16){} + FA_EXPM1F_P_LEAD;
+        FA_EXPM1F_P_STEPS(p, r);
         p = p * r + 1.0f;
         p = p * r + 1.0f;
         return p * s;
+    }
+    static inline fa_f16 fa_rv_exp_core_f(fa_f16 d, fa_f16 c) {
+        fa_f16 t = d * FA_LOG2E_F + FA_RV_SHIFT_F;
+        fa_f16 n = t - FA_RV_SHIFT_F;
+        fa_f16 r = (d - n * FA_LN2_HI_F) + (c - n * FA_LN2_LO_F);
+        return fa_rv_exp_scale_f(t, r);
     }
     static inline fa_f16 fa_rv_exp_f(fa_f16 x, fa_f16 m) {
         fa_f16 d = x - m;
@@ -280,21 +280,11 @@ cdef extern from *:
     #endif
     }
     static inline fa_f16 fa_rv_exp_near_f(fa_f16 x, fa_f16 m) {
-        const float shift = 0x1.8p23f + (127 + FA_RV_SC_F);
         fa_f16 d = fa_clamp_lo_f(x - m, -FA_RV_LO_F);
-        fa_f16 t = d * 0x1.715476p0f + shift;
-        fa_f16 n = t - shift;
-        fa_f16 r = (d - n * 0x1.62ep-1f) - n * 0x1.0bfbe8p-15f;
-        fa_f16 s = (fa_f16)((fa_u16)t << 23);
-        fa_f16 p = (fa_f16){} + 0x1.a01a02p-13f;
-        p = p * r + 0x1.6c16c2p-10f;
-        p = p * r + 0x1.111112p-7f;
-        p = p * r + 0x1.555556p-5f;
-        p = p * r + 0x1.555556p-3f;
-        p = p * r + 0.5f;
-        p = p * r + 1.0f;
-        p = p * r + 1.0f;
-        return p * s;
+        fa_f16 t = d * FA_LOG2E_F + FA_RV_SHIFT_F;
+        fa_f16 n = t - FA_RV_SHIFT_F;
+        fa_f16 r = (d - n * FA_LN2_HI_F) - n * FA_LN2_LO_F;
+        return fa_rv_exp_scale_f(t, r);
     }
     /* e^d 2^32 for d <= 0 exact (no TwoSum) */
     static inline fa_f16 fa_rv_exp0_f(fa_f16 d) {
@@ -307,22 +297,12 @@ cdef extern from *:
     #define FA_RV_LO_D 746.0
     static inline fa_d8 fa_rv_exp_core_d(fa_d8 d, fa_d8 c) {
         const double shift = 0x1.8p52 + (1023 + FA_RV_SC_D);
-        fa_d8 t = d * 0x1.71547652b82fep0 + shift;
+        fa_d8 t = d * FA_LOG2E + shift;
         fa_d8 n = t - shift;
-        fa_d8 r = (d - n * 0x1.62e42fee00000p-1) + (c - n * 0x1.a39ef35793c76p-33);
+        fa_d8 r = (d - n * FA_LN2_HI) + (c - n * FA_LN2_LO);
         fa_d8 s = (fa_d8)((fa_q8)t << 52);
-        fa_d8 p = (fa_d8){} + 0x1.6124613a86d09p-33;
-        p = p * r + 0x1.1eed8eff8d898p-29;
-        p = p * r + 0x1.ae64567f544e4p-26;
-        p = p * r + 0x1.27e4fb7789f5cp-22;
-        p = p * r + 0x1.71de3a556c734p-19;
-        p = p * r + 0x1.a01a01a01a01ap-16;
-        p = p * r + 0x1.a01a01a01a01ap-13;
-        p = p * r + 0x1.6c16c16c16c17p-10;
-        p = p * r + 0x1.1111111111111p-7;
-        p = p * r + 0x1.5555555555555p-5;
-        p = p * r + 0x1.5555555555555p-3;
-        p = p * r + 0.5;
+        fa_d8 p = (fa_d8){} + FA_EXPM1_P_LEAD;
+        FA_EXPM1_P_STEPS(p, r);
         p = p * r + 1.0;
         p = p * r + 1.0;
         return p * s;

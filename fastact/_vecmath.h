@@ -42,19 +42,20 @@ FA_INLINE uint32_t fa_float_to_bits(float f) { uint32_t b; memcpy(&b, &f, 4); re
 
 /* ---------------- double ---------------- */
 
+/* P(r) = (e^r - 1 - r)/r^2 by Horner: p = FA_EXPM1_P_LEAD, then FA_EXPM1_P_STEPS(p, r).
+   Macros, so that the vector row kernels (_rowvec.pxd, GCC vector types) use the same
+   coefficients. */
+#define FA_EXPM1_P_LEAD 0x1.6124613a86d09p-33
+#define FA_EXPM1_P_STEPS(p, r) ( \
+    (p) = (p) * (r) + 0x1.1eed8eff8d898p-29, (p) = (p) * (r) + 0x1.ae64567f544e4p-26, \
+    (p) = (p) * (r) + 0x1.27e4fb7789f5cp-22, (p) = (p) * (r) + 0x1.71de3a556c734p-19, \
+    (p) = (p) * (r) + 0x1.a01a01a01a01ap-16, (p) = (p) * (r) + 0x1.a01a01a01a01ap-13, \
+    (p) = (p) * (r) + 0x1.6c16c16c16c17p-10, (p) = (p) * (r) + 0x1.1111111111111p-7, \
+    (p) = (p) * (r) + 0x1.5555555555555p-5, (p) = (p) * (r) + 0x1.5555555555555p-3, \
+    (p) = (p) * (r) + 0.5)
 FA_INLINE double fa_expm1_poly(double r) {
-    double p = 0x1.6124613a86d09p-33;
-    p = p * r + 0x1.1eed8eff8d898p-29;
-    p = p * r + 0x1.ae64567f544e4p-26;
-    p = p * r + 0x1.27e4fb7789f5cp-22;
-    p = p * r + 0x1.71de3a556c734p-19;
-    p = p * r + 0x1.a01a01a01a01ap-16;
-    p = p * r + 0x1.a01a01a01a01ap-13;
-    p = p * r + 0x1.6c16c16c16c17p-10;
-    p = p * r + 0x1.1111111111111p-7;
-    p = p * r + 0x1.5555555555555p-5;
-    p = p * r + 0x1.5555555555555p-3;
-    p = p * r + 0.5;
+    double p = FA_EXPM1_P_LEAD;
+    FA_EXPM1_P_STEPS(p, r);
     return r + (r * r) * p;
 }
 #define FA_LN2_HI 0x1.62e42fee00000p-1
@@ -145,13 +146,15 @@ FA_INLINE double fa_log(double x) {
 #define FA_LN2_LO_F 0x1.0bfbe8p-15f
 #define FA_LOG2E_F 0x1.715476p0f
 #define FA_SHIFT_F 0x1.8p23f
+/* the float polynomial, as FA_EXPM1_P_* */
+#define FA_EXPM1F_P_LEAD 0x1.a01a02p-13f
+#define FA_EXPM1F_P_STEPS(p, r) ( \
+    (p) = (p) * (r) + 0x1.6c16c2p-10f, (p) = (p) * (r) + 0x1.111112p-7f, \
+    (p) = (p) * (r) + 0x1.555556p-5f, (p) = (p) * (r) + 0x1.555556p-3f, \
+    (p) = (p) * (r) + 0.5f)
 FA_INLINE float fa_expm1_polyf(float r) {
-    float p = 0x1.a01a02p-13f;
-    p = p * r + 0x1.6c16c2p-10f;
-    p = p * r + 0x1.111112p-7f;
-    p = p * r + 0x1.555556p-5f;
-    p = p * r + 0x1.555556p-3f;
-    p = p * r + 0.5f;
+    float p = FA_EXPM1F_P_LEAD;
+    FA_EXPM1F_P_STEPS(p, r);
     return r + (r * r) * p;
 }
 FA_INLINE float fa_reducef(float x, float *n_out, float *s1, float *s2) {
