@@ -983,16 +983,25 @@ cdef inline bint silu_fwd_hard(floating x) noexcept nogil:
 cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
     # (double arithmetic: in float the e(1 + x + e)/(1 + e)^2 form exceeds 4 ulp)
     # the forms of silu_deriv_d without branches: E = e^-|x|,
-    # x >= 0: (1 + E + xE)/(1+E)^2;  x < 0: e(1 + x + e)/(1+e)^2, where near the
-    # zero r of 1 + x + e^x the identity 1 + x + e^x = h + e^r expm1(h), h = x - r
+    # x >= 0: (1 + E + xE)/(1+E)^2;  x < 0: e(1 + x + e)/(1+e)^2
     cdef double d = x
     cdef double e = fa_exp(-fabs(d))
-    cdef double h = (d - -1.2784645427610737) - -1.0946994183093437e-16
-    cdef double near_zero = fma(0.2784645427610738, fa_expm1(h), h)
-    cdef double away = (1.0 + d) + e
-    cdef double n = near_zero if (-2.5 < d and d < -0.625) else away
-    cdef double num = fma(e, d, 1.0 + e) if d >= 0 else e * n
-    return <floating>(<double>dy * div_sq_1p(num, e))
+    cdef double h, near_zero, away, n, num
+    if floating is float:
+        # 1 + x is exact and e is good to 2^-52, so 1 + x + e keeps ~2^-52 / |1 + x + e|
+        # relative; at the float32 nearest the zero r = -1.2784645... that is 3.7e-9
+        # (0.06 ulp of float32), so no Taylor band; (1 + e)^2 in double and one
+        # division leave the float32 result rounded about once
+        num = fma(e, d, 1.0 + e) if d >= 0 else e * ((1.0 + d) + e)
+        return <floating>(<double>dy * (num / ((1.0 + e) * (1.0 + e))))
+    else:
+        # near the zero r of 1 + x + e^x the identity 1 + x + e^x = h + e^r expm1(h), h = x - r
+        h = (d - -1.2784645427610737) - -1.0946994183093437e-16
+        near_zero = fma(0.2784645427610738, fa_expm1(h), h)
+        away = (1.0 + d) + e
+        n = near_zero if (-2.5 < d and d < -0.625) else away
+        num = fma(e, d, 1.0 + e) if d >= 0 else e * n
+        return <floating>(<double>dy * div_sq_1p(num, e))
 
 
 cdef inline bint silu_bwd_hard(floating x) noexcept nogil:
@@ -1000,14 +1009,15 @@ cdef inline bint silu_bwd_hard(floating x) noexcept nogil:
 
 
 cdef inline floating mish_fwd_fast(floating x) noexcept nogil:
-    # x >= 0, E = e^-x: x(1 + 2E)/(1 + 2E + 2E^2);  x < 0, e = e^x: x n/(2 + n), n = e(2 + e)
+    # x >= 0, E = e^-x: x(1 + 2E)/(1 + 2E + 2E^2);  x < 0, e = e^x: x n/(2 + n), n = e(2 + e);
+    # numerator and denominator are selected first, so there is one division
     cdef double d = x
     cdef double e = fa_exp(-fabs(d))
     cdef double p1 = fma(2.0, e, 1.0)
-    cdef double pos = d * p1 / fma(2.0 * e, e, p1)
     cdef double n = e * (2.0 + e)
-    cdef double neg = d * n / (2.0 + n)
-    return <floating>(pos if d >= 0 else neg)
+    cdef double num = p1 if d >= 0 else n
+    cdef double den = fma(2.0 * e, e, p1) if d >= 0 else 2.0 + n
+    return <floating>((d * num) / den)
 
 
 cdef inline bint mish_fwd_hard(floating x) noexcept nogil:
@@ -1015,28 +1025,35 @@ cdef inline bint mish_fwd_hard(floating x) noexcept nogil:
 
 
 cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
-    # the forms of mish_deriv_d without branches (its Taylor segment around the zero is "hard")
+    # the forms of mish_deriv_d without branches (its Taylor segment around the zero is
+    # "hard"), as one numerator over one square:
+    # x >= 0: ((1 + 2E) D + 4x E^2 (1 + E))/D^2;  x < 0: e((2 + e) q + 4x(1 + e))/q^2
     cdef double d = x
     cdef double e = fa_exp(-fabs(d))
     cdef double n = fma(2.0, e, 1.0)
-    cdef double q = fma(2.0 * e, e, n)
-    cdef double pos = n / q + 4.0 * d * e * e * (1.0 + e) / (q * q)
+    cdef double D = fma(2.0 * e, e, n)
+    cdef double pos = fma(n, D, 4.0 * d * e * e * (1.0 + e))
+    cdef double neg = e * fma(e, (6.0 + 4.0 * d) + e * (4.0 + e), 4.0 * (1.0 + d))
     cdef double t = 2.0 + e
-    cdef double tlo = (2.0 - t) + e
     cdef double nn = e * t
-    cdef double nlo = fma(e, t, -nn) + e * tlo
     cdef double qq = 2.0 + nn
-    cdef double qlo = ((2.0 - qq) + nn) + nlo
-    cdef double neg = div_sq_dd(e * fma(e, (6.0 + 4.0 * d) + e * (4.0 + e), 4.0 * (1.0 + d)), qq, qlo)
-    cdef double h, near_zero
+    cdef double tlo, nlo, qlo, h, near_zero
     if floating is float:
-        # float32 data: one Taylor polynomial about the zero covers |x - r| < 0.5
+        # float32 data: every term is good to a few 2^-53 (the cancellation next to the
+        # zero is left to one Taylor polynomial about it, |x - r| < 0.5), one division
         h = (d - MISH_NEAR_SEG_CENTRE[0]) - MISH_NEAR_SEG_CENTRE[1]
         near_zero = horner(h, MISH_NEAR_SEG_COEF, MISH_NEAR_SEG_N)
+        qq = D if d >= 0 else qq
         return <floating>(<double>dy * (near_zero if (-0.5 < h and h < 0.5) else
-                                         (pos if d >= 0 else neg)))
+                                         (pos if d >= 0 else neg) / (qq * qq)))
     else:
-        return <floating>(<double>dy * (pos if d >= 0 else neg))
+        # q = 2 + e(2 + e) as a double-double: 2 + e = t + tlo, e t = nn + nlo, 2 + nn = qq + qlo
+        tlo = (2.0 - t) + e
+        nlo = fma(e, t, -nn) + e * tlo
+        qlo = ((2.0 - qq) + nn) + nlo
+        # (operands selected first: one division)
+        return <floating>(<double>dy * div_sq_dd(pos if d >= 0 else neg, D if d >= 0 else qq,
+                                                 0.0 if d >= 0 else qlo))
 
 
 cdef inline bint mish_bwd_hard(floating x) noexcept nogil:
