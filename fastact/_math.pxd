@@ -771,6 +771,13 @@ cdef extern from *:
     #define MISH_BAND_SEG_W (1.0)
     #define MISH_BAND_SEG_N 26
     #define MISH_BAND_ROOT_C1LO (1.5332816617135587e-17)
+    static const double GELU_TANH_BAND_SEG_CENTRE[2] FASTACT_UNUSED = {-0.7524614220710163, 3.635560509207687e-17};
+    static const double GELU_TANH_BAND_SEG_COEF[26] FASTACT_UNUSED = {0.0, 0.4304000910248585, 0.38751844613578895, -0.01578285352184803, -0.11394448308095899, -0.01661932834305256, 0.019682309459833118, 0.005261059254921912, -0.0024227318458750974, -0.0009274420230205449, 0.00026392764052681053, 0.00012425227802639782, -3.4956171694436116e-05, -1.5950896871645105e-05, 5.918611710894005e-06, 2.4335516344299543e-06, -9.898647747433667e-07, -4.3102482988029016e-07, 1.4157556987729473e-07, 7.520740909289922e-08, -1.6978217459781023e-08, -1.196180847972441e-08, 1.7637802707907564e-09, 1.744987137846621e-09, -1.708811216951738e-10, -2.433873557833449e-10};
+    #define GELU_TANH_BAND_SEG_A (-1.0524614220710162)
+    #define GELU_TANH_BAND_SEG_B (-0.45246142207101625)
+    #define GELU_TANH_BAND_SEG_W (0.6)
+    #define GELU_TANH_BAND_SEG_N 26
+    #define GELU_TANH_BAND_ROOT_C1LO (2.028254970529195e-17)
     """
     const double GELU_SEG_CENTRE[30]
     const double GELU_SEG_COEF[300]
@@ -807,6 +814,13 @@ cdef extern from *:
     const double MISH_BAND_SEG_W
     const int MISH_BAND_SEG_N
     const double MISH_BAND_ROOT_C1LO
+    const double GELU_TANH_BAND_SEG_CENTRE[2]
+    const double GELU_TANH_BAND_SEG_COEF[26]
+    const double GELU_TANH_BAND_SEG_A
+    const double GELU_TANH_BAND_SEG_B
+    const double GELU_TANH_BAND_SEG_W
+    const int GELU_TANH_BAND_SEG_N
+    const double GELU_TANH_BAND_ROOT_C1LO
 # END GENERATED TAYLOR TABLES
 
 
@@ -1139,11 +1153,13 @@ cdef inline double gelu_exact_deriv_fast_d(double d) noexcept nogil:
     return e * h if d < 0 else fma(-e, h, 1.0)
 
 
-# --- gelu, tanh form, float32 data (double arithmetic) ---------------------------
-# For float32 x every step in double is exact to far below a float32 ulp: z = 2u
-# carries a relative error of a few 2^-53, so e^-|z| does too (|z| < ~150 before
-# e^-|z| is below every float32).  float64 data are all "hard" (the double-double
-# z of gelu_tanh_d is needed there).
+# --- gelu, tanh form -----------------------------------------------------------------
+# float32 data (the _d functions, double arithmetic): every step in double is exact to
+# far below a float32 ulp: z = 2u carries a relative error of a few 2^-53, so e^-|z|
+# does too (|z| < ~150 before e^-|z| is below every float32).
+# float64 data (the _dd functions): z carried as the double-double of gelu_tanh_z, its
+# low part applied to e^-|z| to first order; |x| <= 20 (z >= -603, e^z stays normal),
+# the tails are "hard".  The derivative takes a 26-term Taylor table about its zero.
 
 cdef inline double gelu_tanh_fwd_fast_d(double d) noexcept nogil:
     # x sigmoid(z): x/(1 + e) for z >= 0, x e/(1 + e) for z < 0, e = e^-|z|
@@ -1163,6 +1179,39 @@ cdef inline double gelu_tanh_deriv_fast_d(double d) noexcept nogil:
     cdef double s = (e if z < 0 else 1.0) * r
     cdef double t = (1.0 if z < 0 else e) * r
     return s + d * s * t * zp
+
+
+cdef inline double gelu_tanh_exp_dd(double x, double* z) noexcept nogil:
+    """e = e^-|z + zlo| for the double-double z of gelu_tanh_z (|x| <= 20), and z."""
+    cdef double zlo
+    cdef double zz = gelu_tanh_z(x, &zlo)
+    cdef double e = fa_exp(-fabs(zz))
+    z[0] = zz
+    return fma(e, zlo if zz < 0 else -zlo, e)
+
+
+cdef inline double gelu_tanh_fwd_fast_dd(double d) noexcept nogil:
+    # x sigmoid(z) as in gelu_tanh_d: x/(1 + e) for z >= 0, x e/(1 + e) for z < 0
+    cdef double z
+    cdef double e = gelu_tanh_exp_dd(d, &z)
+    return d * (e if z < 0 else 1.0) / (1.0 + e)
+
+
+cdef inline double gelu_tanh_deriv_fast_dd(double d) noexcept nogil:
+    # the forms of gelu_tanh_deriv_d without branches, operands selected before one
+    # div_sq_1p: x >= 0: (1 + E + x z' E)/(1 + E)^2;  x < 0: e(1 + x z' + e)/(1 + e)^2,
+    # 1 + x z' a double-double (s + n); |x - r| < 0.3 from the Taylor table
+    cdef double z, alo
+    cdef double e = gelu_tanh_exp_dd(d, &z)
+    cdef double zp = 1.5957691216057308 * fma(3.0 * 0.044715, d * d, 1.0)
+    cdef double a = gelu_tanh_xdz(d, &alo)
+    cdef double s = 1.0 + a
+    cdef double bb = s - 1.0
+    cdef double n = ((1.0 - (s - bb)) + (a - bb)) + alo
+    cdef double num = fma(d * zp, e, 1.0 + e) if d >= 0 else e * (s + (n + e))
+    cdef double h = (d - GELU_TANH_BAND_SEG_CENTRE[0]) - GELU_TANH_BAND_SEG_CENTRE[1]
+    cdef double near_zero = poly_about_root(h, GELU_TANH_BAND_SEG_COEF, GELU_TANH_BAND_ROOT_C1LO)
+    return near_zero if (-0.3 < h and h < 0.3) else div_sq_1p(num, e)
 
 
 # The kernels have one loop per form (SPLIT in _activations.pyx.tp); the parameter
@@ -1204,18 +1253,24 @@ cdef inline floating gelu_tanh_bwd(floating dy, floating x, double approximate_t
 
 
 cdef inline floating gelu_tanh_fwd_fast(floating x, double approximate_tanh) noexcept nogil:
-    return <floating>gelu_tanh_fwd_fast_d(x)
+    if floating is float:
+        return <floating>gelu_tanh_fwd_fast_d(x)
+    else:
+        return gelu_tanh_fwd_fast_dd(x)
 
 
 cdef inline floating gelu_tanh_bwd_fast(floating dy, floating x, double approximate_tanh) noexcept nogil:
-    return <floating>(<double>dy * gelu_tanh_deriv_fast_d(x))
+    if floating is float:
+        return <floating>(<double>dy * gelu_tanh_deriv_fast_d(x))
+    else:
+        return dy * gelu_tanh_deriv_fast_dd(x)
 
 
 cdef inline bint gelu_tanh_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
     if floating is float:
         return not (-40.0 <= x and x <= 20.0)
     else:
-        return True
+        return not (-20.0 <= x and x <= 20.0)
 
 
 cdef inline bint gelu_tanh_bwd_hard(floating x, double approximate_tanh) noexcept nogil:

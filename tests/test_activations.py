@@ -641,6 +641,8 @@ TAYLOR_SPEC = {
     # the same segment for float64 data (poly_about_root: 26 terms, truncation ~1e-18
     # relative at |x - r| = 1/2, measured 1.3 ulp with its rounding)
     "MISH_BAND": (_mish_deriv_mp, -1.19, -1.69, -0.7, 1.0, 26),
+    # |x - r| < 0.3 for the vectorised float64 tanh-gelu derivative (the span of GELU_TANH)
+    "GELU_TANH_BAND": (_gelu_tanh_deriv_mp, -0.75, -1.05, -0.46, 0.6, 26),
 }
 
 
