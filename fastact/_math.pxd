@@ -893,7 +893,8 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport fa_exp, fa_expm1, fa_log1p, fa_expf, fa_expm1f, fa_log1pf
+from fastact._vecmath cimport (fa_exp, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+                               fa_expm1f_nonpos, fa_log1pf)
 
 
 cdef inline floating exp_neg_abs(floating x) noexcept nogil:
@@ -916,10 +917,10 @@ cdef inline floating tanh_fwd_fast(floating x) noexcept nogil:
     # exactly 1 once m rounds to -1; the sign is copied back (keeps -0)
     cdef floating m
     if floating is float:
-        m = fa_expm1f(<float>-2.0 * fabsf(x))        # <float>: a bare 2.0 is a double in C
+        m = fa_expm1f_nonpos(<float>-2.0 * fabsf(x))    # <float>: a bare 2.0 is a double in C
         return copysignf(-m / (<float>2.0 + m), x)
     else:
-        m = fa_expm1(-2.0 * fabs(x))
+        m = fa_expm1_nonpos(-2.0 * fabs(x))
         return copysign(-m / (2.0 + m), x)
 
 

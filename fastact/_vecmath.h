@@ -92,6 +92,19 @@ FA_INLINE double fa_expm1(double x) {
     res = (n == 0.0) ? p : res;
     return (x == 0.0) ? x : res;     /* keeps the sign of -0 */
 }
+/* e^x - 1 for x <= 0 or NaN (tanh's argument): fa_expm1 without what only positive
+   arguments need.  Below -40 the result rounds to -1 (e^-40 < 2^-54), so x is clamped
+   there and 2^n (n >= -58) is one normal factor; s p + (s - 1) is already p for n = 0.
+   Equal to fa_expm1 for every such x. */
+FA_INLINE double fa_expm1_nonpos(double x) {
+    double xc = x < -40.0 ? -40.0 : x;      /* NaN passes */
+    double t = xc * FA_LOG2E + FA_SHIFT;
+    double n = t - FA_SHIFT;
+    int64_t ni = (int64_t)(fa_double_to_bits(t) & 0xfffffffffffffULL) - (int64_t)(1ULL << 51);
+    double s = fa_bits_to_double((uint64_t)(ni + 1023) << 52);
+    double p = fa_expm1_poly((xc - n * FA_LN2_HI) - n * FA_LN2_LO);
+    return s * p + (s - 1.0);
+}
 /* log(u) + c/u for a positive normal u (fdlibm's scheme, branch-free):
    u = 2^k (1+f), f in [sqrt(2)/2-1, sqrt(2)-1), log(1+f) = f - hfsq + s (hfsq + R(s^2)),
    s = f/(2+f); c is a small correction (the rounding error of u) added to the result,
@@ -183,6 +196,17 @@ FA_INLINE float fa_expm1f(float x) {
     float res = n > 120.0f ? large : small;
     res = (n == 0.0f) ? p : res;
     return (x == 0.0f) ? x : res;    /* keeps the sign of -0 */
+}
+
+/* as fa_expm1_nonpos, in float: clamped at -20 (e^-20 < 2^-25), n >= -29 */
+FA_INLINE float fa_expm1f_nonpos(float x) {
+    float xc = x < -20.0f ? -20.0f : x;
+    float t = xc * FA_LOG2E_F + FA_SHIFT_F;
+    float n = t - FA_SHIFT_F;
+    int32_t ni = (int32_t)(fa_float_to_bits(t) & 0x7fffffu) - (int32_t)(1u << 22);
+    float s = fa_bits_to_float((uint32_t)(ni + 127) << 23);
+    float p = fa_expm1_polyf((xc - n * FA_LN2_HI_F) - n * FA_LN2_LO_F);
+    return s * p + (s - 1.0f);
 }
 
 #define FA_LN2_HI_LOGF 6.9313812256e-01f  /* 0x3f317180 */

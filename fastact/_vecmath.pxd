@@ -3,9 +3,11 @@
 cdef extern from "_vecmath.h" nogil:
     double fa_exp(double x)
     double fa_expm1(double x)
+    double fa_expm1_nonpos(double x)
     double fa_log1p(double x)
     double fa_log(double x)
     double fa_log_reduced(double u, double c, double kadj)
     float fa_expf(float x)
     float fa_expm1f(float x)
+    float fa_expm1f_nonpos(float x)
     float fa_log1pf(float x)
