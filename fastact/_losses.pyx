@@ -749,7 +749,8 @@ def rows(int op, cnp.ndarray x, cnp.ndarray target, object weight, object loss_o
     cdef bint f64 = cnp.PyArray_TYPE(x) == cnp.NPY_FLOAT64
     cdef bint index_target = op == OP_SCE_INDEX or op == OP_NLL
     cdef int64_t ignore = PyNumber_AsSsize_t(ignore_index, NULL)
-    cdef double W = 0.0, total
+    cdef double W = 0.0, total, partial0
+    cdef double* pp = &partial0
     cdef int nt
     cdef cnp.ndarray partials
     cdef void* xp = cnp.PyArray_DATA(x)
@@ -762,34 +763,56 @@ def rows(int op, cnp.ndarray x, cnp.ndarray target, object weight, object loss_o
     if N == 0:
         return 0.0
     if weight is None:
-        # the row kernels always read K weights: all ones (exact factors) when none are given
-        weight = np.ones(K, dtype=x.dtype)
+        # the row kernels always read K weights: all ones (exact factors) when none are
+        # given, from a kept buffer (small calls would spend more on np.ones than on the loss)
+        weight = _ones(K, f64)
         wp = cnp.PyArray_DATA(<cnp.ndarray>weight)
-    W = float(np.sum(weight, dtype=np.float64))
+        W = <double>K
+    else:
+        W = float(np.sum(weight, dtype=np.float64))
     rpb = max(1, min(<Py_ssize_t>MAX_BLOCK_ROWS, ROW_BLOCK_ELEMS // K))
     nblocks = (N + rpb - 1) // rpb
-    partials = np.empty(nblocks, dtype=np.float64)
+    if nblocks > 1:
+        partials = np.empty(nblocks, dtype=np.float64)
+        pp = <double*>cnp.PyArray_DATA(partials)
     nt = threads_for(N * K, PARALLEL_MIN_WORK)
     if N * K < GIL_RELEASE_MIN:
         if f64:
             total = _rows_run(op, <double*>xp, <double*>yf, yi, <double*>wp, <double*>lp,
-                              <double*>gp, N, K, W, label_smoothing, gscale, ignore, rpb,
-                              <double*>cnp.PyArray_DATA(partials), 1)
+                              <double*>gp, N, K, W, label_smoothing, gscale, ignore, rpb, pp, 1)
         else:
             total = _rows_run(op, <float*>xp, <float*>yf, yi, <float*>wp, <float*>lp,
-                              <float*>gp, N, K, W, label_smoothing, gscale, ignore, rpb,
-                              <double*>cnp.PyArray_DATA(partials), 1)
+                              <float*>gp, N, K, W, label_smoothing, gscale, ignore, rpb, pp, 1)
     else:
         with nogil:
             if f64:
                 total = _rows_run(op, <double*>xp, <double*>yf, yi, <double*>wp, <double*>lp,
                                   <double*>gp, N, K, W, label_smoothing, gscale, ignore, rpb,
-                                  <double*>cnp.PyArray_DATA(partials), nt)
+                                  pp, nt)
             else:
                 total = _rows_run(op, <float*>xp, <float*>yf, yi, <float*>wp, <float*>lp,
                                   <float*>gp, N, K, W, label_smoothing, gscale, ignore, rpb,
-                                  <double*>cnp.PyArray_DATA(partials), nt)
+                                  pp, nt)
     return total
+
+
+_ONES_F32 = np.ones(0, dtype=np.float32)
+_ONES_F64 = np.ones(0, dtype=np.float64)
+
+
+cdef object _ones(Py_ssize_t K, bint f64):
+    """A read-only array of at least K ones (float64 or float32), kept from call to call
+    and grown to the largest K asked for."""
+    global _ONES_F32, _ONES_F64
+    a = _ONES_F64 if f64 else _ONES_F32
+    if cnp.PyArray_SIZE(<cnp.ndarray>a) < K:
+        a = np.ones(max(K, 1024), dtype=np.float64 if f64 else np.float32)
+        a.setflags(write=False)
+        if f64:
+            _ONES_F64 = a
+        else:
+            _ONES_F32 = a
+    return a
 
 
 cdef Py_ssize_t _prepass(const int64_t* t, Py_ssize_t N, Py_ssize_t K, int64_t ignore,
@@ -829,3 +852,57 @@ def index_prepass(cnp.ndarray target, Py_ssize_t K, object ignore_index, object 
         else:
             bad = _prepass(tp, N, K, ignore, <const float*>wp, &denom)
     return denom, bad
+
+
+def rows_index_fast(int op, object x, object target, object reduction, bint with_grad):
+    """The common class-index call (no weight, ignore_index -100, no label smoothing)
+    checked and run in C: x a C-contiguous aligned float32/float64 ndarray with a
+    non-empty last axis, target a C-contiguous int64 ndarray of x's shape without that
+    axis, every index in [0, K).  Returns None when any of that does not hold (or
+    no row counts, or reduction is not one of the three names); the caller's full
+    path then checks everything and raises the errors.  Nothing is written before
+    the indices are checked."""
+    cdef cnp.ndarray xa, ta
+    cdef int nd, k, red
+    cdef Py_ssize_t K, N
+    cdef double denom = 0.0, total
+    cdef object loss_out = None, grad = None, value
+    if type(x) is not cnp.ndarray or type(target) is not cnp.ndarray or type(reduction) is not str:
+        return None
+    if reduction == "mean":
+        red = 0
+    elif reduction == "sum":
+        red = 1
+    elif reduction == "none":
+        red = 2
+    else:
+        return None
+    xa = <cnp.ndarray>x
+    ta = <cnp.ndarray>target
+    k = cnp.PyArray_TYPE(xa)
+    nd = cnp.PyArray_NDIM(xa)
+    if (k != cnp.NPY_FLOAT32 and k != cnp.NPY_FLOAT64) or nd < 1 or not cnp.PyArray_ISCARRAY_RO(xa):
+        return None
+    if (cnp.PyArray_TYPE(ta) != cnp.NPY_INT64 or cnp.PyArray_NDIM(ta) != nd - 1
+            or not cnp.PyArray_ISCARRAY_RO(ta)):
+        return None
+    for k in range(nd - 1):
+        if cnp.PyArray_DIM(ta, k) != cnp.PyArray_DIM(xa, k):
+            return None
+    K = cnp.PyArray_DIM(xa, nd - 1)
+    N = cnp.PyArray_SIZE(ta)
+    if K == 0 or N == 0:
+        return None
+    if _prepass(<const int64_t*>cnp.PyArray_DATA(ta), N, K, -100, <const double*>NULL,
+                &denom) >= 0 or denom == 0.0:
+        return None
+    if red == 2:
+        loss_out = cnp.PyArray_EMPTY(nd - 1, cnp.PyArray_DIMS(xa), cnp.PyArray_TYPE(xa), 0)
+    if with_grad:
+        grad = cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(xa), cnp.PyArray_TYPE(xa), 0)
+    total = rows(op, xa, ta, None, loss_out, grad, 1.0 / denom if red == 0 else 1.0, 0.0, -100)
+    if red == 2:
+        value = loss_out
+    else:
+        value = xa.dtype.type(total / denom if red == 0 else total)
+    return (value, grad) if with_grad else value

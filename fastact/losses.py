@@ -286,6 +286,13 @@ def binary_cross_entropy_with_logits_with_grad(input, target, *, pos_weight=None
 def _rows(fname, input, target, reduction, with_grad, *, kind, weight=None, ignore_index=-100,
           label_smoothing=0.0):
     """kind: 'ce' (cross_entropy), 'sce' (softmax_cross_entropy), 'nll' (nll_loss)."""
+    if (kind != "ce" and weight is None and type(ignore_index) is int and ignore_index == -100
+            and type(label_smoothing) is float and label_smoothing == 0.0):
+        # the common call, checked in C (None: anything unusual, for the checks below)
+        r = _k.rows_index_fast(_OP_NLL if kind == "nll" else _OP_SCE_INDEX, input, target,
+                               reduction, with_grad)
+        if r is not None:
+            return r
     red = _check_reduction(fname, reduction)
     x, comp = _class_input(fname, input)
     K = x.shape[-1]

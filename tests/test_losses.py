@@ -877,3 +877,29 @@ def test_large_bce_with_logits_outputs_equal_small_calls():
                                                                     reduction="none")
             assert loss[i].tobytes() == l1.tobytes()
             assert grad[i].tobytes() == g1.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(8,), (3, 5), (2, 3, 4), (5000, 10)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_common_index_call_equals_the_checked_path(dtype, shape, reduction):
+    # nll_loss / softmax_cross_entropy with only (input, target) are checked and run in C
+    # (losses._rows -> _losses.rows_index_fast); spelling ignore_index as a NumPy integer
+    # takes the general Python path instead: both must give the same bits
+    rng = np.random.default_rng(31)
+    x = rng.normal(0, 3, shape).astype(dtype)
+    t = rng.integers(0, shape[-1], shape[:-1])
+    t.reshape(-1)[::7] = -100                      # some ignored rows
+    for f in (fa.nll_loss, fa.softmax_cross_entropy, fa.nll_loss_with_grad,
+              fa.softmax_cross_entropy_with_grad):
+        fast = f(x, t, reduction=reduction)
+        slow = f(x, t, reduction=reduction, ignore_index=np.int64(-100))
+        for a, b in zip(fast if isinstance(fast, tuple) else (fast,),
+                        slow if isinstance(slow, tuple) else (slow,)):
+            assert type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_array_equal(a, b)
+    # an out-of-range index still raises (from the checked path) and writes nothing
+    bad = t.copy()
+    bad.reshape(-1)[-1] = shape[-1]
+    with pytest.raises(IndexError, match="out of bounds"):
+        fa.nll_loss(x, bad)
