@@ -916,7 +916,7 @@ cdef extern from * nogil:
 
 from libc.math cimport fabsf, copysignf, fmaf
 from fastact._vecmath cimport (fa_exp, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
-                               fa_expm1f_nonpos, fa_log1pf)
+                               fa_expm1f_nonpos, fa_log1pf, fa_log1p_unit, fa_log1pf_unit)
 
 
 cdef inline floating exp_neg_abs(floating x) noexcept nogil:
@@ -989,9 +989,9 @@ cdef inline floating selu_bwd_fast(floating dy, floating x) noexcept nogil:
 cdef inline floating log1p_exp_neg_abs(floating x) noexcept nogil:
     """log1p(e^-|x|) in the argument's precision."""
     if floating is float:
-        return fa_log1pf(fa_expf(-fabsf(x)))
+        return fa_log1pf_unit(fa_expf(-fabsf(x)))
     else:
-        return fa_log1p(fa_exp(-fabs(x)))
+        return fa_log1p_unit(fa_exp(-fabs(x)))
 
 
 cdef inline floating softplus_fwd_fast(floating x, double beta, double threshold) noexcept nogil:
