@@ -916,7 +916,7 @@ cdef extern from * nogil:
 
 from libc.math cimport fabsf, copysignf, fmaf
 from fastact._vecmath cimport (fa_exp, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
-                               fa_expm1f_nonpos, fa_log1pf, fa_log1p_unit, fa_log1pf_unit)
+                               fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
 cdef inline floating exp_neg_abs(floating x) noexcept nogil:
@@ -983,8 +983,9 @@ cdef inline floating selu_bwd_fast(floating dy, floating x) noexcept nogil:
 # --- softplus, log_sigmoid ------------------------------------------------------
 # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): one exp, one log1p, both arguments
 # in range; the two terms have the same sign (no cancellation).  float32 data in
-# float arithmetic (fa_expf 1.06 ulp, fa_log1pf 2.02 ulp: measured over every
-# float32, see the README's accuracy table), float64 in double.
+# float arithmetic (fa_expf 1.06 ulp, fa_log1pf_unit, the unit-interval form of
+# fa_log1pf, 2.02 ulp: measured over every float32, see the README's accuracy
+# table), float64 in double.
 
 cdef inline floating log1p_exp_neg_abs(floating x) noexcept nogil:
     """log1p(e^-|x|) in the argument's precision."""

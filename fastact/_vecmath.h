@@ -105,6 +105,7 @@ FA_INLINE double fa_expm1_nonpos(double x) {
     double p = fa_expm1_poly((xc - n * FA_LN2_HI) - n * FA_LN2_LO);
     return s * p + (s - 1.0);
 }
+
 /* log(u) + c/u for a positive normal u (fdlibm's scheme, branch-free):
    u = 2^k (1+f), f in [sqrt(2)/2-1, sqrt(2)-1), log(1+f) = f - hfsq + s (hfsq + R(s^2)),
    s = f/(2+f); c is a small correction (the rounding error of u) added to the result,
@@ -225,15 +226,8 @@ FA_INLINE float fa_expm1f_nonpos(float x) {
 
 #define FA_LN2_HI_LOGF 6.9313812256e-01f  /* 0x3f317180 */
 #define FA_LN2_LO_LOGF 9.0580006145e-06f  /* 0x3717f7d1 */
-/* log(1+x) in float (the same fdlibm scheme as fa_log1p with FreeBSD's float
-   coefficients): max 2.02 ulp over every float32 x >= -1 (double reference). */
-FA_INLINE float fa_log1pf(float x) {
-    float u = 1.0f + x;
-    uint32_t ix = fa_float_to_bits(u) + (0x3f800000u - 0x3f3504f3u);
-    int32_t k = (int32_t)(ix >> 23) - 127;
-    float m = fa_bits_to_float((ix & 0x007fffffu) + 0x3f3504f3u);
-    float f = m - 1.0f;
-    float c = (k < 25) ? ((k >= 1) ? 1.0f - (u - x) : x - (u - 1.0f)) / u : 0.0f;
+/* log(1 + f) + k ln2 + c for the reduced f (float32 form of fa_log_reduced) */
+FA_INLINE float fa_logf_reduced(float f, float dk, float c) {
     float hfsq = 0.5f * f * f;
     float s = f / (2.0f + f);
     float z = s * s;
@@ -241,8 +235,17 @@ FA_INLINE float fa_log1pf(float x) {
     float t1 = w * (0.40000972152f + w * 0.24279078841f);
     float t2 = z * (0.66666662693f + w * 0.28498786688f);
     float R = t2 + t1;
-    float dk = (float)k;
-    float res = dk * FA_LN2_HI_LOGF - ((hfsq - (s * (hfsq + R) + (dk * FA_LN2_LO_LOGF + c))) - f);
+    return dk * FA_LN2_HI_LOGF - ((hfsq - (s * (hfsq + R) + (dk * FA_LN2_LO_LOGF + c))) - f);
+}
+/* log(1+x) in float (the same fdlibm scheme as fa_log1p with FreeBSD's float
+   coefficients): max 2.02 ulp over every float32 x >= -1 (double reference). */
+FA_INLINE float fa_log1pf(float x) {
+    float u = 1.0f + x;
+    uint32_t ix = fa_float_to_bits(u) + (0x3f800000u - 0x3f3504f3u);
+    int32_t k = (int32_t)(ix >> 23) - 127;
+    float m = fa_bits_to_float((ix & 0x007fffffu) + 0x3f3504f3u);
+    float c = (k < 25) ? ((k >= 1) ? 1.0f - (u - x) : x - (u - 1.0f)) / u : 0.0f;
+    float res = fa_logf_reduced(m - 1.0f, (float)k, c);
     res = (x == 1.0f/0.0f) ? x : res;
     res = (x < -1.0f) ? (0.0f/0.0f) : res;
     res = (x == -1.0f) ? -1.0f/0.0f : res;
@@ -256,19 +259,10 @@ FA_INLINE float fa_log1pf_unit(float x) {
     uint32_t ix = fa_float_to_bits(u) + (0x3f800000u - 0x3f3504f3u);
     int32_t k = (int32_t)(ix >> 23) - 127;
     float m = fa_bits_to_float((ix & 0x007fffffu) + 0x3f3504f3u);
-    float f = m - 1.0f;
     float t = u - 1.0f;
     float inv_u = (0.5f * t - 1.0f) * t + 1.0f;
     float c = ((k >= 1) ? 1.0f - (u - x) : x - t) * inv_u;
-    float hfsq = 0.5f * f * f;
-    float s = f / (2.0f + f);
-    float z = s * s;
-    float w = z * z;
-    float t1 = w * (0.40000972152f + w * 0.24279078841f);
-    float t2 = z * (0.66666662693f + w * 0.28498786688f);
-    float R = t2 + t1;
-    float dk = (float)k;
-    return dk * FA_LN2_HI_LOGF - ((hfsq - (s * (hfsq + R) + (dk * FA_LN2_LO_LOGF + c))) - f);
+    return fa_logf_reduced(m - 1.0f, (float)k, c);
 }
 
 #endif  /* FASTACT_VECMATH_H */
