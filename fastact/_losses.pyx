@@ -800,6 +800,12 @@ _ONES_F32 = np.ones(0, dtype=np.float32)
 _ONES_F64 = np.ones(0, dtype=np.float64)
 
 
+def ones(Py_ssize_t n, bint f64):
+    """A read-only view of exactly n ones (float64 or float32) on the kept buffer of
+    _ones (the plain binary-cross-entropy-with-logits loss's pos_weight)."""
+    return _ones(n, f64)[:n]
+
+
 cdef object _ones(Py_ssize_t K, bint f64):
     """A read-only array of at least K ones (float64 or float32), kept from call to call
     and grown to the largest K asked for."""

@@ -257,14 +257,17 @@ cdef inline double div6(double t) noexcept nogil:
     return fma(fma(-6.0, q, t), 1.0 / 6.0, q)
 
 
-cdef inline double div6_for_float(double t) noexcept nogil:
-    """t/6 for a float32 result, t exact in double with at most ~50 significant bits (a
-    float32 times a float32 plus 3): t (1/6) is within 1.5 2^-53 of t/6, while t/6 is
-    either exactly halfway between two float32s or at least 2^-50 (relative) from every
-    such midpoint, so rounding to float32 gives the correctly rounded t/6 except that an
-    exact tie may go to either neighbour (both 0.5 ulp away).  Two fewer operations
-    than div6 in kernels that are otherwise memory bound."""
-    return t * (1.0 / 6.0)
+cdef inline double div6_for(floating like, double t) noexcept nogil:
+    """t/6 for a result of like's dtype.  float64: div6.  float32 (t exact in double with
+    at most ~50 significant bits, a float32 times a float32 plus 3): t (1/6) is within
+    1.5 2^-53 of t/6, while t/6 is either exactly halfway between two float32s or at
+    least 2^-50 (relative) from every such midpoint, so rounding to float32 gives the
+    correctly rounded t/6 except that an exact tie may go to either neighbour (both
+    0.5 ulp away); two fewer operations in kernels that are otherwise memory bound."""
+    if floating is float:
+        return t * (1.0 / 6.0)
+    else:
+        return div6(t)
 
 
 cdef inline floating hard_sigmoid_fwd(floating x) noexcept nogil:
@@ -273,19 +276,13 @@ cdef inline floating hard_sigmoid_fwd(floating x) noexcept nogil:
         return <floating>0.0
     if x >= 3:
         return <floating>1.0
-    if floating is float:
-        return <floating>div6_for_float(<double>x + 3.0)
-    else:
-        return <floating>div6(<double>x + 3.0)
+    return <floating>div6_for(x, <double>x + 3.0)
 
 
 cdef inline floating hard_sigmoid_bwd(floating dy, floating x) noexcept nogil:
     # dy/6 where -3 < x < 3, else 0 (PyTorch: 0 at +-3)
     if -3 < x < 3:
-        if floating is float:
-            return <floating>div6_for_float(<double>dy)
-        else:
-            return <floating>div6(<double>dy)
+        return <floating>div6_for(x, <double>dy)
     if x != x:
         return x
     return <floating>0.0
@@ -298,10 +295,7 @@ cdef inline floating hard_swish_fwd(floating x) noexcept nogil:
         return <floating>(-0.0)
     if x >= 3:
         return x
-    if floating is float:
-        return <floating>div6_for_float(d * (d + 3.0))
-    else:
-        return <floating>div6(d * (d + 3.0))
+    return <floating>div6_for(x, d * (d + 3.0))
 
 
 cdef inline floating hard_swish_bwd(floating dy, floating x) noexcept nogil:
@@ -311,10 +305,7 @@ cdef inline floating hard_swish_bwd(floating dy, floating x) noexcept nogil:
     if x <= -3:
         return <floating>0.0
     if x < 3:
-        if floating is float:
-            return <floating>div6_for_float(<double>dy * (2.0 * d + 3.0))
-        else:
-            return <floating>div6(<double>dy * (2.0 * d + 3.0))
+        return <floating>div6_for(x, <double>dy * (2.0 * d + 3.0))
     if x >= 3:
         return dy
     return x

@@ -191,17 +191,10 @@ def _gscale(red, denom):
     return 1.0 / denom if denom != 0 else math.inf
 
 
-_ONES = {}
-
-
 def _ones_pos_weight(comp):
-    """A cached read-only buffer of ones (pos_weight of the plain loss, period 1)."""
-    buf = _ONES.get(comp)
-    if buf is None:
-        buf = np.ones(_PW_PERIOD, dtype=comp)
-        buf.flags.writeable = False
-        _ONES[comp] = buf
-    return buf
+    """A read-only buffer of _PW_PERIOD ones (pos_weight of the plain loss, period 1),
+    a view on the ones the row kernels keep (fastact._losses.ones)."""
+    return _k.ones(_PW_PERIOD, comp == _validate.F64)
 
 
 # --- elementwise losses -------------------------------------------------------------
