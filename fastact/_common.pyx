@@ -2,9 +2,10 @@
 """Thread-count state and the parallel drivers shared by every kernel module.
 
 Elementwise kernels are cut into fixed-size chunks and the chunks are handed to
-OpenMP threads with a static schedule.  Each element is computed by the same
-code whatever the chunk or thread it lands in, so results are bitwise identical
-for every thread count.  Work smaller than PARALLEL_MIN_ELEMENTS never pays for
+OpenMP threads on demand (dynamic schedule): a thread that runs slow, because
+its core is shared or clocked lower, takes fewer chunks instead of holding up
+the whole call.  Each element is computed by the same code whatever the chunk or
+thread it lands in, so results are bitwise identical for every thread count.  Work smaller than PARALLEL_MIN_ELEMENTS never pays for
 starting threads.
 """
 import os
@@ -81,7 +82,7 @@ cdef void run_unary(unary_kernel f, const char* x, char* y, Py_ssize_t n,
         f(x, y, n, p)
         return
     nchunks = (n + ELEMENTWISE_CHUNK - 1) // ELEMENTWISE_CHUNK
-    for c in prange(nchunks, num_threads=nt, schedule="static", nogil=True):
+    for c in prange(nchunks, num_threads=nt, schedule="dynamic", nogil=True):
         start = c * ELEMENTWISE_CHUNK
         f(x + start * itemsize, y + start * itemsize,
           min(ELEMENTWISE_CHUNK, n - start), p)
@@ -103,7 +104,7 @@ cdef void run_binary(binary_kernel f, const char* a, const char* b, char* y,
         f(a, b, y, n, p)
         return
     nchunks = (n + ELEMENTWISE_CHUNK - 1) // ELEMENTWISE_CHUNK
-    for c in prange(nchunks, num_threads=nt, schedule="static", nogil=True):
+    for c in prange(nchunks, num_threads=nt, schedule="dynamic", nogil=True):
         start = c * ELEMENTWISE_CHUNK
         f(a + start * itemsize, b + start * itemsize, y + start * itemsize,
           min(ELEMENTWISE_CHUNK, n - start), p)

@@ -18,7 +18,7 @@ Design
   (ELEM_BLOCK elements, or ROW_BLOCK_ELEMS / K rows, at most MAX_BLOCK_ROWS).
   Each block's loss terms are summed in a fixed order (LANES = 16 lanes for elementwise
   losses, row order for row losses) into partials[b]; the partials are then
-  added in block order.  Threads (OpenMP, static schedule) only decide who
+  added in block order.  Threads (OpenMP, dynamic schedule) only decide who
   computes a block, so the reduced loss is bitwise identical for every thread
   count.
 * The gradient scale (1/N, 1/Σ w[t] for mean, else 1) is known before the pass:
@@ -299,7 +299,7 @@ cdef double _elementwise_run(int op, const floating* x, const floating* y, const
     cdef double total = 0.0
     # outputs this large are written by streaming stores (fastact._rowvec)
     cdef bint stream = n * <Py_ssize_t>sizeof(floating) >= STREAM_MIN_BYTES
-    for b in prange(nblocks, num_threads=nt, schedule="static", nogil=True):
+    for b in prange(nblocks, num_threads=nt, schedule="dynamic", nogil=True):
         start = b * ELEM_BLOCK
         cnt = min(<Py_ssize_t>ELEM_BLOCK, n - start)
         bads[b] = 0
@@ -723,7 +723,7 @@ cdef double _rows_run(int op, const floating* x, const floating* yf, const int64
     cdef Py_ssize_t nblocks = (N + rpb - 1) // rpb
     cdef Py_ssize_t b
     cdef double total = 0.0
-    for b in prange(nblocks, num_threads=nt, schedule="static", nogil=True):
+    for b in prange(nblocks, num_threads=nt, schedule="dynamic", nogil=True):
         partials[b] = _rows_block(op, x, yf, yi, w, lo, g, b * rpb, min(rpb, N - b * rpb),
                                   K, W, eps, gs, ignore, stream)
         fa_sfence()             # orders the block's streaming stores (fastact._rowvec)
