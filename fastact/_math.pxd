@@ -562,6 +562,8 @@ cdef inline floating mish_bwd(floating dy, floating x) noexcept nogil:
 cdef enum:
     # x <= -GELU_ASYMPTOTIC_X: Mills' series (18 terms reach 1e-19 there) instead of erfc
     GELU_ASYMPTOTIC_X = 12
+    # float64 data below -GELU64_FAST_MIN_X take the careful path (near-subnormal results)
+    GELU64_FAST_MIN_X = 37
 
 
 # --- gelu (exact) ----------------------------------------------------------------------
@@ -840,7 +842,7 @@ cdef extern from *:
 # BEGIN GENERATED GELU POLYNOMIALS
 cdef extern from * nogil:
     """
-    #include "_vecmath.h"   /* FA_INLINE */
+    #include "_vecmath.h"   /* FA_INLINE, fa_horner_tail2 */
     FA_INLINE double gelu_n_poly(double y) {
         double p = 6.037440706872868e-08;
         p = p * y + 5.201072865047843e-07;
@@ -881,12 +883,70 @@ cdef extern from * nogil:
         p = p * y + -0.46221124404957475;
         return p;
     }
+    FA_INLINE double gelu64_n_poly(double y, double yl) {
+        double p = -4.4952047212573956e-11;
+        p = p * y + 1.1754789914807725e-10;
+        p = p * y + 6.325195377466802e-10;
+        p = p * y + -8.546521899880137e-10;
+        p = p * y + -4.570686464153346e-09;
+        p = p * y + 1.4329918401088586e-09;
+        p = p * y + 2.2833760070320686e-08;
+        p = p * y + 1.4630727405651178e-08;
+        p = p * y + -8.838447972307542e-08;
+        p = p * y + -1.5650236461993108e-07;
+        p = p * y + 2.73568947907429e-07;
+        p = p * y + 1.0225604158296038e-06;
+        p = p * y + -6.30389723047222e-07;
+        p = p * y + -5.920586519556891e-06;
+        p = p * y + 7.168479446346122e-07;
+        p = p * y + 3.514479478753355e-05;
+        p = p * y + -1.908289705282615e-06;
+        p = p * y + -0.00023109495324019437;
+        p = p * y + 0.00013334431578740138;
+        p = p * y + 0.001630818459394586;
+        p = p * y + -0.003479692367605836;
+        p = p * y + -0.00754018896682524;
+        p = p * y + 0.06039657489094323;
+        p = p * y + -0.18652185795965484;
+        p = p * y + 0.3871374007422145;
+        return fa_horner_tail2(p, y, yl, -0.6078966419718921, -4.235936308279525e-17, 0.7552851304157515, -2.215263915481483e-17);
+    }
+    FA_INLINE double gelu64_h_poly(double y, double yl) {
+        double p = 3.207080163470202e-12;
+        p = p * y + -9.457690891263988e-13;
+        p = p * y + -3.6900530787316374e-11;
+        p = p * y + -9.178339154915264e-12;
+        p = p * y + 2.1681489920150566e-10;
+        p = p * y + 2.1393716705543634e-10;
+        p = p * y + -8.460966634009337e-10;
+        p = p * y + -1.8663634647060702e-09;
+        p = p * y + 2.1042764744171357e-09;
+        p = p * y + 1.1628071013631732e-08;
+        p = p * y + 5.099519527308678e-10;
+        p = p * y + -6.351253301686258e-08;
+        p = p * y + -5.230236962840128e-08;
+        p = p * y + 3.4951122233992554e-07;
+        p = p * y + 4.921500092044741e-07;
+        p = p * y + -2.216790153998942e-06;
+        p = p * y + -3.538900515239395e-06;
+        p = p * y + 1.8034950819804662e-05;
+        p = p * y + 1.7477214980186395e-05;
+        p = p * y + -0.00018577577622396285;
+        p = p * y + 0.00015461331272611915;
+        p = p * y + 0.0017882605413474734;
+        p = p * y + -0.009504950375090823;
+        p = p * y + 0.028083359953044583;
+        p = p * y + -0.060462936767851194;
+        return fa_horner_tail2(p, y, yl, 0.10336589852195696, -9.64534728867863e-19, -0.4622112440495753, 5.6662121056299014e-18);
+    }
     #define GELU_POLY_K 4.0
     #define GELU_A0_HI 0.7517915246935645
     #define GELU_A0_LO -1.4956759177009883e-17
     """
     double gelu_n_poly(double y)
     double gelu_h_poly(double y)
+    double gelu64_n_poly(double y, double yl)
+    double gelu64_h_poly(double y, double yl)
     const double GELU_POLY_K
     const double GELU_A0_HI
     const double GELU_A0_LO
@@ -906,7 +966,7 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (fa_exp, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (fa_exp, fa_exp_dd, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1137,7 +1197,7 @@ cdef inline bint mish_bwd_hard(floating x) noexcept nogil:
 # derivative keeps its relative precision next to it.  No erfc, no branch: one exp,
 # one division, two polynomials.  The fitted polynomials are good to ~4e-12
 # relative (generated, see the block above), so float32 results are within
-# 0.5 ulp of rounding plus ~1e-4 ulp; float64 data keep the careful scalar path.
+# 0.5 ulp of rounding plus ~1e-4 ulp; float64 data: below.
 
 cdef inline double gelu_exp_half_sq(double a) noexcept nogil:
     """e^(-a^2/2) for a >= 0, a^2 carried as a double-double (a clamped at 40: the result is 0 there)."""
@@ -1166,6 +1226,82 @@ cdef inline double gelu_exact_deriv_fast_d(double d) noexcept nogil:
     cdef double h = ((a - GELU_A0_HI) - GELU_A0_LO) * gelu_h_poly((a - GELU_POLY_K) * r)
     cdef double e = gelu_exp_half_sq(a)
     return e * h if d < 0 else fma(-e, h, 1.0)
+
+
+# float64 data: the same identities, every step carried as a double-double where
+# its rounding would show in the result, so one rounding and ~1 ulp remain:
+#   y = (a - K)/(a + K) as y + yl (the polynomials are steep in y near a = 0),
+#   the GELU64 polynomials (degree 26, last two Horner steps compensated),
+#   M = N/(a + K) as mh + ml, e = e^(-a^2/2) as eh + el (fa_exp_dd, a^2 exact),
+#   a - a0 as a two-sum, then the final product or difference rounded once.
+# x < -GELU64_FAST_MIN_X is left to the careful scalar path: x Phi(x) approaches the
+# subnormal range there, where e^(-a^2/2) would lose bits.
+
+cdef inline double gelu64_y(double a, double* yl, double* r, double* rl) noexcept nogil:
+    """y = (a - K)/(a + K) as y + yl, and 1/(a + K) as r + rl (a >= 0, finite)."""
+    cdef double s = a + GELU_POLY_K
+    cdef double sb = s - a
+    cdef double sl = (a - (s - sb)) + (GELU_POLY_K - sb)          # s + sl = a + K
+    cdef double t = a - GELU_POLY_K
+    cdef double tb = t - a
+    cdef double tl = (a - (t - tb)) + (-GELU_POLY_K - tb)         # t + tl = a - K
+    cdef double q = 1.0 / s
+    cdef double y = t * q
+    yl[0] = (fma(-y, s, t) + (tl - y * sl)) * q
+    rl[0] = (fma(-q, s, 1.0) - q * sl) * q
+    r[0] = q
+    return y
+
+
+cdef inline double gelu64_exp_half_sq(double a, double* el) noexcept nogil:
+    """e^(-a^2/2) as eh + el for a >= 0 (a^2 as a double-double; a clamped at 40, where
+    the result is below every double: the sum is exact only for a <= GELU64_FAST_MIN_X)."""
+    cdef double ac = a if a < 40.0 else 40.0
+    cdef double q = ac * ac
+    cdef double qlo = fma(ac, ac, -q)
+    cdef double lo
+    cdef double eh = fa_exp_dd(-0.5 * q, &lo)
+    el[0] = fma(eh, -0.5 * qlo, lo)
+    return eh
+
+
+cdef inline double gelu_exact_fwd_fast_dd(double d) noexcept nogil:
+    cdef double a = fabs(d)
+    cdef double yl, r, rl, el
+    cdef double y = gelu64_y(a, &yl, &r, &rl)
+    cdef double n = gelu64_n_poly(y, yl)
+    cdef double mh = n * r
+    cdef double ml = fma(n, r, -mh) + n * rl                   # M = mh + ml
+    cdef double eh = gelu64_exp_half_sq(a, &el)
+    # x < 0: x M e, with x M as ph + pl
+    cdef double ph = d * mh
+    cdef double pl = fma(d, mh, -ph) + d * ml
+    cdef double neg = fma(ph, eh, fma(ph, el, pl * eh))
+    # x >= 0: x (1 - M e), with M e = me + mel and 1 - me = w + wl (fast two-sum)
+    cdef double me = mh * eh
+    cdef double mel = fma(mh, eh, -me) + fma(mh, el, ml * eh)
+    cdef double w = 1.0 - me
+    cdef double wl = ((1.0 - w) - me) - mel
+    return neg if d < 0 else fma(d, w, d * wl)
+
+
+cdef inline double gelu_exact_deriv_fast_dd(double d) noexcept nogil:
+    cdef double a = fabs(d)
+    cdef double yl, r, rl, el
+    cdef double y = gelu64_y(a, &yl, &r, &rl)
+    cdef double hp = gelu64_h_poly(y, yl)
+    cdef double ah = a - GELU_A0_HI                               # a - a0 as ah + ahl
+    cdef double ab = ah - a
+    cdef double ahl = ((a - (ah - ab)) + (-GELU_A0_HI - ab)) - GELU_A0_LO
+    cdef double hh = ah * hp
+    cdef double hl = fma(ah, hp, -hh) + ahl * hp                 # H (a - a0) = hh + hl
+    cdef double eh = gelu64_exp_half_sq(a, &el)
+    # x < 0: e H (a - a0);  x >= 0: 1 - that (up to 1/2 at x = 0), 1 - g = w + wl
+    cdef double g = eh * hh
+    cdef double gl = fma(eh, hh, -g) + fma(eh, hl, el * hh)
+    cdef double w = 1.0 - g
+    cdef double wl = ((1.0 - w) - g) - gl
+    return g + gl if d < 0 else w + wl
 
 
 # --- gelu, tanh form -----------------------------------------------------------------
@@ -1241,18 +1377,24 @@ cdef inline floating gelu_exact_bwd(floating dy, floating x, double approximate_
 
 
 cdef inline floating gelu_exact_fwd_fast(floating x, double approximate_tanh) noexcept nogil:
-    return <floating>gelu_exact_fwd_fast_d(x)
+    if floating is float:
+        return <floating>gelu_exact_fwd_fast_d(x)
+    else:
+        return gelu_exact_fwd_fast_dd(x)
 
 
 cdef inline floating gelu_exact_bwd_fast(floating dy, floating x, double approximate_tanh) noexcept nogil:
-    return <floating>(<double>dy * gelu_exact_deriv_fast_d(x))
+    if floating is float:
+        return <floating>(<double>dy * gelu_exact_deriv_fast_d(x))
+    else:
+        return dy * gelu_exact_deriv_fast_dd(x)
 
 
 cdef inline bint gelu_exact_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
     if floating is float:
         return not (-3.4028234663852886e38 <= x and x <= 3.4028234663852886e38)   # inf, NaN
     else:
-        return True
+        return not (-GELU64_FAST_MIN_X <= x and x <= 1.7976931348623157e308)     # tail, inf, NaN
 
 
 cdef inline bint gelu_exact_bwd_hard(floating x, double approximate_tanh) noexcept nogil:

@@ -27,6 +27,7 @@
 #ifndef FASTACT_VECMATH_H
 #define FASTACT_VECMATH_H
 #include <stdint.h>
+#include <math.h>     /* fma */
 #include <string.h>
 /* Always inlined: a call left in a loop stops its vectorisation, and GCC's
    inlining budget runs out in the large generated kernel modules. */
@@ -80,6 +81,17 @@ FA_INLINE double fa_exp(double x) {
     double n, s1, s2;
     double r = fa_reduce(x, &n, &s1, &s2);
     return ((1.0 + fa_expm1_poly(r)) * s1) * s2;
+}
+/* e^x = hi + *lo for results in the normal range (x in [-708, 709]): the sum 1 + p(r)
+   is kept as a double-double, so hi + lo is within ~0.35 ulp (reduction and
+   truncation) instead of fa_exp's rounded 1 ulp.  2^n scales both parts exactly. */
+FA_INLINE double fa_exp_dd(double x, double *lo) {
+    double n, s1, s2;
+    double r = fa_reduce(x, &n, &s1, &s2);
+    double p = fa_expm1_poly(r);
+    double h = 1.0 + p;
+    *lo = (((1.0 - h) + p) * s1) * s2;        /* fast two-sum: |p| < 1 */
+    return (h * s1) * s2;
 }
 FA_INLINE double fa_expm1(double x) {
     double n, s1, s2;
@@ -263,6 +275,22 @@ FA_INLINE float fa_log1pf_unit(float x) {
     float inv_u = (0.5f * t - 1.0f) * t + 1.0f;
     float c = ((k >= 1) ? 1.0f - (u - x) : x - t) * inv_u;
     return fa_logf_reduced(m - 1.0f, (float)k, c);
+}
+
+/* c0 + c1 Y + p Y^2 at Y = y + yl (a double-double argument), c1 = c1h + c1l and
+   c0 = c0h + c0l double-doubles: the last two Horner steps of a long polynomial, with
+   the product errors (fma) and the sum errors (two-sum) carried, and yl applied to
+   first order, (c1 + 2 y p) yl.  The result keeps ~0.5 ulp plus |p y^2| times p's
+   own error, instead of the rounding of every large low-order term and of y.  Each
+   product also feeds an fma, so GCC does not contract it into the two-sum after it. */
+FA_INLINE double fa_horner_tail2(double p, double y, double yl, double c1h, double c1l,
+                                 double c0h, double c0l) {
+    double ph = p * y, pl = fma(p, y, -ph);
+    double s = ph + c1h, sb = s - ph;
+    double sl = ((ph - (s - sb)) + (c1h - sb)) + (pl + c1l);
+    double qh = s * y, ql = fma(s, y, -qh) + sl * y;
+    double u = qh + c0h, ub = u - qh;
+    return u + (((qh - (u - ub)) + (c0h - ub)) + (ql + c0l + (c1h + 2.0 * y * p) * yl));
 }
 
 #endif  /* FASTACT_VECMATH_H */

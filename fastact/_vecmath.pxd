@@ -2,6 +2,7 @@
 # (Accuracy bounds are documented in the header.)
 cdef extern from "_vecmath.h" nogil:
     double fa_exp(double x)
+    double fa_exp_dd(double x, double* lo)
     double fa_expm1(double x)
     double fa_expm1_nonpos(double x)
     double fa_log1p(double x)
