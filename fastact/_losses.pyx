@@ -50,6 +50,7 @@ from fastact._rowvec cimport *
 cdef enum:
     LANES = 16                  # partial sums per block (the loops step by the literal 16)
     ELEM_BLOCK = 1 << 14        # elements per block of an elementwise loss
+    PW_PERIOD = 1024            # pos_weight run length (fastact.losses._PW_PERIOD)
     ROW_BLOCK_ELEMS = 1 << 14   # a block of rows holds about this many elements
     MAX_BLOCK_ROWS = 1024
     PARALLEL_MIN_WORK = 1 << 15 # elements a thread should have before another starts
@@ -324,39 +325,30 @@ cdef inline void* _data_or_null(object a):
     return NULL if a is None else cnp.PyArray_DATA(<cnp.ndarray>a)
 
 
-def elementwise(int op, cnp.ndarray x, cnp.ndarray y, object pos_weight, Py_ssize_t C,
-                object loss_out, object grad_out, double gscale):
-    """Σ terms of an elementwise loss over C-contiguous x, y of one float dtype;
-    fills loss_out (per-term) and grad_out (gradient · gscale) when given.
-    pos_weight: None, or C values (the last axis) repeated to any length P >= C.
-    Returns (Σ terms as a float, number of out-of-domain entries)."""
+cdef double _elementwise_call(int op, cnp.ndarray x, cnp.ndarray y, void* wp, Py_ssize_t C,
+                              Py_ssize_t P, void* lp, void* gp, double gscale,
+                              Py_ssize_t* nbad) except? -1:
+    """Σ terms over n = x.size >= 1 entries (pos_weight: P >= C values at wp, or NULL);
+    the number of out-of-domain entries goes to nbad.  One block (small calls) keeps
+    its partial sum on the stack."""
     cdef Py_ssize_t n = cnp.PyArray_SIZE(x)
-    cdef Py_ssize_t P = 1, nblocks = (n + ELEM_BLOCK - 1) // ELEM_BLOCK, nbad = 0, b
+    cdef Py_ssize_t nblocks = (n + ELEM_BLOCK - 1) // ELEM_BLOCK, b
     cdef bint f64 = cnp.PyArray_TYPE(x) == cnp.NPY_FLOAT64
-    cdef double total
-    cdef int nt
-    cdef cnp.ndarray partials = np.empty(max(nblocks, 1), dtype=np.float64)
-    cdef cnp.ndarray bads = np.zeros(max(nblocks, 1), dtype=np.intp)
-    cdef double* pp = <double*>cnp.PyArray_DATA(partials)
-    cdef Py_ssize_t* bp = <Py_ssize_t*>cnp.PyArray_DATA(bads)
+    cdef double total, partial0
+    cdef Py_ssize_t bad0
+    cdef double* pp = &partial0
+    cdef Py_ssize_t* bp = &bad0
     cdef void* xp = cnp.PyArray_DATA(x)
     cdef void* yp = cnp.PyArray_DATA(y)
-    cdef void* wp = _data_or_null(pos_weight)
-    cdef void* lp = _data_or_null(loss_out)
-    cdef void* gp = _data_or_null(grad_out)
-    if n == 0:
-        return 0.0, 0
-    if op == OP_BCE_LOGITS and pos_weight is None:
-        raise ValueError("fastact._losses.elementwise: bce-with-logits needs a pos_weight buffer")
-    if pos_weight is not None:
-        P = cnp.PyArray_SIZE(<cnp.ndarray>pos_weight)
-        if C < 1 or P < C or P % C:
-            raise ValueError("fastact._losses.elementwise: bad pos_weight buffer")
-    else:
-        C = 1
+    cdef cnp.ndarray partials, bads
+    cdef int nt = threads_for(n, PARALLEL_MIN_WORK)
+    if nblocks > 1:
+        partials = np.empty(nblocks, dtype=np.float64)
+        bads = np.empty(nblocks, dtype=np.intp)
+        pp = <double*>cnp.PyArray_DATA(partials)
+        bp = <Py_ssize_t*>cnp.PyArray_DATA(bads)
     if op == OP_MSE:
         gscale = 2.0 * gscale
-    nt = threads_for(n, PARALLEL_MIN_WORK)
     if n < GIL_RELEASE_MIN:
         if f64:
             total = _elementwise_run(op, <double*>xp, <double*>yp, <double*>wp, C, P,
@@ -372,9 +364,90 @@ def elementwise(int op, cnp.ndarray x, cnp.ndarray y, object pos_weight, Py_ssiz
             else:
                 total = _elementwise_run(op, <float*>xp, <float*>yp, <float*>wp, C, P,
                                          <float*>lp, <float*>gp, n, gscale, pp, bp, nt)
+    nbad[0] = 0
     for b in range(nblocks):
-        nbad += bp[b]
+        nbad[0] += bp[b]
+    return total
+
+
+def elementwise(int op, cnp.ndarray x, cnp.ndarray y, object pos_weight, Py_ssize_t C,
+                object loss_out, object grad_out, double gscale):
+    """Σ terms of an elementwise loss over C-contiguous x, y of one float dtype;
+    fills loss_out (per-term) and grad_out (gradient · gscale) when given.
+    pos_weight: None, or C values (the last axis) repeated to any length P >= C.
+    Returns (Σ terms as a float, number of out-of-domain entries)."""
+    cdef Py_ssize_t P = 1, nbad = 0
+    cdef double total
+    if cnp.PyArray_SIZE(x) == 0:
+        return 0.0, 0
+    if op == OP_BCE_LOGITS and pos_weight is None:
+        raise ValueError("fastact._losses.elementwise: bce-with-logits needs a pos_weight buffer")
+    if pos_weight is not None:
+        P = cnp.PyArray_SIZE(<cnp.ndarray>pos_weight)
+        if C < 1 or P < C or P % C:
+            raise ValueError("fastact._losses.elementwise: bad pos_weight buffer")
+    else:
+        C = 1
+    total = _elementwise_call(op, x, y, _data_or_null(pos_weight), C, P,
+                              _data_or_null(loss_out), _data_or_null(grad_out), gscale, &nbad)
     return total, nbad
+
+
+def elementwise_fast(int op, object x, object target, object reduction, bint with_grad):
+    """The common elementwise-loss call (no pos_weight) checked and run in C: x and
+    target C-contiguous aligned ndarrays of one float dtype (float32/float64) and one
+    shape, at least one entry.  Returns None when any of that does not hold, when the
+    reduction is not one of the three names, or when an entry is outside the loss's
+    domain (binary cross-entropy); the caller's full path then checks everything and
+    raises the errors.  Only fresh arrays are written."""
+    cdef cnp.ndarray xa, ta
+    cdef int nd, k, red
+    cdef Py_ssize_t n, nbad = 0, P = 1
+    cdef double total
+    cdef void* wp = NULL
+    cdef object loss_out = None, grad = None, value
+    if type(x) is not cnp.ndarray or type(target) is not cnp.ndarray or type(reduction) is not str:
+        return None
+    if reduction == "mean":
+        red = 0
+    elif reduction == "sum":
+        red = 1
+    elif reduction == "none":
+        red = 2
+    else:
+        return None
+    xa = <cnp.ndarray>x
+    ta = <cnp.ndarray>target
+    k = cnp.PyArray_TYPE(xa)
+    nd = cnp.PyArray_NDIM(xa)
+    if ((k != cnp.NPY_FLOAT32 and k != cnp.NPY_FLOAT64) or cnp.PyArray_TYPE(ta) != k
+            or cnp.PyArray_NDIM(ta) != nd
+            or not cnp.PyArray_ISCARRAY_RO(xa) or not cnp.PyArray_ISCARRAY_RO(ta)):
+        return None
+    for k in range(nd):
+        if cnp.PyArray_DIM(ta, k) != cnp.PyArray_DIM(xa, k):
+            return None
+    n = cnp.PyArray_SIZE(xa)
+    if n == 0:
+        return None
+    if op == OP_BCE_LOGITS:
+        # the plain loss's pos_weight: ones, period 1, read in runs of PW_PERIOD (as the
+        # full path does, so the sums are the same bits)
+        wp = cnp.PyArray_DATA(<cnp.ndarray>_ones(PW_PERIOD, cnp.PyArray_TYPE(xa) == cnp.NPY_FLOAT64))
+        P = PW_PERIOD
+    if red == 2:
+        loss_out = cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(xa), cnp.PyArray_TYPE(xa), 0)
+    if with_grad:
+        grad = cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(xa), cnp.PyArray_TYPE(xa), 0)
+    total = _elementwise_call(op, xa, ta, wp, 1, P, _data_or_null(loss_out), _data_or_null(grad),
+                              1.0 / n if red == 0 else 1.0, &nbad)
+    if nbad:
+        return None
+    if red == 2:
+        value = loss_out
+    else:
+        value = xa.dtype.type(total / n if red == 0 else total)
+    return (value, grad) if with_grad else value
 
 
 # ===========================================================================
@@ -795,6 +868,8 @@ def rows(int op, cnp.ndarray x, cnp.ndarray target, object weight, object loss_o
                                   pp, nt)
     return total
 
+
+PW_RUN = PW_PERIOD             # for fastact.losses
 
 _ONES_F32 = np.ones(0, dtype=np.float32)
 _ONES_F64 = np.ones(0, dtype=np.float64)

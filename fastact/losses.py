@@ -54,7 +54,7 @@ _OP_MSE, _OP_BCE, _OP_BCE_LOGITS = 0, 1, 2
 _OP_CE, _OP_SCE_INDEX, _OP_SCE_PROB, _OP_NLL = 10, 11, 12, 13
 
 _REDUCTIONS = ("mean", "sum", "none")
-_PW_PERIOD = 1024
+_PW_PERIOD = _k.PW_RUN          # pos_weight run length the kernels read
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 
@@ -200,6 +200,11 @@ def _ones_pos_weight(comp):
 # --- elementwise losses -------------------------------------------------------------
 
 def _elementwise(fname, op, input, target, reduction, with_grad, pos_weight=None):
+    if pos_weight is None:
+        # the common call, checked in C (None: anything unusual, for the checks below)
+        r = _k.elementwise_fast(op, input, target, reduction, with_grad)
+        if r is not None:
+            return r
     red = _check_reduction(fname, reduction)
     x, comp = _input(fname, input)
     t = _validate.as_float_array(target, fname, "target")

@@ -903,3 +903,32 @@ def test_common_index_call_equals_the_checked_path(dtype, shape, reduction):
     bad.reshape(-1)[-1] = shape[-1]
     with pytest.raises(IndexError, match="out of bounds"):
         fa.nll_loss(x, bad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (8,), (3, 5), (2, 3, 4), (20000,)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_common_elementwise_call_equals_the_checked_path(dtype, shape, reduction):
+    # mse / bce / bce-with-logits with contiguous same-dtype arrays and no pos_weight are
+    # checked and run in C (losses._elementwise -> _losses.elementwise_fast); a strided
+    # target takes the general Python path instead: both must give the same bits
+    # (20000 entries: two blocks, so the partial sums of both paths are combined too)
+    rng = np.random.default_rng(32)
+    p = rng.uniform(0.01, 0.99, shape).astype(dtype)
+    t = rng.uniform(0.0, 1.0, shape).astype(dtype)
+    strided = np.stack([t, t], axis=-1)[..., 0]
+    assert not strided.flags.c_contiguous or strided.ndim == 0
+    for f in (fa.mse_loss, fa.mse_loss_with_grad, fa.binary_cross_entropy,
+              fa.binary_cross_entropy_with_grad, fa.binary_cross_entropy_with_logits,
+              fa.binary_cross_entropy_with_logits_with_grad):
+        fast = f(p, t, reduction=reduction)
+        slow = f(p, strided if shape else t.tolist(), reduction=reduction)
+        for a, b in zip(fast if isinstance(fast, tuple) else (fast,),
+                        slow if isinstance(slow, tuple) else (slow,)):
+            assert type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape, f
+            np.testing.assert_array_equal(a, b)
+    # out-of-domain entries still raise (from the checked path)
+    bad = p.copy()
+    bad.reshape(-1)[-1] = 1.5
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        fa.binary_cross_entropy(bad, t)
