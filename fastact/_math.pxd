@@ -966,7 +966,7 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (fa_exp, fa_exp_dd, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_dd, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1394,7 +1394,8 @@ cdef inline bint gelu_exact_fwd_hard(floating x, double approximate_tanh) noexce
     if floating is float:
         return not (-3.4028234663852886e38 <= x and x <= 3.4028234663852886e38)   # inf, NaN
     else:
-        return not (-GELU64_FAST_MIN_X <= x and x <= 1.7976931348623157e308)     # tail, inf, NaN
+        # tail, inf, NaN; everything without a hardware fma (baseline build)
+        return not (FA_HAS_HW_FMA and -GELU64_FAST_MIN_X <= x and x <= 1.7976931348623157e308)
 
 
 cdef inline bint gelu_exact_bwd_hard(floating x, double approximate_tanh) noexcept nogil:

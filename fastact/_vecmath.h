@@ -36,6 +36,13 @@
 #else
 #define FA_INLINE static inline
 #endif
+/* 1 where fma() is one instruction; the baseline x86-64 build has none (glibc then
+   calls a routine per fma), so fma-heavy fast paths leave it the careful path. */
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+#define FA_HAS_HW_FMA 1
+#else
+#define FA_HAS_HW_FMA 0
+#endif
 FA_INLINE double fa_bits_to_double(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
 FA_INLINE uint64_t fa_double_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
 FA_INLINE float fa_bits_to_float(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }

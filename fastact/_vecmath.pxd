@@ -1,6 +1,7 @@
 # Cython view of _vecmath.h: branch-free exp/expm1/log1p that vectorise.
 # (Accuracy bounds are documented in the header.)
 cdef extern from "_vecmath.h" nogil:
+    const int FA_HAS_HW_FMA
     double fa_exp(double x)
     double fa_exp_dd(double x, double* lo)
     double fa_expm1(double x)
