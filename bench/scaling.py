@@ -98,7 +98,12 @@ def main(argv=None):
     ap.add_argument("--max-threads", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--size", type=int, default=1 << 24)
     ap.add_argument("--json", metavar="FILE", help="write every time as JSON")
+    ap.add_argument("--no-torch", action="store_true",
+                    help="skip the PyTorch copy reference (its own OpenMP threads stay idle)")
     args = ap.parse_args(argv)
+    global torch
+    if args.no_torch:
+        torch = None
     counts = thread_counts(args.max_threads)
     top = counts[-1]
     report = {"cpus": len(os.sched_getaffinity(0)), "size": args.size, "threads": counts,
