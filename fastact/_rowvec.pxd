@@ -520,6 +520,35 @@ cdef extern from *:
         }
         for (; j < K; j++) dx[j] = y[j] * ((dy[j] - dh) - dl);
     }
+    /* ---- log-softmax backward of one float32 row, dx = dy - e^y S, S = Σ dy = sh + sl,
+       for rows whose y (log-probabilities) are <= FA_RV_LSM_YMAX (or NaN): e^y from the
+       scaled exp (y below -109 gives 0, as e^y rounds to there), then
+       (dy - e sh) - e sl, the first product exact inside an fma, so dx is rounded about
+       twice on top of e^y's ~1 ulp.  Head and tail lanes go through the same vector
+       code (masked), so an element's bits do not depend on its position. ---- */
+    #define FA_RV_LSM_YMAX 60.0f      /* e^y 2^32 stays finite */
+    static inline fa_f16 fa_rv_lsm_bwd_v(fa_f16 d, fa_f16 y, float sh, float sl) {
+        fa_f16 e = fa_rv_exp_core_f(fa_clamp_lo_f(y, -FA_RV_LO_F), (fa_f16){}) * (float)FA_RV_ISC_F;
+        return (d - e * sh) - e * sl;
+    }
+    static inline void fa_rv_lsm_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K,
+                                       float sh, float sl, int nt) {
+        Py_ssize_t j = fa_nt_head(dx, 4, K, nt);
+        fa_f16 v;
+        if (j > 0) {
+            v = fa_rv_lsm_bwd_v(fa_ld_tail_f(dy, j, 0.0f), fa_ld_tail_f(y, j, 0.0f), sh, sl);
+            fa_st_tail_f(dx, j, v);
+        }
+        for (; j + 16 <= K; j += 16) {
+            v = fa_rv_lsm_bwd_v(fa_ld_f(dy + j), fa_ld_f(y + j), sh, sl);
+            if (nt && FA_HAVE_NT) fa_st_nt_f(dx + j, v); else fa_st_f(dx + j, v);
+        }
+        if (j < K) {
+            v = fa_rv_lsm_bwd_v(fa_ld_tail_f(dy + j, K - j, 0.0f), fa_ld_tail_f(y + j, K - j, 0.0f),
+                                sh, sl);
+            fa_st_tail_f(dx + j, K - j, v);
+        }
+    }
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K,
                                    double dot, int nt) {
         Py_ssize_t j = 0, h = fa_nt_head(dx, 8, K, nt);
@@ -791,6 +820,8 @@ cdef extern from *:
     static inline double fa_rv_dot_d(const double *a, const double *b, Py_ssize_t K) { return 0; }
     static inline void fa_rv_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float dh, float dl, int nt) {}
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K, double dot, int nt) {}
+    #define FA_RV_LSM_YMAX 0.0f
+    static inline void fa_rv_lsm_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float sh, float sl, int nt) {}
     static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
     static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw, float *lo, float *g, Py_ssize_t n, double gs, double *acc, int nt) {}
     static inline double fa_rv_sce_row_f(const float *x, int64_t t, double wt, float *g, Py_ssize_t K, float m, int exact, double gs, int nt) { return 0; }
@@ -834,5 +865,8 @@ cdef extern from *:
                             Py_ssize_t n, double gs, double* acc, bint nt) noexcept nogil
     void fa_rv_bwd_d(const double* dy, const double* y, double* dx, Py_ssize_t K, double dot,
                      bint nt) noexcept nogil
+    const float FA_RV_LSM_YMAX
+    void fa_rv_lsm_bwd_f(const float* dy, const float* y, float* dx, Py_ssize_t K, float sh,
+                         float sl, bint nt) noexcept nogil
     const Py_ssize_t FA_SCRATCH  # bytes of the stack scratch row of the streaming paths
     void fa_sfence() noexcept nogil   # orders this thread's streaming stores before later stores

@@ -24,7 +24,7 @@ Design
   a TwoSum unless every finite entry of the row is within 32 of the max, where
   it costs at most 32·2^-24 ≈ 2e-6 relative; logsumexp always corrects it);
   float32 log_softmax and the second pass of the backward are computed in float
-  (see fa_rv_bwd_f for the split of ⟨dy, y⟩).  The plain loops compute float32
+  (see fa_rv_bwd_f for the split of ⟨dy, y⟩, fa_rv_lsm_bwd_f for Σ dy).  The plain loops compute float32
   in double and round once.
 * Stable forms (m = max of the row, ignoring NaN):
     softmax      e^(x−m) / Σ e^(x−m)           every exponent <= 0, the sum is >= 1
@@ -301,9 +301,10 @@ cdef void _softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
 
 
 cdef void _log_softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
-                               Py_ssize_t K) noexcept nogil:
+                               Py_ssize_t K, bint nt) noexcept nogil:
     cdef double acc[LANES]
     cdef double total
+    cdef float sh
     cdef Py_ssize_t j, l, nfull = K - K % LANES
     for l in range(LANES):
         acc[l] = 0.0
@@ -313,6 +314,13 @@ cdef void _log_softmax_bwd_row(const floating* dy, const floating* y, floating* 
     for j in range(nfull, K):
         acc[0] += <double>dy[j]
     total = _combine_lanes(acc)
+    if floating is float:
+        # float32 in float (fa_rv_lsm_bwd_f); a huge or NaN sum, or y above
+        # FA_RV_LSM_YMAX (not log-probabilities), take the loop below
+        if FA_RV and fabs(total) <= 1e37 and fa_rv_max_f(y, K) <= FA_RV_LSM_YMAX:
+            sh = <float>total
+            fa_rv_lsm_bwd_f(dy, y, dx, K, sh, <float>(total - sh), nt)
+            return
     for j in range(K):
         dx[j] = <floating>(<double>dy[j] - <double>exp_of(y[j]) * total)
 
@@ -476,7 +484,7 @@ cdef void _task(int op, const floating* a, const floating* b, floating* y, Py_ss
         elif op == OP_SOFTMAX_JVP:
             _softmax_bwd_row(b + off, a + off, y + off, K, nt)
         elif op == OP_LOG_SOFTMAX_BWD:
-            _log_softmax_bwd_row(a + off, b + off, y + off, K)
+            _log_softmax_bwd_row(a + off, b + off, y + off, K, nt)
     else:
         if op == OP_SOFTMAX:
             _softmax_tile(a + off, y + off, K, inner, w)

@@ -538,3 +538,33 @@ def test_large_outputs_equal_row_by_row_results(dtype, offset, k, restore_thread
                      fa.softmax_jvp(y[i:i + 1], dy[i:i + 1])]
             for a, b in zip(big, small):
                 assert a[i:i + 1].tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("K", [5, 37, 1000])
+def test_log_softmax_backward_float32_rows(K):
+    # float32 rows run in float (fastact._rowvec fa_rv_lsm_bwd_f): against a float64
+    # evaluation with the same y, the error stays within 4 * 2^-24 of |dy| + |e^y Σdy|
+    # (the scale of the two terms; measured max 2.3), large outputs (streaming stores,
+    # an unaligned head) included; each row alone gives the same bits as inside the
+    # array, and rows that are not log-probabilities (y > 60) still come out right
+    rng = np.random.default_rng(K)
+    n = max(8, (1 << 23) // (4 * K) + 3)          # past the streaming-store size
+    x = (3.0 * rng.standard_normal((n, K))).astype(F32)
+    dy = rng.standard_normal((n, K)).astype(F32)
+    ly = fa.log_softmax(x)
+    ly[1, 0] = -np.inf                             # a zero probability
+    ly[2] = np.linspace(-200.0, 0.0, K, dtype=F32)  # e^y below every float32
+    ly[3, :] = (ly[3, :] + F32(70.0))              # not log-probabilities: the fallback
+    for out_offset in (0, 1):
+        buf = np.empty(n * K + 1, F32)
+        out = buf[out_offset:out_offset + n * K].reshape(n, K)
+        got = fa.log_softmax_backward(dy, ly, out=out)
+        d64, y64 = dy.astype(F64), ly.astype(F64)
+        e = np.exp(y64)
+        s = d64.sum(-1, keepdims=True)
+        ref = d64 - e * s
+        scale = np.abs(d64) + np.abs(e * s)
+        assert np.all(np.abs(got - ref) <= 4 * 2.0 ** -24 * scale)
+        for i in (0, 1, 2, 3, n - 1):
+            alone = fa.log_softmax_backward(dy[i], ly[i])
+            assert alone.tobytes() == got[i].tobytes()
