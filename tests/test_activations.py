@@ -427,6 +427,28 @@ def test_float32_accuracy_against_float64_reference(name):
     assert ulp_distance(g[ok], gr[ok]).max() <= bound
 
 
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_float32_backward_from_output_with_any_dy(name):
+    # float32 sigmoid / tanh backward: the factor y(1 - y) or 1 - y^2 from one fma (exact
+    # before its rounding), then times dy, rounded again: within 1.5 ulp of the exact
+    # product for any dy (0.5 per rounding, the first counted in the result's ulp), with
+    # y next to +-1 and 1/2 and dy over 40 binades
+    rng = np.random.default_rng(11)
+    n = 1 << 20
+    dy = (rng.standard_normal(n) * np.exp2(rng.integers(-20, 20, n))).astype(np.float32)
+    y = rng.uniform(-1, 1, n).astype(np.float32)
+    near_one = (1 - np.exp2(-rng.uniform(1, 24, n // 4))).astype(np.float32)
+    y[: n // 4] = near_one * np.sign(rng.standard_normal(n // 4)).astype(np.float32)
+    if name == "sigmoid":
+        y = np.abs(y)
+    y64, d64 = y.astype(np.float64), dy.astype(np.float64)
+    exact = d64 * (y64 * (1 - y64) if name == "sigmoid" else (1 - y64) * (1 + y64))
+    got = getattr(fa, name + "_backward")(dy, y)
+    ok = exact != 0
+    assert ulp_distance(got[ok], exact[ok]).max() <= 1.5
+    assert (got[~ok] == 0).all()
+
+
 # ---------------------------------------------------------------------------
 # finite differences
 # ---------------------------------------------------------------------------
