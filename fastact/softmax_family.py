@@ -52,7 +52,8 @@ def softmax_jacobian(y, axis=-1):
         raise ValueError(f"fastact.{fname}: the class axis has {k} entries; the explicit "
                          f"Jacobian is meant for K <= {JACOBIAN_MAX_K} (use softmax_backward "
                          f"or softmax_jvp, which never form it)")
-    s = s.astype(comp, copy=False)
-    with np.errstate(all="ignore"):  # y is a probability vector; garbage in gives inf/NaN, not warnings
-        jac = s[..., :, None] * (np.eye(k, dtype=comp) - s[..., None, :])
+    s = _validate.as_kernel_array(s, comp)          # C-contiguous, aligned, comp dtype
+    jac = np.empty(s.shape + (k,), dtype=comp)
+    # y is a probability vector; garbage in gives inf/NaN (no warnings), never a crash
+    _k.jacobian(s.reshape(-1, k), jac.reshape(-1, k, k))
     return jac.astype(a.dtype, copy=False)

@@ -568,3 +568,22 @@ def test_log_softmax_backward_float32_rows(K):
         for i in (0, 1, 2, 3, n - 1):
             alone = fa.log_softmax_backward(dy[i], ly[i])
             assert alone.tobytes() == got[i].tobytes()
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+@pytest.mark.parametrize("shape,axis", [((7,), -1), ((300, 64), -1), ((64, 300), 0), ((3, 5, 4), 1)])
+def test_softmax_jacobian_kernel_equals_the_elementwise_formula(dtype, shape, axis):
+    # the C kernel (threaded for large outputs, any axis through a moved copy) gives the
+    # bits of NumPy's y_i * (eye - y_j), signed zeros included
+    rng = np.random.default_rng(5)
+    y = fa.softmax(rng.standard_normal(shape).astype(dtype), axis)
+    flat = np.moveaxis(y, axis, -1)
+    flat.reshape(-1, flat.shape[-1])[0, :] = 0          # a one-hot row with -0.0 entries
+    flat.reshape(-1, flat.shape[-1])[0, 1] = -0.0
+    flat.reshape(-1, flat.shape[-1])[0, 0] = 1
+    s = np.moveaxis(y, axis, -1)
+    k = s.shape[-1]
+    ref = s[..., :, None] * (np.eye(k, dtype=dtype) - s[..., None, :])
+    got = fa.softmax_jacobian(y, axis)
+    assert got.dtype == dtype and got.shape == ref.shape
+    assert got.tobytes() == ref.tobytes()
