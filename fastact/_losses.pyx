@@ -393,6 +393,20 @@ def elementwise(int op, cnp.ndarray x, cnp.ndarray y, object pos_weight, Py_ssiz
     return total, nbad
 
 
+cdef int _fast_call_reduction(object x, object target, object reduction):
+    """For the C fast paths: 0, 1, 2 for reduction "mean", "sum", "none" when x and
+    target are plain ndarrays; -1 otherwise (the checked path then decides or raises)."""
+    if type(x) is not cnp.ndarray or type(target) is not cnp.ndarray or type(reduction) is not str:
+        return -1
+    if reduction == "mean":
+        return 0
+    if reduction == "sum":
+        return 1
+    if reduction == "none":
+        return 2
+    return -1
+
+
 def elementwise_fast(int op, object x, object target, object reduction, bint with_grad):
     """The common elementwise-loss call (no pos_weight) checked and run in C: x and
     target C-contiguous aligned ndarrays of one float dtype (float32/float64) and one
@@ -406,15 +420,8 @@ def elementwise_fast(int op, object x, object target, object reduction, bint wit
     cdef double total
     cdef void* wp = NULL
     cdef object loss_out = None, grad = None, value
-    if type(x) is not cnp.ndarray or type(target) is not cnp.ndarray or type(reduction) is not str:
-        return None
-    if reduction == "mean":
-        red = 0
-    elif reduction == "sum":
-        red = 1
-    elif reduction == "none":
-        red = 2
-    else:
+    red = _fast_call_reduction(x, target, reduction)
+    if red < 0:
         return None
     xa = <cnp.ndarray>x
     ta = <cnp.ndarray>target
@@ -948,15 +955,8 @@ def rows_index_fast(int op, object x, object target, object reduction, bint with
     cdef Py_ssize_t K, N
     cdef double denom = 0.0, total
     cdef object loss_out = None, grad = None, value
-    if type(x) is not cnp.ndarray or type(target) is not cnp.ndarray or type(reduction) is not str:
-        return None
-    if reduction == "mean":
-        red = 0
-    elif reduction == "sum":
-        red = 1
-    elif reduction == "none":
-        red = 2
-    else:
+    red = _fast_call_reduction(x, target, reduction)
+    if red < 0:
         return None
     xa = <cnp.ndarray>x
     ta = <cnp.ndarray>target
