@@ -942,16 +942,19 @@ def index_prepass(cnp.ndarray target, Py_ssize_t K, object ignore_index, object 
     return denom, bad
 
 
-def rows_index_fast(int op, object x, object target, object reduction, bint with_grad):
-    """The common class-index call (no weight, ignore_index -100, no label smoothing)
+def rows_fast(int op, object x, object target, object reduction, bint with_grad):
+    """The common class-axis call (no weight, ignore_index -100, no label smoothing)
     checked and run in C: x a C-contiguous aligned float32/float64 ndarray with a
-    non-empty last axis, target a C-contiguous int64 ndarray of x's shape without that
-    axis, every index in [0, K).  Returns None when any of that does not hold (or
-    no row counts, or reduction is not one of the three names); the caller's full
-    path then checks everything and raises the errors.  Nothing is written before
-    the indices are checked."""
+    non-empty last axis and at least one row; for the index ops (OP_NLL,
+    OP_SCE_INDEX) target a C-contiguous int64 ndarray of x's shape without that axis,
+    every index in [0, K); for the probability ops (OP_CE, OP_SCE_PROB) target a
+    C-contiguous ndarray of x's shape and dtype.  Returns None when any of that does
+    not hold (or no row counts, or reduction is not one of the three names); the
+    caller's full path then checks everything and raises the errors.  Nothing is
+    written before the indices are checked."""
     cdef cnp.ndarray xa, ta
     cdef int nd, k, red
+    cdef bint index_target = op == OP_NLL or op == OP_SCE_INDEX
     cdef Py_ssize_t K, N
     cdef double denom = 0.0, total
     cdef object loss_out = None, grad = None, value
@@ -964,19 +967,26 @@ def rows_index_fast(int op, object x, object target, object reduction, bint with
     nd = cnp.PyArray_NDIM(xa)
     if (k != cnp.NPY_FLOAT32 and k != cnp.NPY_FLOAT64) or nd < 1 or not cnp.PyArray_ISCARRAY_RO(xa):
         return None
-    if (cnp.PyArray_TYPE(ta) != cnp.NPY_INT64 or cnp.PyArray_NDIM(ta) != nd - 1
-            or not cnp.PyArray_ISCARRAY_RO(ta)):
+    if not cnp.PyArray_ISCARRAY_RO(ta):
         return None
-    for k in range(nd - 1):
+    if index_target:
+        if cnp.PyArray_TYPE(ta) != cnp.NPY_INT64 or cnp.PyArray_NDIM(ta) != nd - 1:
+            return None
+    elif cnp.PyArray_TYPE(ta) != k or cnp.PyArray_NDIM(ta) != nd:
+        return None
+    for k in range(cnp.PyArray_NDIM(ta)):
         if cnp.PyArray_DIM(ta, k) != cnp.PyArray_DIM(xa, k):
             return None
     K = cnp.PyArray_DIM(xa, nd - 1)
-    N = cnp.PyArray_SIZE(ta)
+    N = cnp.PyArray_SIZE(xa) // K if K else 0
     if K == 0 or N == 0:
         return None
-    if _prepass(<const int64_t*>cnp.PyArray_DATA(ta), N, K, -100, <const double*>NULL,
-                &denom) >= 0 or denom == 0.0:
-        return None
+    if index_target:
+        if _prepass(<const int64_t*>cnp.PyArray_DATA(ta), N, K, -100, <const double*>NULL,
+                    &denom) >= 0 or denom == 0.0:
+            return None
+    else:
+        denom = <double>N
     if red == 2:
         loss_out = cnp.PyArray_EMPTY(nd - 1, cnp.PyArray_DIMS(xa), cnp.PyArray_TYPE(xa), 0)
     if with_grad:

@@ -284,11 +284,17 @@ def binary_cross_entropy_with_logits_with_grad(input, target, *, pos_weight=None
 def _rows(fname, input, target, reduction, with_grad, *, kind, weight=None, ignore_index=-100,
           label_smoothing=0.0):
     """kind: 'ce' (cross_entropy), 'sce' (softmax_cross_entropy), 'nll' (nll_loss)."""
-    if (kind != "ce" and weight is None and type(ignore_index) is int and ignore_index == -100
+    if (weight is None and type(ignore_index) is int and ignore_index == -100
             and type(label_smoothing) is float and label_smoothing == 0.0):
         # the common call, checked in C (None: anything unusual, for the checks below)
-        r = _k.rows_index_fast(_OP_NLL if kind == "nll" else _OP_SCE_INDEX, input, target,
-                               reduction, with_grad)
+        if kind == "ce":
+            op = _OP_CE
+        elif kind == "nll":
+            op = _OP_NLL
+        else:
+            dt = getattr(target, "dtype", None)
+            op = _OP_SCE_PROB if dt is not None and dt.kind == "f" else _OP_SCE_INDEX
+        r = _k.rows_fast(op, input, target, reduction, with_grad)
         if r is not None:
             return r
     red = _check_reduction(fname, reduction)

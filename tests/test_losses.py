@@ -932,3 +932,28 @@ def test_common_elementwise_call_equals_the_checked_path(dtype, shape, reduction
     bad.reshape(-1)[-1] = 1.5
     with pytest.raises(ValueError, match="between 0 and 1"):
         fa.binary_cross_entropy(bad, t)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(8,), (3, 5), (2, 3, 4), (5000, 10)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_common_probability_call_equals_the_checked_path(dtype, shape, reduction):
+    # cross_entropy and softmax_cross_entropy with a probability target of input's
+    # dtype and nothing else are checked and run in C (_losses.rows_fast); spelling
+    # label_smoothing as a NumPy float takes the general Python path: same bits
+    rng = np.random.default_rng(33)
+    x = rng.normal(0, 3, shape).astype(dtype)
+    p = fa.softmax(x)
+    t = fa.softmax(rng.normal(0, 2, shape)).astype(dtype)
+    t.reshape(-1)[::5] = 0                          # zero-probability terms
+    for f, inp in ((fa.softmax_cross_entropy, x), (fa.softmax_cross_entropy_with_grad, x),
+                   (fa.cross_entropy, p), (fa.cross_entropy_with_grad, p)):
+        fast = f(inp, t, reduction=reduction)
+        if f in (fa.cross_entropy, fa.cross_entropy_with_grad):
+            slow = f(inp, t.tolist(), reduction=reduction)       # a list: the checked path
+        else:
+            slow = f(inp, t, reduction=reduction, label_smoothing=np.float64(0.0))
+        for a, b in zip(fast if isinstance(fast, tuple) else (fast,),
+                        slow if isinstance(slow, tuple) else (slow,)):
+            assert type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape, f
+            np.testing.assert_array_equal(a, b)
