@@ -55,5 +55,6 @@ def softmax_jacobian(y, axis=-1):
     s = _validate.as_kernel_array(s, comp)          # C-contiguous, aligned, comp dtype
     jac = np.empty(s.shape + (k,), dtype=comp)
     # y is a probability vector; garbage in gives inf/NaN (no warnings), never a crash
-    _k.jacobian(s.reshape(-1, k), jac.reshape(-1, k, k))
+    if jac.size:
+        _k.jacobian(s.reshape(-1, k), jac.reshape(-1, k, k))
     return jac.astype(a.dtype, copy=False)

@@ -587,3 +587,12 @@ def test_softmax_jacobian_kernel_equals_the_elementwise_formula(dtype, shape, ax
     got = fa.softmax_jacobian(y, axis)
     assert got.dtype == dtype and got.shape == ref.shape
     assert got.tobytes() == ref.tobytes()
+
+
+@pytest.mark.parametrize("shape", [(3, 0), (0,), (0, 4), (2, 0, 3)])
+def test_softmax_jacobian_of_empty_arrays(shape):
+    # an empty class axis or no rows: an empty (..., K, K) result, no error
+    for dtype in (F32, F64):
+        y = np.zeros(shape, dtype)
+        got = fa.softmax_jacobian(y)
+        assert got.shape == shape + (shape[-1],) and got.dtype == dtype
