@@ -5,8 +5,8 @@ Elementwise kernels are cut into fixed-size chunks and the chunks are handed to
 OpenMP threads on demand (dynamic schedule): a thread that runs slow, because
 its core is shared or clocked lower, takes fewer chunks instead of holding up
 the whole call.  Each element is computed by the same code whatever the chunk or
-thread it lands in, so results are bitwise identical for every thread count.  Work smaller than PARALLEL_MIN_ELEMENTS never pays for
-starting threads.
+thread it lands in, so results are bitwise identical for every thread count.
+Work smaller than PARALLEL_MIN_ELEMENTS never pays for starting threads.
 """
 import os
 

@@ -292,8 +292,9 @@ def _rows(fname, input, target, reduction, with_grad, *, kind, weight=None, igno
         elif kind == "nll":
             op = _OP_NLL
         else:
-            dt = getattr(target, "dtype", None)
-            op = _OP_SCE_PROB if dt is not None and dt.kind == "f" else _OP_SCE_INDEX
+            # (rows_fast takes plain ndarrays only; anything else goes the checked way)
+            op = (_OP_SCE_PROB if type(target) is np.ndarray and target.dtype.kind == "f"
+                  else _OP_SCE_INDEX)
         r = _k.rows_fast(op, input, target, reduction, with_grad)
         if r is not None:
             return r
