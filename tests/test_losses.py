@@ -879,12 +879,23 @@ def test_large_bce_with_logits_outputs_equal_small_calls():
             assert grad[i].tobytes() == g1.tobytes()
 
 
+def _assert_same_results(fast, slow, what):
+    """A loss call's results (a value, or (value, grad)) equal bit for bit, with the same
+    types, dtypes and shapes."""
+    fast = fast if isinstance(fast, tuple) else (fast,)
+    slow = slow if isinstance(slow, tuple) else (slow,)
+    assert len(fast) == len(slow), what
+    for a, b in zip(fast, slow):
+        assert type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape, what
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(8,), (3, 5), (2, 3, 4), (5000, 10)])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_common_index_call_equals_the_checked_path(dtype, shape, reduction):
     # nll_loss / softmax_cross_entropy with only (input, target) are checked and run in C
-    # (losses._rows -> _losses.rows_index_fast); spelling ignore_index as a NumPy integer
+    # (losses._rows -> _losses.rows_fast); spelling ignore_index as a NumPy integer
     # takes the general Python path instead: both must give the same bits
     rng = np.random.default_rng(31)
     x = rng.normal(0, 3, shape).astype(dtype)
@@ -894,10 +905,7 @@ def test_common_index_call_equals_the_checked_path(dtype, shape, reduction):
               fa.softmax_cross_entropy_with_grad):
         fast = f(x, t, reduction=reduction)
         slow = f(x, t, reduction=reduction, ignore_index=np.int64(-100))
-        for a, b in zip(fast if isinstance(fast, tuple) else (fast,),
-                        slow if isinstance(slow, tuple) else (slow,)):
-            assert type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape
-            np.testing.assert_array_equal(a, b)
+        _assert_same_results(fast, slow, f)
     # an out-of-range index still raises (from the checked path) and writes nothing
     bad = t.copy()
     bad.reshape(-1)[-1] = shape[-1]
@@ -923,10 +931,7 @@ def test_common_elementwise_call_equals_the_checked_path(dtype, shape, reduction
               fa.binary_cross_entropy_with_logits_with_grad):
         fast = f(p, t, reduction=reduction)
         slow = f(p, strided if shape else t.tolist(), reduction=reduction)
-        for a, b in zip(fast if isinstance(fast, tuple) else (fast,),
-                        slow if isinstance(slow, tuple) else (slow,)):
-            assert type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape, f
-            np.testing.assert_array_equal(a, b)
+        _assert_same_results(fast, slow, f)
     # out-of-domain entries still raise (from the checked path)
     bad = p.copy()
     bad.reshape(-1)[-1] = 1.5
@@ -953,7 +958,4 @@ def test_common_probability_call_equals_the_checked_path(dtype, shape, reduction
             slow = f(inp, t.tolist(), reduction=reduction)       # a list: the checked path
         else:
             slow = f(inp, t, reduction=reduction, label_smoothing=np.float64(0.0))
-        for a, b in zip(fast if isinstance(fast, tuple) else (fast,),
-                        slow if isinstance(slow, tuple) else (slow,)):
-            assert type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape, f
-            np.testing.assert_array_equal(a, b)
+        _assert_same_results(fast, slow, f)
