@@ -731,37 +731,56 @@ cdef double _ce_row(const floating* p, const floating* y, floating* g, Py_ssize_
     return _combine_lanes(acc)
 
 
+cdef inline int _sce_rows16(int op, const floating* x, const floating* yf, const int64_t* yi,
+                            const floating* w, floating* g, Py_ssize_t n16, Py_ssize_t K,
+                            double eps, double gs, int64_t ignore, double* terms) noexcept nogil:
+    """Up to 16 short rows of softmax cross-entropy across SIMD lanes (class indices:
+    both dtypes; probabilities: float32).  Returns the mask of rows left to the row
+    loop (bit l: row l)."""
+    if op == OP_SCE_INDEX:
+        if floating is float:
+            return fa_rv_sce_rows_f(x, yi, w, g, n16, K, ignore, gs, terms)
+        else:
+            return fa_rv_sce_rows_d(x, yi, w, g, n16, K, ignore, gs, terms)
+    if floating is float:
+        return fa_rv_sce_prob_rows_f(x, yf, w, g, n16, K, 1.0 - eps, eps / <double>K, gs, terms)
+    else:
+        return -1
+
+
 cdef double _rows_block(int op, const floating* x, const floating* yf, const int64_t* yi,
                         const floating* w, floating* lo, floating* g, Py_ssize_t r0,
                         Py_ssize_t nr, Py_ssize_t K, double W, double eps, double gs,
                         int64_t ignore, bint stream, bint grouped=True) noexcept nogil:
     """Rows r0 .. r0+nr−1; their terms are summed in row order.  grouped: short rows
-    of float32 softmax cross-entropy may go 16 at a time."""
+    of softmax cross-entropy (class indices: both dtypes; probabilities: float32) may
+    go 16 at a time."""
     cdef double total = 0.0, term, wt
     cdef double terms[16]
     cdef Py_ssize_t i, j, l, n16
-    cdef bint ok
+    cdef int bad
     cdef int64_t t
     cdef floating* gr = NULL
-    if FA_RV and grouped and op == OP_SCE_INDEX and eps == 0.0 and K <= 16:
-        # short rows: 16 at a time, across SIMD lanes (fastact._rowvec)
+    if (FA_RV and grouped and K <= 16
+            and (op == OP_SCE_INDEX and eps == 0.0 or op == OP_SCE_PROB and sizeof(floating) == 4)):
+        # short rows: 16 at a time, across SIMD lanes (fastact._rowvec); rows the kernel
+        # leaves out (a non-finite max) go through the row loop one by one, so every
+        # row's result is the same whatever rows share its group
         i = r0
         while i < r0 + nr:
             n16 = min(<Py_ssize_t>16, r0 + nr - i)
-            if floating is float:
-                ok = fa_rv_sce_rows_f(x + i * K, yi + i, w, g + i * K if g != NULL else NULL,
-                                      n16, K, ignore, gs, terms)
-            else:
-                ok = fa_rv_sce_rows_d(x + i * K, yi + i, w, g + i * K if g != NULL else NULL,
-                                      n16, K, ignore, gs, terms)
-            if ok:
-                for l in range(n16):
+            bad = _sce_rows16(op, x + i * K, yf + i * K if yf != NULL else NULL,
+                              yi + i if yi != NULL else NULL, w,
+                              g + i * K if g != NULL else NULL, n16, K, eps, gs, ignore, terms)
+            for l in range(n16):
+                if (bad >> l) & 1:
+                    term = _rows_block(op, x, yf, yi, w, lo, g, i + l, 1, K, W, eps, gs,
+                                       ignore, stream, False)
+                else:
+                    term = terms[l]
                     if lo != NULL:
-                        lo[i + l] = <floating>terms[l]
-                    total += terms[l]
-            else:
-                total += _rows_block(op, x, yf, yi, w, lo, g, i, n16, K, W, eps, gs,
-                                     ignore, stream, False)
+                        lo[i + l] = <floating>term
+                total += term
             i += 16
         return total
     for i in range(r0, r0 + nr):

@@ -609,7 +609,9 @@ cdef extern from *:
          term = w_t ((m - x_t) + L),  grad_j = gs w_t (e_j/s - δ_jt),
        with e_t/s - 1 formed as -s'/s when x_t is the max (no cancellation); sums in
        double, in class order.  Rows whose target is `ignore` get term 0 and a zero
-       gradient.  Returns 0, having written nothing, if some row's max is not finite. ---- */
+       gradient.  Returns the mask of rows (bit l: row l) whose max is not finite: the
+       kernel writes nothing for them and the caller runs them through the row loop,
+       so a row's result never depends on its neighbours. ---- */
     static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g,
                                        Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs,
                                        double *term) {
@@ -620,11 +622,13 @@ cdef extern from *:
         fa_d8 s0 = {}, s1 = {};
         fa_i16 cnt = {}, k;
         Py_ssize_t l, j;
+        int bad = 0;
         for (l = 0; l < 16; l++)
             for (j = 0; j < K; j++) xb[j][l] = l < nr ? x[l * K + j] : 0.0f;
         for (j = 0; j < K; j++) { v = fa_ld_f(xb[j]); m = fa_sel_f(v > m, v, m); }
         fa_st_f(mb, m);
-        for (l = 0; l < nr; l++) if (!(fabsf(mb[l]) <= 3.4028235e38f)) return 0;
+        for (l = 0; l < nr; l++)
+            if (!(fabsf(mb[l]) <= 3.4028235e38f) && t[l] != ignore) bad |= 1 << l;
         for (j = 0; j < K; j++) {
             v = fa_ld_f(xb[j]);
             ev = fa_rv_exp_f(v, m);
@@ -639,6 +643,7 @@ cdef extern from *:
             double sp, L, s, wt, xt, pt;
             a[l] = 0.0f;
             if (tl == ignore) { if (l < nr) term[l] = 0.0; continue; }
+            if ((bad >> l) & 1) continue;
             sp = (l < 8 ? lo[l] : hi[l - 8]) * 0x1p-32 + (double)(nm[l] - 1);
             L = fa_log1p(sp);
             s = 1.0 + sp;
@@ -649,19 +654,79 @@ cdef extern from *:
             pt = eb[tl][l] * 0x1p-32 / s;
             gt[l] = (float)(gs * wt * (xt == mb[l] ? -sp / s : pt - 1.0));
         }
-        if (!g) return 1;
+        if (!g) return bad;
         v = fa_ld_f(a);
         for (j = 0; j < K; j++) fa_st_f(eb[j], fa_ld_f(eb[j]) * v);
         for (l = 0; l < nr; l++) {
             float *gr = g + l * K;
             if (t[l] == ignore) { for (j = 0; j < K; j++) gr[j] = 0.0f; continue; }
+            if ((bad >> l) & 1) continue;
             for (j = 0; j < K; j++) gr[j] = eb[j][l];
             gr[t[l]] = gt[l];
         }
-        return 1;
+        return bad;
     }
 
 
+    /* ---- softmax cross-entropy with a probability target y for nr <= 16 rows of
+       K <= 16 classes at once, row l in lane l.  Per row, as _sce_prob_row in _losses:
+         c_j = w_j ((1 - eps) y_j + eps/K) (in double),  m = max x,
+         s' = Σ_{x_j<m} e^(x_j-m) + (#max - 1),  L = log1p(s'),  s = 1 + s',
+         term = Σ_{c_j != 0} c_j (m - x_j) + L Σ_j c_j,  grad_j = gs (e_j Σc / s - c_j);
+       sums in double in class order.  Returns the mask of rows whose max is not finite,
+       left to the caller's row loop (as fa_rv_sce_rows_f). ---- */
+    static inline int fa_rv_sce_prob_rows_f(const float *x, const float *y, const float *w,
+                                            float *g, Py_ssize_t nr, Py_ssize_t K, double keep,
+                                            double eps_k, double gs, double *term) {
+        float xb[16][16], eb[16][16], mb[16];
+        double cb[16][16], lo[8], hi[8], yl[8], yh[8], dl[8], dh[8], a[16];
+        int32_t nm[16];
+        fa_f16 v, m = (fa_f16){} - INFINITY, ev;
+        fa_d8 s0 = {}, s1 = {}, c0, c1, Y0 = {}, Y1 = {}, D0 = {}, D1 = {}, m0, m1;
+        fa_i16 cnt = {}, k;
+        Py_ssize_t l, j;
+        int bad = 0;
+        for (l = 0; l < 16; l++)
+            for (j = 0; j < K; j++) {
+                xb[j][l] = l < nr ? x[l * K + j] : 0.0f;
+                cb[j][l] = l < nr ? (keep * (double)y[l * K + j] + eps_k) * (double)w[j] : 0.0;
+            }
+        for (j = 0; j < K; j++) { v = fa_ld_f(xb[j]); m = fa_sel_f(v > m, v, m); }
+        fa_st_f(mb, m);
+        for (l = 0; l < nr; l++) if (!(fabsf(mb[l]) <= 3.4028235e38f)) bad |= 1 << l;
+        m0 = fa_lo_d(m); m1 = fa_hi_d(m);
+        for (j = 0; j < K; j++) {
+            v = fa_ld_f(xb[j]);
+            ev = fa_rv_exp_f(v, m);
+            fa_st_f(eb[j], ev);
+            k = v == m;
+            cnt -= k;
+            fa_acc_f(&s0, &s1, fa_sel_f(k, (fa_f16){}, ev));
+            c0 = fa_ld_d(cb[j]); c1 = fa_ld_d(cb[j] + 8);
+            Y0 += c0; Y1 += c1;
+            D0 += fa_sel_d(c0 != 0.0, c0 * (m0 - fa_lo_d(v)), (fa_d8){});
+            D1 += fa_sel_d(c1 != 0.0, c1 * (m1 - fa_hi_d(v)), (fa_d8){});
+        }
+        memcpy(lo, &s0, 64); memcpy(hi, &s1, 64); memcpy(nm, &cnt, 64);
+        memcpy(yl, &Y0, 64); memcpy(yh, &Y1, 64); memcpy(dl, &D0, 64); memcpy(dh, &D1, 64);
+        for (l = 0; l < nr; l++) {
+            double sp = (l < 8 ? lo[l] : hi[l - 8]) * 0x1p-32 + (double)(nm[l] - 1);
+            double Y = l < 8 ? yl[l] : yh[l - 8], L = fa_log1p(sp), s = 1.0 + sp;
+            if ((bad >> l) & 1) continue;
+            /* explicit fmas: GCC would otherwise contract these differently in a
+               vectorised loop body and its scalar remainder, and a row's bits would
+               depend on where it lands */
+            term[l] = Y != 0.0 ? fma(Y, L, l < 8 ? dl[l] : dh[l - 8]) : (l < 8 ? dl[l] : dh[l - 8]);
+            a[l] = gs * Y / s * 0x1p-32;
+        }
+        if (!g) return bad;
+        for (l = 0; l < nr; l++) {
+            float *gr = g + l * K;
+            if ((bad >> l) & 1) continue;
+            for (j = 0; j < K; j++) gr[j] = (float)fma((double)eb[j][l], a[l], -(gs * cb[j][l]));
+        }
+        return bad;
+    }
     static inline int fa_rv_sce_rows_d(const double *x, const int64_t *t, const double *w, double *g,
                                        Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs,
                                        double *term) {
@@ -671,6 +736,7 @@ cdef extern from *:
         fa_d8 v, m[2], ev, s[2] = {{0}, {0}};
         fa_l8 cnt[2] = {{0}, {0}}, k;
         Py_ssize_t l, j, h;
+        int bad = 0;
         for (l = 0; l < 16; l++)
             for (j = 0; j < K; j++) xb[j][l] = l < nr ? x[l * K + j] : 0.0;
         for (h = 0; h < 2; h++) {
@@ -678,7 +744,8 @@ cdef extern from *:
             for (j = 0; j < K; j++) { v = fa_ld_d(xb[j] + 8 * h); m[h] = fa_sel_d(v > m[h], v, m[h]); }
             fa_st_d(mb + 8 * h, m[h]);
         }
-        for (l = 0; l < nr; l++) if (!(fabs(mb[l]) <= 1.7976931348623157e308)) return 0;
+        for (l = 0; l < nr; l++)
+            if (!(fabs(mb[l]) <= 1.7976931348623157e308) && t[l] != ignore) bad |= 1 << l;
         for (h = 0; h < 2; h++)
             for (j = 0; j < K; j++) {
                 v = fa_ld_d(xb[j] + 8 * h);
@@ -695,6 +762,7 @@ cdef extern from *:
             double sp, L, sl, wt, xt, pt;
             a[l] = 0.0;
             if (tl == ignore) { if (l < nr) term[l] = 0.0; continue; }
+            if ((bad >> l) & 1) continue;
             sp = sb[l] * 0x1p-500 + (double)(nm[l] - 1);
             L = fa_log1p(sp);
             sl = 1.0 + sp;
@@ -705,16 +773,17 @@ cdef extern from *:
             pt = eb[tl][l] * 0x1p-500 / sl;
             gt[l] = gs * wt * (xt == mb[l] ? -sp / sl : pt - 1.0);
         }
-        if (!g) return 1;
+        if (!g) return bad;
         for (j = 0; j < K; j++)
             for (h = 0; h < 2; h++) fa_st_d(eb[j] + 8 * h, fa_ld_d(eb[j] + 8 * h) * fa_ld_d(a + 8 * h));
         for (l = 0; l < nr; l++) {
             double *gr = g + l * K;
             if (t[l] == ignore) { for (j = 0; j < K; j++) gr[j] = 0.0; continue; }
+            if ((bad >> l) & 1) continue;
             for (j = 0; j < K; j++) gr[j] = eb[j][l];
             gr[t[l]] = gt[l];
         }
-        return 1;
+        return bad;
     }
     /* ---- binary cross-entropy with logits, float32, n contiguous elements (as
        _bce_logits_point in _losses.pyx): a = |z|, e = e^-a, L = log1p(e),
@@ -822,11 +891,12 @@ cdef extern from *:
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K, double dot, int nt) {}
     #define FA_RV_LSM_YMAX 0.0f
     static inline void fa_rv_lsm_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float sh, float sl, int nt) {}
-    static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
+    static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return -1; }
+    static inline int fa_rv_sce_prob_rows_f(const float *x, const float *y, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, double keep, double eps_k, double gs, double *term) { return -1; }
     static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw, float *lo, float *g, Py_ssize_t n, double gs, double *acc, int nt) {}
     static inline double fa_rv_sce_row_f(const float *x, int64_t t, double wt, float *g, Py_ssize_t K, float m, int exact, double gs, int nt) { return 0; }
     static inline double fa_rv_sce_row_d(const double *x, int64_t t, double wt, double *g, Py_ssize_t K, double m, int exact, double gs, int nt) { return 0; }
-    static inline int fa_rv_sce_rows_d(const double *x, const int64_t *t, const double *w, double *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return 0; }
+    static inline int fa_rv_sce_rows_d(const double *x, const int64_t *t, const double *w, double *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return -1; }
     #endif
     """
     const bint FA_RV
@@ -855,6 +925,9 @@ cdef extern from *:
                      bint nt) noexcept nogil
     int fa_rv_sce_rows_f(const float* x, const int64_t* t, const float* w, float* g, Py_ssize_t nr,
                          Py_ssize_t K, int64_t ignore, double gs, double* term) noexcept nogil
+    int fa_rv_sce_prob_rows_f(const float* x, const float* y, const float* w, float* g,
+                              Py_ssize_t nr, Py_ssize_t K, double keep, double eps_k, double gs,
+                              double* term) noexcept nogil
     double fa_rv_sce_row_f(const float* x, int64_t t, double wt, float* g, Py_ssize_t K, float m,
                            bint exact, double gs, bint nt) noexcept nogil
     double fa_rv_sce_row_d(const double* x, int64_t t, double wt, double* g, Py_ssize_t K, double m,
