@@ -734,9 +734,9 @@ cdef double _ce_row(const floating* p, const floating* y, floating* g, Py_ssize_
 cdef inline int _sce_rows16(int op, const floating* x, const floating* yf, const int64_t* yi,
                             const floating* w, floating* g, Py_ssize_t n16, Py_ssize_t K,
                             double eps, double gs, int64_t ignore, double* terms) noexcept nogil:
-    """Up to 16 short rows of softmax cross-entropy across SIMD lanes (class indices:
-    both dtypes; probabilities: float32).  Returns the mask of rows left to the row
-    loop (bit l: row l)."""
+    """Up to 16 short rows of softmax cross-entropy across SIMD lanes (class indices
+    or probabilities, both dtypes).  Returns the mask of rows left to the row loop
+    (bit l: row l)."""
     if op == OP_SCE_INDEX:
         if floating is float:
             return fa_rv_sce_rows_f(x, yi, w, g, n16, K, ignore, gs, terms)
@@ -745,7 +745,7 @@ cdef inline int _sce_rows16(int op, const floating* x, const floating* yf, const
     if floating is float:
         return fa_rv_sce_prob_rows_f(x, yf, w, g, n16, K, 1.0 - eps, eps / <double>K, gs, terms)
     else:
-        return -1
+        return fa_rv_sce_prob_rows_d(x, yf, w, g, n16, K, 1.0 - eps, eps / <double>K, gs, terms)
 
 
 cdef double _rows_block(int op, const floating* x, const floating* yf, const int64_t* yi,
@@ -753,8 +753,7 @@ cdef double _rows_block(int op, const floating* x, const floating* yf, const int
                         Py_ssize_t nr, Py_ssize_t K, double W, double eps, double gs,
                         int64_t ignore, bint stream, bint grouped=True) noexcept nogil:
     """Rows r0 .. r0+nr−1; their terms are summed in row order.  grouped: short rows
-    of softmax cross-entropy (class indices: both dtypes; probabilities: float32) may
-    go 16 at a time."""
+    of softmax cross-entropy may go 16 at a time."""
     cdef double total = 0.0, term, wt
     cdef double terms[16]
     cdef Py_ssize_t i, j, l, n16
@@ -762,7 +761,7 @@ cdef double _rows_block(int op, const floating* x, const floating* yf, const int
     cdef int64_t t
     cdef floating* gr = NULL
     if (FA_RV and grouped and K <= 16
-            and (op == OP_SCE_INDEX and eps == 0.0 or op == OP_SCE_PROB and sizeof(floating) == 4)):
+            and (op == OP_SCE_INDEX and eps == 0.0 or op == OP_SCE_PROB)):
         # short rows: 16 at a time, across SIMD lanes (fastact._rowvec); rows the kernel
         # leaves out (a non-finite max) go through the row loop one by one, so every
         # row's result is the same whatever rows share its group

@@ -727,6 +727,58 @@ cdef extern from *:
         }
         return bad;
     }
+    static inline int fa_rv_sce_prob_rows_d(const double *x, const double *y, const double *w,
+                                            double *g, Py_ssize_t nr, Py_ssize_t K, double keep,
+                                            double eps_k, double gs, double *term) {
+        /* fa_rv_sce_prob_rows_f in double: lanes 0-7 and 8-15 are two registers */
+        double xb[16][16], eb[16][16], cb[16][16], mb[16], a[16], sb[16], yb[16], db[16];
+        int64_t nm[16];
+        fa_d8 v, m[2], ev, c, s[2] = {{0}, {0}}, Y[2] = {{0}, {0}}, D[2] = {{0}, {0}};
+        fa_l8 cnt[2] = {{0}, {0}}, k;
+        Py_ssize_t l, j, h;
+        int bad = 0;
+        for (l = 0; l < 16; l++)
+            for (j = 0; j < K; j++) {
+                xb[j][l] = l < nr ? x[l * K + j] : 0.0;
+                cb[j][l] = l < nr ? (keep * y[l * K + j] + eps_k) * w[j] : 0.0;
+            }
+        for (h = 0; h < 2; h++) {
+            m[h] = (fa_d8){} - INFINITY;
+            for (j = 0; j < K; j++) { v = fa_ld_d(xb[j] + 8 * h); m[h] = fa_sel_d(v > m[h], v, m[h]); }
+            fa_st_d(mb + 8 * h, m[h]);
+        }
+        for (l = 0; l < nr; l++) if (!(fabs(mb[l]) <= 1.7976931348623157e308)) bad |= 1 << l;
+        for (h = 0; h < 2; h++)
+            for (j = 0; j < K; j++) {
+                v = fa_ld_d(xb[j] + 8 * h);
+                ev = fa_rv_exp_d(v, m[h]);
+                fa_st_d(eb[j] + 8 * h, ev);
+                k = v == m[h];
+                cnt[h] -= k;
+                s[h] += fa_sel_d(k, (fa_d8){}, ev);
+                c = fa_ld_d(cb[j] + 8 * h);
+                Y[h] += c;
+                D[h] += fa_sel_d(c != 0.0, c * (m[h] - v), (fa_d8){});
+            }
+        for (h = 0; h < 2; h++) {
+            fa_st_d(sb + 8 * h, s[h]); fa_st_d(yb + 8 * h, Y[h]); fa_st_d(db + 8 * h, D[h]);
+        }
+        memcpy(nm, &cnt[0], 64); memcpy(nm + 8, &cnt[1], 64);
+        for (l = 0; l < nr; l++) {
+            double sp = sb[l] * 0x1p-500 + (double)(nm[l] - 1);
+            double L = fa_log1p(sp), sl = 1.0 + sp;
+            if ((bad >> l) & 1) continue;
+            term[l] = yb[l] != 0.0 ? fma(yb[l], L, db[l]) : db[l];
+            a[l] = gs * yb[l] / sl * 0x1p-500;
+        }
+        if (!g) return bad;
+        for (l = 0; l < nr; l++) {
+            double *gr = g + l * K;
+            if ((bad >> l) & 1) continue;
+            for (j = 0; j < K; j++) gr[j] = fma(eb[j][l], a[l], -(gs * cb[j][l]));
+        }
+        return bad;
+    }
     static inline int fa_rv_sce_rows_d(const double *x, const int64_t *t, const double *w, double *g,
                                        Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs,
                                        double *term) {
@@ -897,6 +949,7 @@ cdef extern from *:
     static inline double fa_rv_sce_row_f(const float *x, int64_t t, double wt, float *g, Py_ssize_t K, float m, int exact, double gs, int nt) { return 0; }
     static inline double fa_rv_sce_row_d(const double *x, int64_t t, double wt, double *g, Py_ssize_t K, double m, int exact, double gs, int nt) { return 0; }
     static inline int fa_rv_sce_rows_d(const double *x, const int64_t *t, const double *w, double *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return -1; }
+    static inline int fa_rv_sce_prob_rows_d(const double *x, const double *y, const double *w, double *g, Py_ssize_t nr, Py_ssize_t K, double keep, double eps_k, double gs, double *term) { return -1; }
     #endif
     """
     const bint FA_RV
@@ -926,6 +979,9 @@ cdef extern from *:
     int fa_rv_sce_rows_f(const float* x, const int64_t* t, const float* w, float* g, Py_ssize_t nr,
                          Py_ssize_t K, int64_t ignore, double gs, double* term) noexcept nogil
     int fa_rv_sce_prob_rows_f(const float* x, const float* y, const float* w, float* g,
+                              Py_ssize_t nr, Py_ssize_t K, double keep, double eps_k, double gs,
+                              double* term) noexcept nogil
+    int fa_rv_sce_prob_rows_d(const double* x, const double* y, const double* w, double* g,
                               Py_ssize_t nr, Py_ssize_t K, double keep, double eps_k, double gs,
                               double* term) noexcept nogil
     double fa_rv_sce_row_f(const float* x, int64_t t, double wt, float* g, Py_ssize_t K, float m,
