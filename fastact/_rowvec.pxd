@@ -602,99 +602,24 @@ cdef extern from *:
         }
         return term;
     }
-    /* ---- softmax cross-entropy with class indices and no label smoothing for
-       nr <= 16 rows of K <= 16 classes at once, row l in lane l (short rows would
-       otherwise be all tail).  Per row, as the long-row kernel:
-         m = max x, s' = Σ_{x_j<m} e^(x_j-m) + (#max - 1), L = log1p(s'), s = 1 + s',
-         term = w_t ((m - x_t) + L),  grad_j = gs w_t (e_j/s - δ_jt),
-       with e_t/s - 1 formed as -s'/s when x_t is the max (no cancellation); sums in
-       double, in class order.  Rows whose target is `ignore` get term 0 and a zero
-       gradient.  Returns the mask of rows (bit l: row l) whose max is not finite: the
-       kernel writes nothing for them and the caller runs them through the row loop,
-       so a row's result never depends on its neighbours. ---- */
-    static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g,
-                                       Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs,
-                                       double *term) {
-        float xb[16][16], eb[16][16], mb[16], a[16], gt[16];
-        double lo[8], hi[8];
-        int32_t nm[16];
+    /* ---- Short rows in lanes: nr <= 16 rows of K <= 16 classes transposed into
+       xb[j][l] (row l in lane l).  Per lane: the max m (to mb), e'_j = e^(x_j - m) 2^SC
+       (to eb[j]) and s' = Σ_{x_j<m} e^(x_j-m) + (#max - 1) in double, summed in class
+       order (to sp).  Returns the mask of rows whose max is not finite: the kernels
+       below write nothing for them and the caller runs them through the row loop, so
+       a row's result never depends on the rows that share its group. ---- */
+    static inline int fa_rv_lanes_softmax_f(float xb[16][16], Py_ssize_t K, Py_ssize_t nr,
+                                            float eb[16][16], float *mb, double *sp) {
         fa_f16 v, m = (fa_f16){} - INFINITY, ev;
         fa_d8 s0 = {}, s1 = {};
         fa_i16 cnt = {}, k;
-        Py_ssize_t l, j;
-        int bad = 0;
-        for (l = 0; l < 16; l++)
-            for (j = 0; j < K; j++) xb[j][l] = l < nr ? x[l * K + j] : 0.0f;
-        for (j = 0; j < K; j++) { v = fa_ld_f(xb[j]); m = fa_sel_f(v > m, v, m); }
-        fa_st_f(mb, m);
-        for (l = 0; l < nr; l++)
-            if (!(fabsf(mb[l]) <= 3.4028235e38f) && t[l] != ignore) bad |= 1 << l;
-        for (j = 0; j < K; j++) {
-            v = fa_ld_f(xb[j]);
-            ev = fa_rv_exp_f(v, m);
-            fa_st_f(eb[j], ev);
-            k = v == m;
-            cnt -= k;
-            fa_acc_f(&s0, &s1, fa_sel_f(k, (fa_f16){}, ev));
-        }
-        memcpy(lo, &s0, 64); memcpy(hi, &s1, 64); memcpy(nm, &cnt, 64);
-        for (l = 0; l < 16; l++) {
-            int64_t tl = l < nr ? t[l] : ignore;
-            double sp, L, s, wt, xt, pt;
-            a[l] = 0.0f;
-            if (tl == ignore) { if (l < nr) term[l] = 0.0; continue; }
-            if ((bad >> l) & 1) continue;
-            sp = (l < 8 ? lo[l] : hi[l - 8]) * 0x1p-32 + (double)(nm[l] - 1);
-            L = fa_log1p(sp);
-            s = 1.0 + sp;
-            wt = w[tl];
-            xt = xb[tl][l];
-            term[l] = wt * (((double)mb[l] - xt) + L);
-            a[l] = (float)(gs * wt / s * 0x1p-32);
-            pt = eb[tl][l] * 0x1p-32 / s;
-            gt[l] = (float)(gs * wt * (xt == mb[l] ? -sp / s : pt - 1.0));
-        }
-        if (!g) return bad;
-        v = fa_ld_f(a);
-        for (j = 0; j < K; j++) fa_st_f(eb[j], fa_ld_f(eb[j]) * v);
-        for (l = 0; l < nr; l++) {
-            float *gr = g + l * K;
-            if (t[l] == ignore) { for (j = 0; j < K; j++) gr[j] = 0.0f; continue; }
-            if ((bad >> l) & 1) continue;
-            for (j = 0; j < K; j++) gr[j] = eb[j][l];
-            gr[t[l]] = gt[l];
-        }
-        return bad;
-    }
-
-
-    /* ---- softmax cross-entropy with a probability target y for nr <= 16 rows of
-       K <= 16 classes at once, row l in lane l.  Per row, as _sce_prob_row in _losses:
-         c_j = w_j ((1 - eps) y_j + eps/K) (in double),  m = max x,
-         s' = Σ_{x_j<m} e^(x_j-m) + (#max - 1),  L = log1p(s'),  s = 1 + s',
-         term = Σ_{c_j != 0} c_j (m - x_j) + L Σ_j c_j,  grad_j = gs (e_j Σc / s - c_j);
-       sums in double in class order.  Returns the mask of rows whose max is not finite,
-       left to the caller's row loop (as fa_rv_sce_rows_f). ---- */
-    static inline int fa_rv_sce_prob_rows_f(const float *x, const float *y, const float *w,
-                                            float *g, Py_ssize_t nr, Py_ssize_t K, double keep,
-                                            double eps_k, double gs, double *term) {
-        float xb[16][16], eb[16][16], mb[16];
-        double cb[16][16], lo[8], hi[8], yl[8], yh[8], dl[8], dh[8], a[16];
+        double lo[8], hi[8];
         int32_t nm[16];
-        fa_f16 v, m = (fa_f16){} - INFINITY, ev;
-        fa_d8 s0 = {}, s1 = {}, c0, c1, Y0 = {}, Y1 = {}, D0 = {}, D1 = {}, m0, m1;
-        fa_i16 cnt = {}, k;
         Py_ssize_t l, j;
         int bad = 0;
-        for (l = 0; l < 16; l++)
-            for (j = 0; j < K; j++) {
-                xb[j][l] = l < nr ? x[l * K + j] : 0.0f;
-                cb[j][l] = l < nr ? (keep * (double)y[l * K + j] + eps_k) * (double)w[j] : 0.0;
-            }
         for (j = 0; j < K; j++) { v = fa_ld_f(xb[j]); m = fa_sel_f(v > m, v, m); }
         fa_st_f(mb, m);
         for (l = 0; l < nr; l++) if (!(fabsf(mb[l]) <= 3.4028235e38f)) bad |= 1 << l;
-        m0 = fa_lo_d(m); m1 = fa_hi_d(m);
         for (j = 0; j < K; j++) {
             v = fa_ld_f(xb[j]);
             ev = fa_rv_exp_f(v, m);
@@ -702,46 +627,20 @@ cdef extern from *:
             k = v == m;
             cnt -= k;
             fa_acc_f(&s0, &s1, fa_sel_f(k, (fa_f16){}, ev));
-            c0 = fa_ld_d(cb[j]); c1 = fa_ld_d(cb[j] + 8);
-            Y0 += c0; Y1 += c1;
-            D0 += fa_sel_d(c0 != 0.0, c0 * (m0 - fa_lo_d(v)), (fa_d8){});
-            D1 += fa_sel_d(c1 != 0.0, c1 * (m1 - fa_hi_d(v)), (fa_d8){});
         }
         memcpy(lo, &s0, 64); memcpy(hi, &s1, 64); memcpy(nm, &cnt, 64);
-        memcpy(yl, &Y0, 64); memcpy(yh, &Y1, 64); memcpy(dl, &D0, 64); memcpy(dh, &D1, 64);
-        for (l = 0; l < nr; l++) {
-            double sp = (l < 8 ? lo[l] : hi[l - 8]) * 0x1p-32 + (double)(nm[l] - 1);
-            double Y = l < 8 ? yl[l] : yh[l - 8], L = fa_log1p(sp), s = 1.0 + sp;
-            if ((bad >> l) & 1) continue;
-            /* explicit fmas: GCC would otherwise contract these differently in a
-               vectorised loop body and its scalar remainder, and a row's bits would
-               depend on where it lands */
-            term[l] = Y != 0.0 ? fma(Y, L, l < 8 ? dl[l] : dh[l - 8]) : (l < 8 ? dl[l] : dh[l - 8]);
-            a[l] = gs * Y / s * 0x1p-32;
-        }
-        if (!g) return bad;
-        for (l = 0; l < nr; l++) {
-            float *gr = g + l * K;
-            if ((bad >> l) & 1) continue;
-            for (j = 0; j < K; j++) gr[j] = (float)fma((double)eb[j][l], a[l], -(gs * cb[j][l]));
-        }
+        for (l = 0; l < 16; l++) sp[l] = (l < 8 ? lo[l] : hi[l - 8]) * 0x1p-32 + (double)(nm[l] - 1);
         return bad;
     }
-    static inline int fa_rv_sce_prob_rows_d(const double *x, const double *y, const double *w,
-                                            double *g, Py_ssize_t nr, Py_ssize_t K, double keep,
-                                            double eps_k, double gs, double *term) {
-        /* fa_rv_sce_prob_rows_f in double: lanes 0-7 and 8-15 are two registers */
-        double xb[16][16], eb[16][16], cb[16][16], mb[16], a[16], sb[16], yb[16], db[16];
-        int64_t nm[16];
-        fa_d8 v, m[2], ev, c, s[2] = {{0}, {0}}, Y[2] = {{0}, {0}}, D[2] = {{0}, {0}};
+    static inline int fa_rv_lanes_softmax_d(double xb[16][16], Py_ssize_t K, Py_ssize_t nr,
+                                            double eb[16][16], double *mb, double *sp) {
+        /* lanes 0-7 and 8-15 are two registers */
+        fa_d8 v, m[2], ev, s[2] = {{0}, {0}};
         fa_l8 cnt[2] = {{0}, {0}}, k;
+        double sb[16];
+        int64_t nm[16];
         Py_ssize_t l, j, h;
         int bad = 0;
-        for (l = 0; l < 16; l++)
-            for (j = 0; j < K; j++) {
-                xb[j][l] = l < nr ? x[l * K + j] : 0.0;
-                cb[j][l] = l < nr ? (keep * y[l * K + j] + eps_k) * w[j] : 0.0;
-            }
         for (h = 0; h < 2; h++) {
             m[h] = (fa_d8){} - INFINITY;
             for (j = 0; j < K; j++) { v = fa_ld_d(xb[j] + 8 * h); m[h] = fa_sel_d(v > m[h], v, m[h]); }
@@ -756,66 +655,76 @@ cdef extern from *:
                 k = v == m[h];
                 cnt[h] -= k;
                 s[h] += fa_sel_d(k, (fa_d8){}, ev);
-                c = fa_ld_d(cb[j] + 8 * h);
-                Y[h] += c;
-                D[h] += fa_sel_d(c != 0.0, c * (m[h] - v), (fa_d8){});
             }
-        for (h = 0; h < 2; h++) {
-            fa_st_d(sb + 8 * h, s[h]); fa_st_d(yb + 8 * h, Y[h]); fa_st_d(db + 8 * h, D[h]);
-        }
+        fa_st_d(sb, s[0]); fa_st_d(sb + 8, s[1]);
         memcpy(nm, &cnt[0], 64); memcpy(nm + 8, &cnt[1], 64);
-        for (l = 0; l < nr; l++) {
-            double sp = sb[l] * 0x1p-500 + (double)(nm[l] - 1);
-            double L = fa_log1p(sp), sl = 1.0 + sp;
+        for (l = 0; l < 16; l++) sp[l] = sb[l] * 0x1p-500 + (double)(nm[l] - 1);
+        return bad;
+    }
+
+    /* ---- softmax cross-entropy with class indices and no label smoothing for
+       nr <= 16 rows of K <= 16 classes at once, row l in lane l (short rows would
+       otherwise be all tail).  Per row, as the long-row kernel:
+         m = max x, s' = Σ_{x_j<m} e^(x_j-m) + (#max - 1), L = log1p(s'), s = 1 + s',
+         term = w_t ((m - x_t) + L),  grad_j = gs w_t (e_j/s - δ_jt),
+       with e_t/s - 1 formed as -s'/s when x_t is the max (no cancellation).  Rows whose
+       target is `ignore` get term 0 and a zero gradient.  Returns the mask of rows
+       left to the row loop (see fa_rv_lanes_softmax_f). ---- */
+    static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g,
+                                       Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs,
+                                       double *term) {
+        float xb[16][16], eb[16][16], mb[16], a[16], gt[16];
+        double spb[16];
+        Py_ssize_t l, j;
+        int bad;
+        for (l = 0; l < 16; l++)
+            for (j = 0; j < K; j++) xb[j][l] = l < nr ? x[l * K + j] : 0.0f;
+        bad = fa_rv_lanes_softmax_f(xb, K, nr, eb, mb, spb);
+        for (l = 0; l < 16; l++) {
+            int64_t tl = l < nr ? t[l] : ignore;
+            double sp = spb[l], L, s, wt, xt, pt;
+            a[l] = 0.0f;
+            if (tl == ignore) { if (l < nr) term[l] = 0.0; bad &= ~(1 << l); continue; }
             if ((bad >> l) & 1) continue;
-            term[l] = yb[l] != 0.0 ? fma(yb[l], L, db[l]) : db[l];
-            a[l] = gs * yb[l] / sl * 0x1p-500;
+            L = fa_log1p(sp);
+            s = 1.0 + sp;
+            wt = w[tl];
+            xt = xb[tl][l];
+            term[l] = wt * (((double)mb[l] - xt) + L);
+            a[l] = (float)(gs * wt / s * 0x1p-32);
+            pt = eb[tl][l] * 0x1p-32 / s;
+            gt[l] = (float)(gs * wt * (xt == mb[l] ? -sp / s : pt - 1.0));
         }
         if (!g) return bad;
+        {
+            fa_f16 v = fa_ld_f(a);
+            for (j = 0; j < K; j++) fa_st_f(eb[j], fa_ld_f(eb[j]) * v);
+        }
         for (l = 0; l < nr; l++) {
-            double *gr = g + l * K;
+            float *gr = g + l * K;
+            if (t[l] == ignore) { for (j = 0; j < K; j++) gr[j] = 0.0f; continue; }
             if ((bad >> l) & 1) continue;
-            for (j = 0; j < K; j++) gr[j] = fma(eb[j][l], a[l], -(gs * cb[j][l]));
+            for (j = 0; j < K; j++) gr[j] = eb[j][l];
+            gr[t[l]] = gt[l];
         }
         return bad;
     }
     static inline int fa_rv_sce_rows_d(const double *x, const int64_t *t, const double *w, double *g,
                                        Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs,
                                        double *term) {
-        /* fa_rv_sce_rows_f in double: lanes 0-7 and 8-15 are two registers */
-        double xb[16][16], eb[16][16], mb[16], a[16], gt[16], sb[16];
-        int64_t nm[16];
-        fa_d8 v, m[2], ev, s[2] = {{0}, {0}};
-        fa_l8 cnt[2] = {{0}, {0}}, k;
+        /* fa_rv_sce_rows_f in double */
+        double xb[16][16], eb[16][16], mb[16], a[16], gt[16], spb[16];
         Py_ssize_t l, j, h;
-        int bad = 0;
+        int bad;
         for (l = 0; l < 16; l++)
             for (j = 0; j < K; j++) xb[j][l] = l < nr ? x[l * K + j] : 0.0;
-        for (h = 0; h < 2; h++) {
-            m[h] = (fa_d8){} - INFINITY;
-            for (j = 0; j < K; j++) { v = fa_ld_d(xb[j] + 8 * h); m[h] = fa_sel_d(v > m[h], v, m[h]); }
-            fa_st_d(mb + 8 * h, m[h]);
-        }
-        for (l = 0; l < nr; l++)
-            if (!(fabs(mb[l]) <= 1.7976931348623157e308) && t[l] != ignore) bad |= 1 << l;
-        for (h = 0; h < 2; h++)
-            for (j = 0; j < K; j++) {
-                v = fa_ld_d(xb[j] + 8 * h);
-                ev = fa_rv_exp_d(v, m[h]);
-                fa_st_d(eb[j] + 8 * h, ev);
-                k = v == m[h];
-                cnt[h] -= k;
-                s[h] += fa_sel_d(k, (fa_d8){}, ev);
-            }
-        fa_st_d(sb, s[0]); fa_st_d(sb + 8, s[1]);
-        memcpy(nm, &cnt[0], 64); memcpy(nm + 8, &cnt[1], 64);
+        bad = fa_rv_lanes_softmax_d(xb, K, nr, eb, mb, spb);
         for (l = 0; l < 16; l++) {
             int64_t tl = l < nr ? t[l] : ignore;
-            double sp, L, sl, wt, xt, pt;
+            double sp = spb[l], L, sl, wt, xt, pt;
             a[l] = 0.0;
-            if (tl == ignore) { if (l < nr) term[l] = 0.0; continue; }
+            if (tl == ignore) { if (l < nr) term[l] = 0.0; bad &= ~(1 << l); continue; }
             if ((bad >> l) & 1) continue;
-            sp = sb[l] * 0x1p-500 + (double)(nm[l] - 1);
             L = fa_log1p(sp);
             sl = 1.0 + sp;
             wt = w[tl];
@@ -837,6 +746,93 @@ cdef extern from *:
         }
         return bad;
     }
+
+    /* ---- softmax cross-entropy with a probability target y for nr <= 16 rows of
+       K <= 16 classes at once, row l in lane l.  Per row, as _sce_prob_row in _losses:
+         c_j = w_j ((1 - eps) y_j + eps/K) (in double),  m = max x,
+         s' = Σ_{x_j<m} e^(x_j-m) + (#max - 1),  L = log1p(s'),  s = 1 + s',
+         term = Σ_{c_j != 0} c_j (m - x_j) + L Σ_j c_j,  grad_j = gs (e_j Σc / s - c_j);
+       sums in double in class order, explicit fmas (GCC would otherwise contract them
+       differently in a vectorised loop body and its scalar remainder, and a row's bits
+       would depend on where it lands).  Returns the mask of rows left to the row loop.
+       The sums of c are taken in a second pass over the transposed rows (in L1). ---- */
+    /* Y += c, D += c (m - x) where c != 0, over the 16 lanes of one class (x, m: the
+       class's row of xb and the lanes' maxima, in double) */
+    static inline void fa_rv_prob_sums(const double *c, fa_d8 x0, fa_d8 x1, fa_d8 m0, fa_d8 m1,
+                                       fa_d8 *Y, fa_d8 *D) {
+        fa_d8 c0 = fa_ld_d(c), c1 = fa_ld_d(c + 8);
+        Y[0] += c0; Y[1] += c1;
+        D[0] += fa_sel_d(c0 != 0.0, c0 * (m0 - x0), (fa_d8){});
+        D[1] += fa_sel_d(c1 != 0.0, c1 * (m1 - x1), (fa_d8){});
+    }
+    static inline int fa_rv_sce_prob_rows_f(const float *x, const float *y, const float *w,
+                                            float *g, Py_ssize_t nr, Py_ssize_t K, double keep,
+                                            double eps_k, double gs, double *term) {
+        float xb[16][16], eb[16][16], mb[16];
+        double cb[16][16], spb[16], Y[16], D[16], a[16];
+        fa_d8 Yv[2] = {{0}, {0}}, Dv[2] = {{0}, {0}}, m0, m1;
+        fa_f16 v;
+        Py_ssize_t l, j;
+        int bad;
+        for (l = 0; l < 16; l++)
+            for (j = 0; j < K; j++) {
+                xb[j][l] = l < nr ? x[l * K + j] : 0.0f;
+                cb[j][l] = l < nr ? (keep * (double)y[l * K + j] + eps_k) * (double)w[j] : 0.0;
+            }
+        bad = fa_rv_lanes_softmax_f(xb, K, nr, eb, mb, spb);
+        v = fa_ld_f(mb); m0 = fa_lo_d(v); m1 = fa_hi_d(v);
+        for (j = 0; j < K; j++) {
+            v = fa_ld_f(xb[j]);
+            fa_rv_prob_sums(cb[j], fa_lo_d(v), fa_hi_d(v), m0, m1, Yv, Dv);
+        }
+        fa_st_d(Y, Yv[0]); fa_st_d(Y + 8, Yv[1]); fa_st_d(D, Dv[0]); fa_st_d(D + 8, Dv[1]);
+        for (l = 0; l < nr; l++) {
+            double L = fa_log1p(spb[l]), s = 1.0 + spb[l];
+            if ((bad >> l) & 1) continue;
+            term[l] = Y[l] != 0.0 ? fma(Y[l], L, D[l]) : D[l];
+            a[l] = gs * Y[l] / s * 0x1p-32;
+        }
+        if (!g) return bad;
+        for (l = 0; l < nr; l++) {
+            float *gr = g + l * K;
+            if ((bad >> l) & 1) continue;
+            for (j = 0; j < K; j++) gr[j] = (float)fma((double)eb[j][l], a[l], -(gs * cb[j][l]));
+        }
+        return bad;
+    }
+    static inline int fa_rv_sce_prob_rows_d(const double *x, const double *y, const double *w,
+                                            double *g, Py_ssize_t nr, Py_ssize_t K, double keep,
+                                            double eps_k, double gs, double *term) {
+        /* fa_rv_sce_prob_rows_f in double */
+        double xb[16][16], eb[16][16], mb[16], cb[16][16], spb[16], Y[16], D[16], a[16];
+        fa_d8 Yv[2] = {{0}, {0}}, Dv[2] = {{0}, {0}}, m0, m1;
+        Py_ssize_t l, j;
+        int bad;
+        for (l = 0; l < 16; l++)
+            for (j = 0; j < K; j++) {
+                xb[j][l] = l < nr ? x[l * K + j] : 0.0;
+                cb[j][l] = l < nr ? (keep * y[l * K + j] + eps_k) * w[j] : 0.0;
+            }
+        bad = fa_rv_lanes_softmax_d(xb, K, nr, eb, mb, spb);
+        m0 = fa_ld_d(mb); m1 = fa_ld_d(mb + 8);
+        for (j = 0; j < K; j++)
+            fa_rv_prob_sums(cb[j], fa_ld_d(xb[j]), fa_ld_d(xb[j] + 8), m0, m1, Yv, Dv);
+        fa_st_d(Y, Yv[0]); fa_st_d(Y + 8, Yv[1]); fa_st_d(D, Dv[0]); fa_st_d(D + 8, Dv[1]);
+        for (l = 0; l < nr; l++) {
+            double L = fa_log1p(spb[l]), sl = 1.0 + spb[l];
+            if ((bad >> l) & 1) continue;
+            term[l] = Y[l] != 0.0 ? fma(Y[l], L, D[l]) : D[l];
+            a[l] = gs * Y[l] / sl * 0x1p-500;
+        }
+        if (!g) return bad;
+        for (l = 0; l < nr; l++) {
+            double *gr = g + l * K;
+            if ((bad >> l) & 1) continue;
+            for (j = 0; j < K; j++) gr[j] = fma(eb[j][l], a[l], -(gs * cb[j][l]));
+        }
+        return bad;
+    }
+
     /* ---- binary cross-entropy with logits, float32, n contiguous elements (as
        _bce_logits_point in _losses.pyx): a = |z|, e = e^-a, L = log1p(e),
        σ(-a) = e/(1+e), lw = 1 + (pw - 1) t (pw = NULL: pos_weight 1, lw = 1),
