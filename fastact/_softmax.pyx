@@ -23,9 +23,9 @@ Design
   float (fastact._rowvec: about 1 ulp, and the rounding of x − m is corrected by
   a TwoSum unless every finite entry of the row is within 32 of the max, where
   it costs at most 32·2^-24 ≈ 2e-6 relative; logsumexp always corrects it);
-  float32 log_softmax and the second pass of the backward are computed in float
-  (see fa_rv_bwd_f for the split of ⟨dy, y⟩, fa_rv_lsm_bwd_f for Σ dy).  The plain loops compute float32
-  in double and round once.
+  float32 log_softmax and the second passes of the backwards are computed in
+  float (see fa_rv_bwd_f for the split of ⟨dy, y⟩, fa_rv_lsm_bwd_f for that of
+  Σ dy).  The plain loops compute float32 in double and round once.
 * Stable forms (m = max of the row, ignoring NaN):
     softmax      e^(x−m) / Σ e^(x−m)           every exponent <= 0, the sum is >= 1
     log_softmax  (x − m) − log1p(s')           s' = Σ over the entries below m, + (#maxima − 1)

@@ -84,11 +84,6 @@ FA_INLINE double fa_reduce(double x, double *n_out, double *s1, double *s2) {
     *n_out = n;
     return (xc - n * FA_LN2_HI) - n * FA_LN2_LO;
 }
-FA_INLINE double fa_exp(double x) {
-    double n, s1, s2;
-    double r = fa_reduce(x, &n, &s1, &s2);
-    return ((1.0 + fa_expm1_poly(r)) * s1) * s2;
-}
 /* e^x = hi + *lo for results in the normal range (x in [-708, 709]): the sum 1 + p(r)
    is kept as a double-double, so hi + lo is within ~0.35 ulp (reduction and
    truncation) instead of fa_exp's rounded 1 ulp.  2^n scales both parts exactly. */
@@ -99,6 +94,11 @@ FA_INLINE double fa_exp_dd(double x, double *lo) {
     double h = 1.0 + p;
     *lo = (((1.0 - h) + p) * s1) * s2;        /* fast two-sum: |p| < 1 */
     return (h * s1) * s2;
+}
+/* e^x rounded: the high part of fa_exp_dd (the low part is dead code once inlined) */
+FA_INLINE double fa_exp(double x) {
+    double lo;
+    return fa_exp_dd(x, &lo);
 }
 FA_INLINE double fa_expm1(double x) {
     double n, s1, s2;
