@@ -987,7 +987,7 @@ cdef inline floating sigmoid_fwd_fast(floating x) noexcept nogil:
 
 cdef inline floating sigmoid_bwd_fast(floating dy, floating y) noexcept nogil:
     # float32 data with a hardware fma: y(1 - y) = fma(-y, y, y) is exact before its one
-    # rounding, then times dy: within 1 ulp (two roundings, 16 lanes) instead of the
+    # rounding, then times dy: within 1.5 ulp (two roundings, 16 lanes) instead of the
     # double form's 0.5 (8 lanes and two conversions, which cost more than the memory
     # traffic of this kernel); float64 data and the baseline build: sigmoid_bwd
     if floating is float:
@@ -998,7 +998,7 @@ cdef inline floating sigmoid_bwd_fast(floating dy, floating y) noexcept nogil:
 
 cdef inline floating tanh_bwd_fast(floating dy, floating y) noexcept nogil:
     # float32 with a hardware fma: 1 - y^2 = fma(-y, y, 1) exact before its one rounding
-    # (no cancellation as |y| -> 1), then times dy: within 1 ulp; else tanh_bwd
+    # (no cancellation as |y| -> 1), then times dy: within 1.5 ulp; else tanh_bwd
     if floating is float:
         if FA_HAS_HW_FMA:
             return dy * fmaf(-y, y, <float>1.0)
