@@ -8,12 +8,15 @@ Design
   class indices to int64), allocate the outputs and call the two entry points
   here: `elementwise` (mse, bce, bce-with-logits) and `rows` (cross_entropy,
   softmax_cross_entropy, nll_loss; classes on the last, contiguous axis).
-  The same kernel computes the plain loss (grad pointer NULL) and the fused
-  loss + grad, so the two agree bitwise.
+  Their common calls (plain ndarrays, no weights or smoothing) are checked here
+  instead, by `elementwise_fast` and `rows_fast`, which hand anything unusual
+  back to the wrappers.  The same kernel computes the plain loss (grad pointer
+  NULL) and the fused loss + grad, so the two agree bitwise.
 * Every value is computed in double and rounded once to the array dtype, except
   in the fastact._rowvec kernels (softmax cross-entropy with class indices and
-  no label smoothing; float32 bce-with-logits), which compute float32 exps,
-  logs and gradients in float (about 1 ulp each; sums still in double).
+  no label smoothing, and short rows, K <= 16, of either target kind 16 at a
+  time; float32 bce-with-logits), which compute float32 exps, logs and
+  gradients in float (about 1 ulp each; sums still in double).
 * Determinism: work is cut into blocks whose size depends only on the shape
   (ELEM_BLOCK elements, or ROW_BLOCK_ELEMS / K rows, at most MAX_BLOCK_ROWS).
   Each block's loss terms are summed in a fixed order (LANES = 16 lanes for elementwise
