@@ -397,9 +397,15 @@ def elementwise(int op, cnp.ndarray x, cnp.ndarray y, object pos_weight, Py_ssiz
 
 
 cdef int _fast_call_reduction(object x, object target, object reduction):
-    """For the C fast paths: 0, 1, 2 for reduction "mean", "sum", "none" when x and
-    target are plain ndarrays; -1 otherwise (the checked path then decides or raises)."""
+    """The gate of the C fast paths: 0, 1, 2 for reduction "mean", "sum", "none" when x
+    is a C-contiguous aligned float32/float64 ndarray and target a C-contiguous aligned
+    ndarray; -1 otherwise (the checked path then decides or raises)."""
+    cdef int k
     if type(x) is not cnp.ndarray or type(target) is not cnp.ndarray or type(reduction) is not str:
+        return -1
+    k = cnp.PyArray_TYPE(<cnp.ndarray>x)
+    if ((k != cnp.NPY_FLOAT32 and k != cnp.NPY_FLOAT64) or not cnp.PyArray_ISCARRAY_RO(<cnp.ndarray>x)
+            or not cnp.PyArray_ISCARRAY_RO(<cnp.ndarray>target)):
         return -1
     if reduction == "mean":
         return 0
@@ -410,6 +416,23 @@ cdef int _fast_call_reduction(object x, object target, object reduction):
     return -1
 
 
+cdef bint _leading_shape_equal(cnp.ndarray t, cnp.ndarray x):
+    """t's shape is the first t.ndim entries of x's."""
+    cdef int k
+    for k in range(cnp.PyArray_NDIM(t)):
+        if cnp.PyArray_DIM(t, k) != cnp.PyArray_DIM(x, k):
+            return False
+    return True
+
+
+cdef object _fast_result(cnp.ndarray xa, int red, double total, double denom, object loss_out,
+                         object grad, bint with_grad):
+    """A fast path's return value: the per-term array, or the mean or sum as a scalar of
+    x's dtype; with the gradient when asked for (as the wrappers' _finish)."""
+    value = loss_out if red == 2 else xa.dtype.type(total / denom if red == 0 else total)
+    return (value, grad) if with_grad else value
+
+
 def elementwise_fast(int op, object x, object target, object reduction, bint with_grad):
     """The common elementwise-loss call (no pos_weight) checked and run in C: x and
     target C-contiguous aligned ndarrays of one float dtype (float32/float64) and one
@@ -418,25 +441,20 @@ def elementwise_fast(int op, object x, object target, object reduction, bint wit
     domain (binary cross-entropy); the caller's full path then checks everything and
     raises the errors.  Only fresh arrays are written."""
     cdef cnp.ndarray xa, ta
-    cdef int nd, k, red
+    cdef int nd, red
     cdef Py_ssize_t n, nbad = 0, P = 1
     cdef double total
     cdef void* wp = NULL
-    cdef object loss_out = None, grad = None, value
+    cdef object loss_out = None, grad = None
     red = _fast_call_reduction(x, target, reduction)
     if red < 0:
         return None
     xa = <cnp.ndarray>x
     ta = <cnp.ndarray>target
-    k = cnp.PyArray_TYPE(xa)
     nd = cnp.PyArray_NDIM(xa)
-    if ((k != cnp.NPY_FLOAT32 and k != cnp.NPY_FLOAT64) or cnp.PyArray_TYPE(ta) != k
-            or cnp.PyArray_NDIM(ta) != nd
-            or not cnp.PyArray_ISCARRAY_RO(xa) or not cnp.PyArray_ISCARRAY_RO(ta)):
+    if (cnp.PyArray_TYPE(ta) != cnp.PyArray_TYPE(xa) or cnp.PyArray_NDIM(ta) != nd
+            or not _leading_shape_equal(ta, xa)):
         return None
-    for k in range(nd):
-        if cnp.PyArray_DIM(ta, k) != cnp.PyArray_DIM(xa, k):
-            return None
     n = cnp.PyArray_SIZE(xa)
     if n == 0:
         return None
@@ -453,11 +471,7 @@ def elementwise_fast(int op, object x, object target, object reduction, bint wit
                               1.0 / n if red == 0 else 1.0, &nbad)
     if nbad:
         return None
-    if red == 2:
-        value = loss_out
-    else:
-        value = xa.dtype.type(total / n if red == 0 else total)
-    return (value, grad) if with_grad else value
+    return _fast_result(xa, red, total, <double>n, loss_out, grad, with_grad)
 
 
 # ===========================================================================
@@ -974,30 +988,26 @@ def rows_fast(int op, object x, object target, object reduction, bint with_grad)
     caller's full path then checks everything and raises the errors.  Nothing is
     written before the indices are checked."""
     cdef cnp.ndarray xa, ta
-    cdef int nd, k, red
+    cdef int nd, red
     cdef bint index_target = op == OP_NLL or op == OP_SCE_INDEX
     cdef Py_ssize_t K, N
     cdef double denom = 0.0, total
-    cdef object loss_out = None, grad = None, value
+    cdef object loss_out = None, grad = None
     red = _fast_call_reduction(x, target, reduction)
     if red < 0:
         return None
     xa = <cnp.ndarray>x
     ta = <cnp.ndarray>target
-    k = cnp.PyArray_TYPE(xa)
     nd = cnp.PyArray_NDIM(xa)
-    if (k != cnp.NPY_FLOAT32 and k != cnp.NPY_FLOAT64) or nd < 1 or not cnp.PyArray_ISCARRAY_RO(xa):
-        return None
-    if not cnp.PyArray_ISCARRAY_RO(ta):
+    if nd < 1:
         return None
     if index_target:
         if cnp.PyArray_TYPE(ta) != cnp.NPY_INT64 or cnp.PyArray_NDIM(ta) != nd - 1:
             return None
-    elif cnp.PyArray_TYPE(ta) != k or cnp.PyArray_NDIM(ta) != nd:
+    elif cnp.PyArray_TYPE(ta) != cnp.PyArray_TYPE(xa) or cnp.PyArray_NDIM(ta) != nd:
         return None
-    for k in range(cnp.PyArray_NDIM(ta)):
-        if cnp.PyArray_DIM(ta, k) != cnp.PyArray_DIM(xa, k):
-            return None
+    if not _leading_shape_equal(ta, xa):
+        return None
     K = cnp.PyArray_DIM(xa, nd - 1)
     N = cnp.PyArray_SIZE(xa) // K if K else 0
     if K == 0 or N == 0:
@@ -1013,8 +1023,4 @@ def rows_fast(int op, object x, object target, object reduction, bint with_grad)
     if with_grad:
         grad = cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(xa), cnp.PyArray_TYPE(xa), 0)
     total = rows(op, xa, ta, None, loss_out, grad, 1.0 / denom if red == 0 else 1.0, 0.0, -100)
-    if red == 2:
-        value = loss_out
-    else:
-        value = xa.dtype.type(total / denom if red == 0 else total)
-    return (value, grad) if with_grad else value
+    return _fast_result(xa, red, total, denom, loss_out, grad, with_grad)
