@@ -14,4 +14,5 @@ cdef extern from "_vecmath.h" nogil:
     float fa_expm1f(float x)
     float fa_expm1f_nonpos(float x)
     float fa_log1pf(float x)
+    float fa_logf(float x)
     float fa_log1pf_unit(float x)
