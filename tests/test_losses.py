@@ -1028,3 +1028,43 @@ def test_short_rows_do_not_depend_on_their_neighbours(dtype):
         assert l1.tobytes() == loss[i:i + 1].tobytes(), i
         assert g1.tobytes() == grad[i:i + 1].tobytes(), i
     assert np.isnan(loss[3]) and not np.isfinite(loss[20])
+
+
+def _ulp32(v):
+    """float32 spacing at |v| (2^-149 in the subnormal range), as float64."""
+    return np.spacing(np.abs(v).astype(np.float32)).astype(np.float64)
+
+
+@pytest.mark.parametrize("K", [1, 10, 300])
+def test_cross_entropy_float32_terms_and_gradient(K):
+    # cross_entropy computes float32 data in float32 (fa_logf, 0.76 ulp measured over
+    # every positive float32): with y = 1 each term is −log p rounded once more than
+    # the log (here exactly: y·(−log p) = −log p), so within 1 ulp of −log p in
+    # float64, from subnormal p to 1; the gradient −y/p is one division (0.5 ulp) with
+    # reduction="sum"; a row's loss does not depend on the rows beside it (whole short
+    # rows share a vectorised piece)
+    rng = np.random.default_rng(K)
+    n = 3000
+    p = np.exp2(rng.uniform(-149, 0, (n, K))).astype(np.float32)
+    p[0, 0] = np.float32(2.0 ** -149)
+    p[1, 0] = 1.0
+    p[2, 0] = 0.0                             # log clamped at -100
+    y = np.ones_like(p)
+    loss, grad = fa.cross_entropy_with_grad(p[:, :1].copy(), y[:, :1].copy(), reduction="none")
+    with np.errstate(divide="ignore"):
+        ref = -np.maximum(np.log(p[:, 0].astype(np.float64)), -100.0)
+    assert np.all(np.abs(loss - ref) <= 1.0 * _ulp32(ref))
+    _, g = fa.cross_entropy_with_grad(p[3:, :1].copy(), y[3:, :1].copy(), reduction="sum")
+    gref = -1.0 / p[3:, :1].astype(np.float64)
+    ok = np.abs(gref) < np.finfo(np.float32).max
+    assert np.all(np.abs(g[ok] - gref[ok]) <= 0.5 * _ulp32(gref[ok]))
+    # K classes per row: each row as in a call of its own
+    t = rng.dirichlet(np.ones(K), n).astype(np.float32)
+    t[:, ::3] = 0
+    lr = fa.cross_entropy(p, t, reduction="none")
+    for i in (0, 1, 17, n - 1):
+        assert lr[i:i + 1].tobytes() == fa.cross_entropy(p[i:i + 1], t[i:i + 1], reduction="none").tobytes()
+    with np.errstate(divide="ignore"):
+        logp = np.maximum(np.log(p.astype(np.float64)), -100)
+    ref_rows = -(np.where(t != 0, t.astype(np.float64) * logp, 0)).sum(-1)
+    np.testing.assert_allclose(lr, ref_rows, rtol=4 * 2.0 ** -24)
