@@ -844,43 +844,31 @@ cdef extern from * nogil:
     """
     #include "_vecmath.h"   /* FA_INLINE, fa_horner_tail2 */
     FA_INLINE double gelu_n_poly(double y) {
-        double p = 6.037440706872868e-08;
-        p = p * y + 5.201072865047843e-07;
-        p = p * y + -3.2293777525090205e-07;
-        p = p * y + -5.13463896194095e-06;
-        p = p * y + 4.4640643796971665e-07;
-        p = p * y + 3.4457356813845105e-05;
-        p = p * y + -1.7618690804964383e-06;
-        p = p * y + -0.00023074457362319114;
-        p = p * y + 0.00013329641178185406;
-        p = p * y + 0.0016307159334220105;
-        p = p * y + -0.003479683418552644;
-        p = p * y + -0.0075401729456469465;
-        p = p * y + 0.06039657404487564;
-        p = p * y + -0.18652185908869257;
-        p = p * y + 0.3871374007732206;
-        p = p * y + -0.6078966419486164;
-        p = p * y + 0.7552851304155636;
+        double p = 1.4760270715309262e-05;
+        p = p * y + -1.6130458619230923e-05;
+        p = p * y + -0.00021852913392205134;
+        p = p * y + 0.0001463213393420261;
+        p = p * y + 0.001628302148183387;
+        p = p * y + -0.0034838833072029056;
+        p = p * y + -0.007540089275867972;
+        p = p * y + 0.0603971433621339;
+        p = p * y + -0.18652184694964802;
+        p = p * y + 0.38713737287032096;
+        p = p * y + -0.6078966423727435;
+        p = p * y + 0.7552851306397184;
         return p;
     }
     FA_INLINE double gelu_h_poly(double y) {
-        double p = 3.823263726220023e-09;
-        p = p * y + -2.9960657309880776e-08;
-        p = p * y + -5.5660648554759793e-08;
-        p = p * y + 2.989315037361169e-07;
-        p = p * y + 4.943626129576801e-07;
-        p = p * y + -2.173302484325368e-06;
-        p = p * y + -3.5398408854622813e-06;
-        p = p * y + 1.801299558455478e-05;
-        p = p * y + 1.7477464885108686e-05;
-        p = p * y + -0.00018576938979830875;
-        p = p * y + 0.0001546132738311866;
-        p = p * y + 0.0017882595473636756;
-        p = p * y + -0.00950495037196769;
-        p = p * y + 0.028083360022891628;
-        p = p * y + -0.060462936767949865;
-        p = p * y + 0.10336589852052011;
-        p = p * y + -0.46221124404957475;
+        double p = 1.6463539474921334e-05;
+        p = p * y + 1.380605552655863e-05;
+        p = p * y + -0.00018539597225723822;
+        p = p * y + 0.00015612580586625045;
+        p = p * y + 0.0017882040862632076;
+        p = p * y + -0.00950522403675441;
+        p = p * y + 0.028083371153590882;
+        p = p * y + -0.06046291873348268;
+        p = p * y + 0.10336589768386978;
+        p = p * y + -0.4622112442369266;
         return p;
     }
     FA_INLINE double gelu64_n_poly(double y, double yl) {
@@ -940,6 +928,7 @@ cdef extern from * nogil:
         return fa_horner_tail2(p, y, yl, 0.10336589852195696, -9.64534728867863e-19, -0.4622112440495753, 5.6662121056299014e-18);
     }
     #define GELU_POLY_K 4.0
+    #define GELU32_AMAX 15.0
     #define GELU_A0_HI 0.7517915246935645
     #define GELU_A0_LO -1.4956759177009883e-17
     """
@@ -948,6 +937,7 @@ cdef extern from * nogil:
     double gelu64_n_poly(double y, double yl)
     double gelu64_h_poly(double y, double yl)
     const double GELU_POLY_K
+    const double GELU32_AMAX
     const double GELU_A0_HI
     const double GELU_A0_LO
 # END GENERATED GELU POLYNOMIALS
@@ -966,7 +956,7 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_dd, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_dd, fa_exp_lean, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1116,16 +1106,23 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
     # the forms of silu_deriv_d without branches: E = e^-|x|,
     # x >= 0: (1 + E + xE)/(1+E)^2;  x < 0: e(1 + x + e)/(1+e)^2
     cdef double d = x
-    cdef double e = fa_exp(-fabs(d))
-    cdef double h, near_zero, away, n, num
+    cdef double e, h, near_zero, away, n, num
     if floating is float:
-        # 1 + x is exact and e is good to 2^-52, so 1 + x + e keeps ~2^-52 / |1 + x + e|
-        # relative; at the float32 nearest the zero r = -1.2784645... that is 3.7e-9
-        # (0.06 ulp of float32), so no Taylor band; (1 + e)^2 in double and one
-        # division leave the float32 result rounded about once
-        num = fma(e, d, 1.0 + e) if d >= 0 else e * ((1.0 + d) + e)
+        # e = fa_exp_lean (2^-31) and 1 + x exact: 1 + x + e is good to e 2^-31, which
+        # relative to |1 + x + e| >= 0.08 (|x - r| >= 1/16, r = -1.2784645... its zero)
+        # is below 2^-29; nearer r the Taylor series about r, h + e^r (h^2/2! + ...
+        # + h^6/6!), h = x - r, (truncation below 2^-31); (1 + e)^2 in double and one
+        # division: the float32 result is rounded about once (0.5 ulp + ~0.06)
+        e = fa_exp_lean(-fabs(d))
+        h = (d - -1.2784645427610737) - -1.0946994183093437e-16
+        near_zero = h * (1.2784645427610737 + h * (0.1392322713805369 + h * (
+            0.046410757126845635 + h * (0.011602689281711409 + h * (
+                0.0023205378563422815 + h * 0.00038675630939038027)))))
+        n = near_zero if (-0.0625 < h and h < 0.0625) else (1.0 + d) + e
+        num = fma(e, d, 1.0 + e) if d >= 0 else e * n
         return <floating>(<double>dy * (num / ((1.0 + e) * (1.0 + e))))
     else:
+        e = fa_exp(-fabs(d))
         # near the zero r of 1 + x + e^x the identity 1 + x + e^x = h + e^r expm1(h), h = x - r
         h = (d - -1.2784645427610737) - -1.0946994183093437e-16
         near_zero = fma(0.2784645427610738, fa_expm1(h), h)
@@ -1214,34 +1211,33 @@ cdef inline bint mish_bwd_hard(floating x) noexcept nogil:
 #   x Phi(x) = x e M            (x < 0)      x - x e M     (x >= 0),   e = e^(-a^2/2)
 #   Phi(x) + x phi(x) = e H     (x < 0)      1 - e H       (x >= 0),   H = M - a/sqrt(2 pi)
 # H = (a - a0) GELU_H: the zero of the derivative at x = -a0 is a factor, so the
-# derivative keeps its relative precision next to it.  No erfc, no branch: one exp,
-# one division, two polynomials.  The fitted polynomials are good to ~4e-12
-# relative (generated, see the block above), so float32 results are within
-# 0.5 ulp of rounding plus ~1e-4 ulp; float64 data: below.
+# derivative keeps its relative precision next to it.  No erfc, no branch: one exp
+# (fa_exp_lean, 2^-31), one division, two polynomials.  The polynomials are fitted on
+# a in [0, GELU32_AMAX] to 1e-9 relative (generated, see the block above); a is
+# clamped there, where the float32 results are 0 (x < 0) or x and 1 (x > 0).  So
+# float32 results are within 0.5 ulp of rounding plus ~0.03 ulp; float64 data: below.
 
 cdef inline double gelu_exp_half_sq(double a) noexcept nogil:
-    """e^(-a^2/2) for a >= 0, a^2 carried as a double-double (a clamped at 40: the result is 0 there)."""
-    cdef double ac = a if a < 40.0 else 40.0
-    cdef double q = ac * ac
-    cdef double e = fa_exp(-0.5 * q)
-    return fma(e, -0.5 * fma(ac, ac, -q), e)
+    """e^(-a^2/2) for 0 <= a <= GELU32_AMAX to 2^-31 (a^2 rounded in double: 2^-46)."""
+    return fa_exp_lean(-0.5 * (a * a))
 
 
-cdef inline double gelu_mills_fast(double a, double* e) noexcept nogil:
-    """M(a) = Phi(-a) e^(a^2/2) for a >= 0 (NaN for a = inf), and e = e^(-a^2/2)."""
-    cdef double r = 1.0 / (a + GELU_POLY_K)
-    e[0] = gelu_exp_half_sq(a)
-    return gelu_n_poly((a - GELU_POLY_K) * r) * r
+cdef inline double gelu32_a(double d) noexcept nogil:
+    """|d| clamped at GELU32_AMAX (a select, so that loops over it vectorise)."""
+    cdef double a = fabs(d)
+    return a if a < GELU32_AMAX else GELU32_AMAX
 
 
 cdef inline double gelu_exact_fwd_fast_d(double d) noexcept nogil:
-    cdef double e
-    cdef double m = gelu_mills_fast(fabs(d), &e)
-    return (d * m) * e if d < 0 else fma(-d, m * e, d)     # (d m) e: one rounding in the tail
+    cdef double a = gelu32_a(d)
+    cdef double r = 1.0 / (a + GELU_POLY_K)
+    cdef double m = gelu_n_poly((a - GELU_POLY_K) * r) * r
+    cdef double e = gelu_exp_half_sq(a)
+    return (-a * m) * e if d < 0 else fma(-d, m * e, d)     # -a: d clamped (the result is 0)
 
 
 cdef inline double gelu_exact_deriv_fast_d(double d) noexcept nogil:
-    cdef double a = fabs(d)
+    cdef double a = gelu32_a(d)
     cdef double r = 1.0 / (a + GELU_POLY_K)
     cdef double h = ((a - GELU_A0_HI) - GELU_A0_LO) * gelu_h_poly((a - GELU_POLY_K) * r)
     cdef double e = gelu_exp_half_sq(a)
@@ -1327,7 +1323,9 @@ cdef inline double gelu_exact_deriv_fast_dd(double d) noexcept nogil:
 # --- gelu, tanh form -----------------------------------------------------------------
 # float32 data (the _d functions, double arithmetic): every step in double is exact to
 # far below a float32 ulp: z = 2u carries a relative error of a few 2^-53, so e^-|z|
-# does too (|z| < ~150 before e^-|z| is below every float32).
+# does too (|z| < ~150 before e^-|z| is below every float32); the forward, a product
+# and a quotient of positive terms, takes e^-|z| from fa_exp_lean (2^-31), the
+# derivative (which cancels next to its zero) from fa_exp.
 # float64 data (the _dd functions): z carried as the double-double of gelu_tanh_z, its
 # low part applied to e^-|z| to first order; |x| <= 20 (z >= -603, e^z stays normal),
 # the tails are "hard".  The derivative takes a 26-term Taylor table about its zero.
@@ -1335,7 +1333,7 @@ cdef inline double gelu_exact_deriv_fast_dd(double d) noexcept nogil:
 cdef inline double gelu_tanh_fwd_fast_d(double d) noexcept nogil:
     # x sigmoid(z): x/(1 + e) for z >= 0, x e/(1 + e) for z < 0, e = e^-|z|
     cdef double z = 1.5957691216057308 * d * (1.0 + 0.044715 * (d * d))
-    cdef double e = fa_exp(-fabs(z))
+    cdef double e = fa_exp_lean(-fabs(z))
     return d * (e if z < 0 else 1.0) / (1.0 + e)
 
 

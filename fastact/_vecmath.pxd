@@ -3,6 +3,7 @@
 cdef extern from "_vecmath.h" nogil:
     const int FA_HAS_HW_FMA
     double fa_exp(double x)
+    double fa_exp_lean(double x)
     double fa_exp_dd(double x, double* lo)
     double fa_expm1(double x)
     double fa_expm1_nonpos(double x)
