@@ -91,13 +91,25 @@ cdef inline void _sum_lanes_into(double* acc, const floating* tb, Py_ssize_t m) 
         acc[j - mfull] += tb[j]
 
 
-cdef inline double _clamp_log(double v) noexcept nogil:
-    """max(v, -100) as PyTorch's BCE clamps its logs; NaN stays NaN."""
-    return -100.0 if v < -100.0 else v
+cdef inline floating _neg_log_clamped(floating p) noexcept nogil:
+    """−max(log p, −100) in p's precision (fa_logf 0.76 ulp, fa_log), as PyTorch clamps
+    its logs; NaN stays NaN."""
+    cdef floating v
+    if floating is float:
+        v = fa_logf(p)
+    else:
+        v = fa_log(p)
+    return -(<floating>-100.0 if v < <floating>-100.0 else v)
 
 
-cdef inline float _clamp_logf(float v) noexcept nogil:
-    return <float>-100.0 if v < <float>-100.0 else v
+cdef inline floating _neg_log1m_clamped(floating p) noexcept nogil:
+    """−max(log(1 − p), −100) in p's precision (fa_log1pf 2.02 ulp, fa_log1p)."""
+    cdef floating v
+    if floating is float:
+        v = fa_log1pf(-p)
+    else:
+        v = fa_log1p(-p)
+    return -(<floating>-100.0 if v < <floating>-100.0 else v)
 
 
 # ===========================================================================
@@ -160,11 +172,7 @@ cdef inline floating _bce_term(floating p, floating t) noexcept nogil:
     [0, 1], and 1 − p is exact for p >= 1/2, so no cancellation.  t = 0 with
     p = 0 gives 0·100 = 0, never 0·inf.  float32: fa_logf and fa_log1pf (0.76 and
     2.02 ulp), 16 lanes."""
-    if floating is float:
-        return (t * -_clamp_logf(fa_logf(p))
-                + (<float>1.0 - t) * -_clamp_logf(fa_log1pf(-p)))
-    else:
-        return t * -_clamp_log(fa_log(p)) + (1.0 - t) * -_clamp_log(fa_log1p(-p))
+    return t * _neg_log_clamped(p) + (<floating>1.0 - t) * _neg_log1m_clamped(p)
 
 
 cdef inline double _bce_grad(double p, double t, double gs) noexcept nogil:
@@ -724,10 +732,7 @@ cdef double _sce_prob_row(const floating* x, const floating* y, const floating* 
 
 cdef inline floating _ce_term(floating y, floating p) noexcept nogil:
     """−y·max(log p, −100), 0 where y = 0 (never 0·inf), in p's precision."""
-    if floating is float:
-        return y * -_clamp_logf(fa_logf(p)) if y != 0 else <float>0.0
-    else:
-        return y * -_clamp_log(fa_log(p)) if y != 0 else 0.0
+    return y * _neg_log_clamped(p) if y != 0 else <floating>0.0
 
 
 cdef inline floating _ce_grad(floating y, floating p, floating gs) noexcept nogil:

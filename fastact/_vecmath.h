@@ -86,6 +86,15 @@ FA_INLINE double fa_reduce(double x, double *n_out, double *s1, double *s2) {
     *n_out = n;
     return (xc - n * FA_LN2_HI) - n * FA_LN2_LO;
 }
+/* fa_reduce with 2^n as one factor *s, for an x already clamped so that 2^n is a
+   normal number (|x| <= 700; NaN passes): returns r */
+FA_INLINE double fa_reduce_one(double xc, double *s) {
+    double t = xc * FA_LOG2E + FA_SHIFT;
+    double n = t - FA_SHIFT;
+    int64_t ni = (int64_t)(fa_double_to_bits(t) & 0xfffffffffffffULL) - (int64_t)(1ULL << 51);
+    *s = fa_bits_to_double((uint64_t)(ni + 1023) << 52);
+    return (xc - n * FA_LN2_HI) - n * FA_LN2_LO;
+}
 /* e^x = hi + *lo for results in the normal range (x in [-708, 709]): the sum 1 + p(r)
    is kept as a double-double, so hi + lo is within ~0.35 ulp (reduction and
    truncation) instead of fa_exp's rounded 1 ulp.  2^n scales both parts exactly. */
@@ -103,11 +112,8 @@ FA_INLINE double fa_exp_dd(double x, double *lo) {
    multiply-adds fewer than fa_exp, and no split scale. */
 FA_INLINE double fa_exp_lean(double x) {
     double xc = x < -700.0 ? -700.0 : (x > 700.0 ? 700.0 : x);
-    double t = xc * FA_LOG2E + FA_SHIFT;
-    double n = t - FA_SHIFT;
-    int64_t ni = (int64_t)(fa_double_to_bits(t) & 0xfffffffffffffULL) - (int64_t)(1ULL << 51);
-    double s = fa_bits_to_double((uint64_t)(ni + 1023) << 52);
-    double r = (xc - n * FA_LN2_HI) - n * FA_LN2_LO;
+    double s;
+    double r = fa_reduce_one(xc, &s);
     double p = 0x1.a01a01a01a01ap-16;                     /* 1/8! ... 1/2 */
     p = p * r + 0x1.a01a01a01a01ap-13;
     p = p * r + 0x1.6c16c16c16c17p-10;
@@ -139,11 +145,8 @@ FA_INLINE double fa_expm1(double x) {
    Equal to fa_expm1 for every such x. */
 FA_INLINE double fa_expm1_nonpos(double x) {
     double xc = x < -40.0 ? -40.0 : x;      /* NaN passes */
-    double t = xc * FA_LOG2E + FA_SHIFT;
-    double n = t - FA_SHIFT;
-    int64_t ni = (int64_t)(fa_double_to_bits(t) & 0xfffffffffffffULL) - (int64_t)(1ULL << 51);
-    double s = fa_bits_to_double((uint64_t)(ni + 1023) << 52);
-    double p = fa_expm1_poly((xc - n * FA_LN2_HI) - n * FA_LN2_LO);
+    double s;
+    double p = fa_expm1_poly(fa_reduce_one(xc, &s));
     return s * p + (s - 1.0);
 }
 

@@ -1038,9 +1038,9 @@ def _ulp32(v):
 @pytest.mark.parametrize("K", [1, 10, 300])
 def test_cross_entropy_float32_terms_and_gradient(K):
     # cross_entropy computes float32 data in float32 (fa_logf, 0.76 ulp measured over
-    # every positive float32): with y = 1 each term is −log p rounded once more than
-    # the log (here exactly: y·(−log p) = −log p), so within 1 ulp of −log p in
-    # float64, from subnormal p to 1; the gradient −y/p is one division (0.5 ulp) with
+    # every positive float32): with y = 1 each term is −log p exactly as fa_logf gives
+    # it (the product by 1 is exact), so within 1 ulp of −log p in float64, from
+    # subnormal p to 1; the gradient −y/p is one division (0.5 ulp) with
     # reduction="sum"; a row's loss does not depend on the rows beside it (whole short
     # rows share a vectorised piece)
     rng = np.random.default_rng(K)
