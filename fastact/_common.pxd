@@ -18,6 +18,9 @@ cdef enum:
     PARALLEL_MIN_ELEMENTS = 1 << 15
     # Elementwise work is cut into chunks of this many elements for the threads.
     ELEMENTWISE_CHUNK = 1 << 14
+    # Up to this many chunks (1M elements) the threads take fixed shares (static
+    # schedule: each share stays in its core's cache); above it, chunks on demand.
+    STATIC_MAX_CHUNKS = 64
 
 cdef int num_threads() noexcept nogil
 cdef int threads_for(Py_ssize_t work, Py_ssize_t min_work) noexcept nogil
