@@ -773,11 +773,11 @@ cdef extern from *:
     #define MISH_SEG_N 20
     #define MISH_ROOT_C1LO (1.5332816617135587e-17)
     static const double MISH_NEAR_SEG_CENTRE[2] FASTACT_UNUSED = {-1.1924312145154952, -4.8484829848031044e-17};
-    static const double MISH_NEAR_SEG_COEF[16] FASTACT_UNUSED = {0.0, 0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05, -5.582891567360688e-05, -1.72992708103044e-05, 9.427361327376651e-07, 2.9088199364912223e-06, 1.071676702702074e-06};
-    #define MISH_NEAR_SEG_A (-1.6924312145154952)
-    #define MISH_NEAR_SEG_B (-0.6924312145154952)
-    #define MISH_NEAR_SEG_W (1.0)
-    #define MISH_NEAR_SEG_N 16
+    static const double MISH_NEAR_SEG_COEF[8] FASTACT_UNUSED = {0.0, 0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854};
+    #define MISH_NEAR_SEG_A (-1.2549312145154952)
+    #define MISH_NEAR_SEG_B (-1.1299312145154952)
+    #define MISH_NEAR_SEG_W (0.125)
+    #define MISH_NEAR_SEG_N 8
     #define MISH_NEAR_ROOT_C1LO (1.5332816617135587e-17)
     static const double MISH_BAND_SEG_CENTRE[2] FASTACT_UNUSED = {-1.1924312145154952, -4.8484829848031044e-17};
     static const double MISH_BAND_SEG_COEF[26] FASTACT_UNUSED = {0.0, 0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684245, -0.01582112656173338, -0.0033606849270232685, 0.0010924055409445854, 0.0009898181021289196, 0.00025412936386191073, -4.1961496031696126e-05, -5.582891567360688e-05, -1.72992708103044e-05, 9.427361327376651e-07, 2.9088199364912223e-06, 1.071676702702074e-06, 2.6879417855557728e-08, -1.4117255919499382e-07, -6.174424363104907e-08, -5.460186173028381e-09, 6.3895954615089855e-09, 3.3604012383661332e-09, 4.817646300218697e-10, -2.6751871594311224e-10, -1.7442209713382678e-10, -3.3904729895707114e-11};
@@ -816,7 +816,7 @@ cdef extern from *:
     const int MISH_SEG_N
     const double MISH_ROOT_C1LO
     const double MISH_NEAR_SEG_CENTRE[2]
-    const double MISH_NEAR_SEG_COEF[16]
+    const double MISH_NEAR_SEG_COEF[8]
     const double MISH_NEAR_SEG_A
     const double MISH_NEAR_SEG_B
     const double MISH_NEAR_SEG_W
@@ -956,7 +956,7 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_dd, fa_exp_lean, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_dd, fa_exp_lean, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1106,7 +1106,8 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
     # the forms of silu_deriv_d without branches: E = e^-|x|,
     # x >= 0: (1 + E + xE)/(1+E)^2;  x < 0: e(1 + x + e)/(1+e)^2
     cdef double d = x
-    cdef double e, h, near_zero, away, n, num
+    cdef double e, h, near_zero, n, num, p, s, c, a
+    cdef bint band
     if floating is float:
         # e = fa_exp_lean (2^-31) and 1 + x exact: 1 + x + e is good to e 2^-31, which
         # relative to |1 + x + e| >= 0.08 (|x - r| >= 1/16, r = -1.2784645... its zero)
@@ -1122,12 +1123,19 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
         num = fma(e, d, 1.0 + e) if d >= 0 else e * n
         return <floating>(<double>dy * (num / ((1.0 + e) * (1.0 + e))))
     else:
-        e = fa_exp(-fabs(d))
-        # near the zero r of 1 + x + e^x the identity 1 + x + e^x = h + e^r expm1(h), h = x - r
+        # near the zero r of 1 + x + e^x (-2.5 < x < -0.625) the identity
+        # 1 + x + e^x = h + e^r expm1(h), h = x - r, and there e^x = e^r e^h; elsewhere
+        # e = e^-|x|.  One reduction and one polynomial serve both (arg = h in the band,
+        # -|x| outside; e^arg = s(1 + p), e^arg - 1 = s p + (s - 1), s = 2^k): e = c(1 + p)
+        # with c = e^r s or s (exact: s is a power of two; e^r = 0.27846454276107379...
+        # rounds to a double within 0.05 ulp), so e is rounded once, as fa_exp's result
         h = (d - -1.2784645427610737) - -1.0946994183093437e-16
-        near_zero = fma(0.2784645427610738, fa_expm1(h), h)
-        away = (1.0 + d) + e
-        n = near_zero if (-2.5 < d and d < -0.625) else away
+        band = -2.5 < d and d < -0.625
+        a = -fabs(d)
+        p = fa_expm1_poly(fa_reduce_one(h if band else (a if a > -700.0 else -700.0), &s))
+        c = 0.2784645427610738 * s if band else s
+        e = fma(c, p, c)
+        n = fma(0.2784645427610738, fma(s, p, s - 1.0), h) if band else (1.0 + d) + e
         num = fma(e, d, 1.0 + e) if d >= 0 else e * n
         return <floating>(<double>dy * div_sq_1p(num, e))
 
@@ -1149,11 +1157,22 @@ cdef inline double poly_about_root(double h, const double* c, double c1lo) noexc
     return ph + (pl + (q * h) * h)
 
 
+cdef inline double exp_neg_abs_d(floating x) noexcept nogil:
+    """e^-|x| in double for the kernels that compute in double: float32 data take
+    fa_exp_lean (2^-31, enough for a result rounded to float32 where no later step
+    enlarges e's error by more than a few times), float64 data fa_exp (about 1 ulp)."""
+    if floating is float:
+        return fa_exp_lean(-fabs(<double>x))
+    else:
+        return fa_exp(-fabs(x))
+
+
 cdef inline floating mish_fwd_fast(floating x) noexcept nogil:
     # x >= 0, E = e^-x: x(1 + 2E)/(1 + 2E + 2E^2);  x < 0, e = e^x: x n/(2 + n), n = e(2 + e);
-    # numerator and denominator are selected first, so there is one division
+    # numerator and denominator are selected first, so there is one division; no step
+    # cancels, so e's relative error passes through at most about once
     cdef double d = x
-    cdef double e = fa_exp(-fabs(d))
+    cdef double e = exp_neg_abs_d(x)
     cdef double p1 = fma(2.0, e, 1.0)
     cdef double n = e * (2.0 + e)
     cdef double num = p1 if d >= 0 else n
@@ -1170,7 +1189,7 @@ cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
     # Taylor polynomial about the zero r = -1.19... for |x - r| < 1/2:
     # x >= 0: ((1 + 2E) D + 4x E^2 (1 + E))/D^2;  x < 0: e((2 + e) q + 4x(1 + e))/q^2
     cdef double d = x
-    cdef double e = fa_exp(-fabs(d))
+    cdef double e = exp_neg_abs_d(x)
     cdef double n = fma(2.0, e, 1.0)
     cdef double D = fma(2.0 * e, e, n)
     cdef double pos = fma(n, D, 4.0 * d * e * e * (1.0 + e))
@@ -1180,12 +1199,13 @@ cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
     cdef double qq = 2.0 + nn
     cdef double tlo, nlo, qlo, h, near_zero
     if floating is float:
-        # float32 data: every term is good to a few 2^-53 (the cancellation next to the
-        # zero is left to one Taylor polynomial about it, |x - r| < 0.5), one division
+        # float32 data: e to 2^-31 and every other term to a few 2^-53; the cancellation
+        # next to the zero is left to the Taylor polynomial about it for |x - r| < 1/16
+        # (MISH_NEAR: outside it e's error is magnified at most 3.9 times), one division
         h = (d - MISH_NEAR_SEG_CENTRE[0]) - MISH_NEAR_SEG_CENTRE[1]
         near_zero = horner(h, MISH_NEAR_SEG_COEF, MISH_NEAR_SEG_N)
         qq = D if d >= 0 else qq
-        return <floating>(<double>dy * (near_zero if (-0.5 < h and h < 0.5) else
+        return <floating>(<double>dy * (near_zero if (-0.0625 < h and h < 0.0625) else
                                          (pos if d >= 0 else neg) / (qq * qq)))
     else:
         # q = 2 + e(2 + e) as a double-double: 2 + e = t + tlo, e t = nn + nlo, 2 + nn = qq + qlo

@@ -4,6 +4,8 @@ cdef extern from "_vecmath.h" nogil:
     const int FA_HAS_HW_FMA
     double fa_exp(double x)
     double fa_exp_lean(double x)
+    double fa_reduce_one(double xc, double* s)
+    double fa_expm1_poly(double r)
     double fa_exp_dd(double x, double* lo)
     double fa_expm1(double x)
     double fa_expm1_nonpos(double x)
