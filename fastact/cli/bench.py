@@ -9,12 +9,14 @@ their input arrays and, where the API allows, write into the same preallocated
 output (`out=`), so every implementation is timed on the same warm memory.
 
 Timing (time.perf_counter): each implementation in turn is warmed up (an
-error marks it unavailable), calibrated so one sample of back-to-back calls
-lasts at least `min_sample` seconds, and sampled `repeats` times; the reported
-time is the median sample divided by the calls per sample.  Implementations
-are timed one after another, not interleaved call by call: fastact and PyTorch
-each keep an OpenMP thread pool, and a call right after the other library's
-parallel region pays for waking its own (milliseconds on a busy machine).
+error marks it unavailable) and calibrated so one sample of back-to-back calls
+lasts at least `min_sample` seconds; then `repeats` rounds each take one sample
+of every implementation, so that a slow spell of the machine hits all of them
+alike; the reported time is the median sample divided by the calls per sample.
+Samples alternate, single calls do not: fastact and PyTorch each keep an
+OpenMP thread pool, and a call right after the other library's parallel region
+pays for waking its own (milliseconds on a busy machine), so each sample starts
+with one untimed call.
 
 Limits: large inputs are compared with `np.copyto` over the same number of bytes
 read plus written as the function must move (a forward reads x and writes y;
@@ -843,14 +845,13 @@ def loss_cases(shape, dtype, peers, wanted=_everything, seed=3):
 
 # --- timing ------------------------------------------------------------------------------------
 
-def time_call(fn, repeats, min_sample):
-    """Median seconds per call of fn.
+def calibrate(fn, min_sample):
+    """Calls per sample for fn.
 
     Warm-up first (at least two calls and about min_sample seconds: first touch
     of pages, caches, and waking the thread pool of whichever library ran
-    before), then `repeats` samples of `number` back-to-back calls each, with
-    `number` chosen from the warmed-up call time so a sample lasts at least
-    min_sample seconds.
+    before), then `number` chosen from the warmed-up call time so that a sample
+    of back-to-back calls lasts at least min_sample seconds.
     """
     deadline = time.perf_counter() + min_sample
     calls = 0
@@ -861,27 +862,35 @@ def time_call(fn, repeats, min_sample):
         calls += 1
         if calls >= 2 and time.perf_counter() >= deadline:
             break
-    number = max(1, min(1 << 20, math.ceil(min_sample / max(per_call, 1e-9))))
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return statistics.median(samples)
+    return max(1, min(1 << 20, math.ceil(min_sample / max(per_call, 1e-9))))
 
 
 def time_impls(impls, repeats, min_sample):
-    """Median seconds per call of each callable, timed one implementation after another
-    (interleaving single calls would make each pay for the other's idle OpenMP threads);
-    an implementation that raises is reported, not timed."""
-    times, errors = {}, {}
+    """Median seconds per call of each callable; an implementation that raises is
+    reported, not timed.
+
+    The samples are taken in `repeats` rounds, each round one sample of every
+    implementation in turn, so that a slow spell of a shared machine (seconds long
+    on a VM whose host is busy) falls on every implementation alike instead of on
+    whichever was being timed then.  Each sample starts with one untimed call: it
+    wakes this library's thread pool after the other library's parallel region
+    (interleaving single calls would make every timed call pay for that)."""
+    numbers, errors = {}, {}
     for name, fn in impls.items():
         try:
-            times[name] = time_call(fn, repeats, min_sample)
+            numbers[name] = calibrate(fn, min_sample)
         except Exception as exc:   # noqa: BLE001 -- a peer lacking a kernel is reported, not fatal
             errors[name] = f"{type(exc).__name__}: {exc}"
-    return times, errors
+    samples = {name: [] for name in numbers}
+    for _ in range(repeats):
+        for name, number in numbers.items():
+            fn = impls[name]
+            fn()
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            samples[name].append((time.perf_counter() - t0) / number)
+    return {name: statistics.median(v) for name, v in samples.items()}, errors
 
 
 class CopyLimit:
