@@ -137,6 +137,23 @@ def test_bench_quick_filter_runs_and_prints_the_table(tmp_path):
         assert r["fastact/limit"] == pytest.approx(r["times"]["fastact"] / r["times"]["limit"])
 
 
+def test_bench_sizes_sets_the_elementwise_sizes(capsys):
+    assert cli.main(["bench", "--quick", "--filter", "tanh", "--sizes", "100,300", "--no-small",
+                     "--dtype", "float64", "--threads", "1"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()
+            if line.split()[:2] in (["tanh", "float64"], ["tanh_backward", "float64"])]
+    assert sorted((r[0], r[2]) for r in rows) == [("tanh", "100"), ("tanh", "300"),
+                                                  ("tanh_backward", "100"), ("tanh_backward", "300")]
+
+
+@pytest.mark.parametrize("bad", ["0", "-5", "10,x", ""])
+def test_bench_sizes_rejects_bad_values(bad, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["bench", "--sizes", bad])
+    assert exc.value.code == 2
+    assert "--sizes" in capsys.readouterr().err
+
+
 def test_numpy_references_agree_with_fastact():
     """The bench's careful NumPy code computes the same functions (one spot check per kind)."""
     peers = {}

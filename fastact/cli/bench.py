@@ -1067,6 +1067,21 @@ def add_arguments(parser):
     parser.add_argument("--plot", metavar="FILE.png", help="draw the ratios (needs matplotlib)")
     parser.add_argument("--json", metavar="FILE", help="write every timing and ratio as JSON")
     parser.add_argument("--no-small", action="store_true", help="skip the 16-element section")
+    parser.add_argument("--sizes", metavar="N[,N...]", type=_sizes,
+                        help="element counts of the elementwise section (default: 65536,16777216; "
+                             "1048576 with --quick); with --threads 1 and a size that fits in "
+                             "cache (262144) the ratios compare the arithmetic alone")
+
+
+def _sizes(text):
+    """--sizes: positive element counts, comma-separated."""
+    try:
+        sizes = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not sizes or any(n < 1 for n in sizes):
+        raise argparse.ArgumentTypeError(f"sizes must be >= 1, got {text!r}")
+    return sizes
 
 
 def run(args):
@@ -1080,6 +1095,8 @@ def run(args):
     t_start = time.perf_counter()
     peers = load_peers()
     plan = QUICK if args.quick else FULL
+    if getattr(args, "sizes", None):
+        plan = dict(plan, elementwise=args.sizes)
     dtypes = {"float32": ["float32"], "float64": ["float64"], "both": ["float32", "float64"],
               None: ["float32"] if args.quick else ["float32", "float64"]}[args.dtype]
     wanted = (lambda name: args.filter in name) if args.filter else _everything
