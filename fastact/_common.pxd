@@ -21,11 +21,17 @@ cdef enum:
     # Up to this many chunks (1M elements) the threads take fixed shares (static
     # schedule: each share stays in its core's cache); above it, chunks on demand.
     STATIC_MAX_CHUNKS = 64
+    # Outputs of this many bytes or more are written by streaming stores (they would
+    # not stay in cache, and a streaming store does not read the line first): softmax
+    # rows, loss gradients, and the elementwise kernels cheap enough that their memory
+    # traffic dominates, computed in blocks of STREAM_BLOCK_BYTES that stay in L1.
+    STREAM_MIN_BYTES = 1 << 23
+    STREAM_BLOCK_BYTES = 1 << 14
 
 cdef int num_threads() noexcept nogil
 cdef int threads_for(Py_ssize_t work, Py_ssize_t min_work) noexcept nogil
 
 cdef void run_unary(unary_kernel f, const char* x, char* y, Py_ssize_t n,
-                    Py_ssize_t itemsize, const double* p) noexcept nogil
+                    Py_ssize_t itemsize, const double* p, bint stream) noexcept nogil
 cdef void run_binary(binary_kernel f, const char* a, const char* b, char* y,
-                     Py_ssize_t n, Py_ssize_t itemsize, const double* p) noexcept nogil
+                     Py_ssize_t n, Py_ssize_t itemsize, const double* p, bint stream) noexcept nogil

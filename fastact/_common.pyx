@@ -9,7 +9,11 @@ moved the shares between cores: relu on 262144 float32 elements took 1.7x as
 long).  Larger inputs stream from shared cache or memory anyway, and their
 chunks are handed to threads on demand (dynamic schedule): a thread that runs
 slow, because its core is shared or clocked lower, takes fewer chunks instead of
-holding up the whole call.  Each element is computed by the same code whatever the chunk or
+holding up the whole call.  Large outputs of the kernels that are cheap per element
+(the activation module marks them) are computed block by block into a per-thread
+buffer that stays in L1 and copied out by streaming stores, which do not read the
+destination lines first: one memory stream less (relu float64 on 16M elements,
+one thread: 22 -> 17 ms).  Each element is computed by the same code whatever the chunk or
 thread it lands in, so results are bitwise identical for every thread count.
 Work smaller than PARALLEL_MIN_ELEMENTS never pays for starting threads.
 """
@@ -46,6 +50,44 @@ cdef extern from *:
     """
     int fastact_cpu_has(int which)
 
+cdef extern from *:
+    """
+    #include <string.h>
+    #include <stdint.h>
+    #if defined(__SSE2__)
+    #include <emmintrin.h>
+    #define FA_COMMON_HAVE_NT 1
+    /* dst[0:n] = src[0:n] with streaming (non-temporal) stores: the lines of dst are
+       written without first being read into cache */
+    static void fa_copy_nt(char *dst, const char *src, Py_ssize_t n) {
+        while (n > 0 && ((uintptr_t)dst & 15)) { *dst++ = *src++; n--; }
+        for (; n >= 64; n -= 64, dst += 64, src += 64) {
+            __m128i a = _mm_loadu_si128((const __m128i *)src);
+            __m128i b = _mm_loadu_si128((const __m128i *)(src + 16));
+            __m128i c = _mm_loadu_si128((const __m128i *)(src + 32));
+            __m128i d = _mm_loadu_si128((const __m128i *)(src + 48));
+            _mm_stream_si128((__m128i *)dst, a);
+            _mm_stream_si128((__m128i *)(dst + 16), b);
+            _mm_stream_si128((__m128i *)(dst + 32), c);
+            _mm_stream_si128((__m128i *)(dst + 48), d);
+        }
+        memcpy(dst, src, (size_t)n);
+    }
+    /* streaming stores are weakly ordered: each thread fences once it has written */
+    static void fa_sfence_common(void) { _mm_sfence(); }
+    #else
+    #define FA_COMMON_HAVE_NT 0
+    static void fa_copy_nt(char *dst, const char *src, Py_ssize_t n) { memcpy(dst, src, (size_t)n); }
+    static void fa_sfence_common(void) {}
+    #endif
+    """
+    int FA_COMMON_HAVE_NT
+    void fa_copy_nt(char* dst, const char* src, Py_ssize_t n) nogil
+    void fa_sfence_common() nogil
+
+from libc.stdlib cimport malloc, free
+from cython.parallel cimport threadid
+
 cdef int _num_threads = 1
 
 
@@ -72,10 +114,55 @@ cdef inline Py_ssize_t _head_to_align(const char* y, Py_ssize_t n, Py_ssize_t it
     return min((64 - off) // itemsize, n)
 
 
+cdef inline char* _stream_buffers(bint stream, Py_ssize_t n, Py_ssize_t itemsize,
+                                  int nt) noexcept nogil:
+    """One block buffer per thread when the output goes out by streaming stores: the
+    kernel is cheap enough that memory traffic dominates (stream), the input is past
+    the static-schedule range and the output is STREAM_MIN_BYTES or more.  NULL
+    otherwise, or if the allocation fails (plain stores then)."""
+    if not (FA_COMMON_HAVE_NT and stream and n > STATIC_MAX_CHUNKS * ELEMENTWISE_CHUNK
+            and n * itemsize >= STREAM_MIN_BYTES):
+        return NULL
+    return <char*>malloc(nt * STREAM_BLOCK_BYTES)
+
+
+cdef inline void _unary_part(unary_kernel f, const char* x, char* y, Py_ssize_t n,
+                             Py_ssize_t itemsize, const double* p, char* buf) noexcept nogil:
+    """f over n elements; with a buffer, in blocks computed into it (it stays in L1)
+    and copied to y by streaming stores"""
+    cdef Py_ssize_t s = 0, m, step = STREAM_BLOCK_BYTES // itemsize
+    if buf == NULL:
+        f(x, y, n, p)
+        return
+    while s < n:
+        m = min(step, n - s)
+        f(x + s * itemsize, buf, m, p)
+        fa_copy_nt(y + s * itemsize, buf, m * itemsize)
+        s += m
+    fa_sfence_common()
+
+
+cdef inline void _binary_part(binary_kernel f, const char* a, const char* b, char* y,
+                              Py_ssize_t n, Py_ssize_t itemsize, const double* p,
+                              char* buf) noexcept nogil:
+    """f over n elements; with a buffer, as _unary_part"""
+    cdef Py_ssize_t s = 0, m, step = STREAM_BLOCK_BYTES // itemsize
+    if buf == NULL:
+        f(a, b, y, n, p)
+        return
+    while s < n:
+        m = min(step, n - s)
+        f(a + s * itemsize, b + s * itemsize, buf, m, p)
+        fa_copy_nt(y + s * itemsize, buf, m * itemsize)
+        s += m
+    fa_sfence_common()
+
+
 cdef void run_unary(unary_kernel f, const char* x, char* y, Py_ssize_t n,
-                    Py_ssize_t itemsize, const double* p) noexcept nogil:
+                    Py_ssize_t itemsize, const double* p, bint stream) noexcept nogil:
     cdef int nt
     cdef Py_ssize_t c, start, nchunks
+    cdef char* bufs
     cdef Py_ssize_t head = _head_to_align(y, n, itemsize)
     if head > 0:              # the rest of the array, and every chunk of it, starts aligned
         f(x, y, head, p)
@@ -83,8 +170,10 @@ cdef void run_unary(unary_kernel f, const char* x, char* y, Py_ssize_t n,
         y += head * itemsize
         n -= head
     nt = threads_for(n, PARALLEL_MIN_ELEMENTS // 2)
+    bufs = _stream_buffers(stream, n, itemsize, nt)
     if nt <= 1:
-        f(x, y, n, p)
+        _unary_part(f, x, y, n, itemsize, p, bufs)
+        free(bufs)
         return
     nchunks = (n + ELEMENTWISE_CHUNK - 1) // ELEMENTWISE_CHUNK
     if nchunks <= STATIC_MAX_CHUNKS:
@@ -95,14 +184,17 @@ cdef void run_unary(unary_kernel f, const char* x, char* y, Py_ssize_t n,
     else:
         for c in prange(nchunks, num_threads=nt, schedule="dynamic", nogil=True):
             start = c * ELEMENTWISE_CHUNK
-            f(x + start * itemsize, y + start * itemsize,
-              min(ELEMENTWISE_CHUNK, n - start), p)
+            _unary_part(f, x + start * itemsize, y + start * itemsize,
+                        min(ELEMENTWISE_CHUNK, n - start), itemsize, p,
+                        bufs + threadid() * STREAM_BLOCK_BYTES if bufs != NULL else NULL)
+    free(bufs)
 
 
 cdef void run_binary(binary_kernel f, const char* a, const char* b, char* y,
-                     Py_ssize_t n, Py_ssize_t itemsize, const double* p) noexcept nogil:
+                     Py_ssize_t n, Py_ssize_t itemsize, const double* p, bint stream) noexcept nogil:
     cdef int nt
     cdef Py_ssize_t c, start, nchunks
+    cdef char* bufs
     cdef Py_ssize_t head = _head_to_align(y, n, itemsize)
     if head > 0:
         f(a, b, y, head, p)
@@ -111,8 +203,10 @@ cdef void run_binary(binary_kernel f, const char* a, const char* b, char* y,
         y += head * itemsize
         n -= head
     nt = threads_for(n, PARALLEL_MIN_ELEMENTS // 2)
+    bufs = _stream_buffers(stream, n, itemsize, nt)
     if nt <= 1:
-        f(a, b, y, n, p)
+        _binary_part(f, a, b, y, n, itemsize, p, bufs)
+        free(bufs)
         return
     nchunks = (n + ELEMENTWISE_CHUNK - 1) // ELEMENTWISE_CHUNK
     if nchunks <= STATIC_MAX_CHUNKS:
@@ -123,8 +217,10 @@ cdef void run_binary(binary_kernel f, const char* a, const char* b, char* y,
     else:
         for c in prange(nchunks, num_threads=nt, schedule="dynamic", nogil=True):
             start = c * ELEMENTWISE_CHUNK
-            f(a + start * itemsize, b + start * itemsize, y + start * itemsize,
-              min(ELEMENTWISE_CHUNK, n - start), p)
+            _binary_part(f, a + start * itemsize, b + start * itemsize, y + start * itemsize,
+                         min(ELEMENTWISE_CHUNK, n - start), itemsize, p,
+                         bufs + threadid() * STREAM_BLOCK_BYTES if bufs != NULL else NULL)
+    free(bufs)
 
 
 def openmp_enabled():

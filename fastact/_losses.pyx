@@ -38,7 +38,7 @@ from cython.parallel cimport prange
 from libc.math cimport log, log1p, fabs, INFINITY, NAN
 from libc.stdint cimport int64_t
 
-from fastact._common cimport floating, threads_for
+from fastact._common cimport floating, threads_for, STREAM_MIN_BYTES
 
 import numpy as np
 
@@ -59,7 +59,6 @@ cdef enum:
     CE_PIECE = 256              # cross_entropy: classes per piece of a row (a multiple of LANES)
     PARALLEL_MIN_WORK = 1 << 15 # elements a thread should have before another starts
     GIL_RELEASE_MIN = 2048      # below this many elements the GIL is kept
-    STREAM_MIN_BYTES = 1 << 23  # gradients this large are written by streaming stores
 
 cdef enum:
     # elementwise losses

@@ -46,7 +46,7 @@ cimport numpy as cnp
 from cython.parallel cimport prange
 from libc.math cimport fabs, log1p, INFINITY, NAN
 
-from fastact._common cimport floating, threads_for
+from fastact._common cimport floating, threads_for, STREAM_MIN_BYTES
 
 import numpy as np
 
@@ -72,9 +72,6 @@ cdef enum:
     GIL_RELEASE_MIN = 512
     # Elements a thread should have before another thread is started.
     PARALLEL_MIN_WORK = 8192
-    # Row outputs of at least this many bytes are written by streaming stores: they
-    # would not stay in cache, and a streaming store does not read the line first.
-    STREAM_MIN_BYTES = 1 << 23
     # Independent partial results per row reduction.  The row loops step by the
     # literal 16 and _combine_lanes adds 16 partials: change all three together.
     LANES = 16

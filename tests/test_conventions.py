@@ -311,6 +311,33 @@ def test_result_does_not_depend_on_buffer_alignment(dtype, restore_threads):
             np.testing.assert_array_equal(fa.silu_backward(ds, xs), fa.silu_backward(ds.copy(), xs.copy()))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_streamed_outputs_equal_the_plain_path(dtype, restore_threads):
+    """Large outputs of the cheap kernels (relu, relu6, the sigmoid and tanh backwards) go
+    out by streaming stores, block by block: the bits equal those of calls small enough
+    for plain stores, for 1 and 2 threads, a misaligned out, and in place."""
+    n = (1 << 23) // np.dtype(dtype).itemsize + 1_048_576 + 37    # past both thresholds
+    x = _data((n + 1,), dtype, seed=21)
+    x[::1001] = np.nan
+    dy = _data((n + 1,), dtype, seed=22)
+    y_sig, y_tanh = fa.sigmoid(x[:n]), fa.tanh(x[:n])
+    cases = [(fa.relu, (x[:n],)), (fa.relu6, (x[:n] * 3,)), (fa.relu_backward, (dy[:n], x[:n])),
+             (fa.relu6_backward, (dy[:n], x[:n] * 3)), (fa.sigmoid_backward, (dy[:n], y_sig)),
+             (fa.tanh_backward, (dy[:n], y_tanh))]
+    step = 100_003                                               # plain stores
+    for f, args in cases:
+        ref = np.concatenate([f(*(a[i:i + step] for a in args)) for i in range(0, n, step)])
+        for threads in (1, 2):
+            fa.set_num_threads(threads)
+            np.testing.assert_array_equal(f(*args), ref, err_msg=f.__name__)
+            out = np.empty(n + 1, dtype)[1:]                     # one element past alignment
+            assert f(*args, out=out) is out
+            np.testing.assert_array_equal(out, ref, err_msg=f.__name__)
+            inplace = [a.copy() for a in args]
+            f(*inplace, out=inplace[-1])
+            np.testing.assert_array_equal(inplace[-1], ref, err_msg=f.__name__)
+
+
 def test_kernel_releases_the_gil():
     x = _data((24_000_000,), np.float64)
     window = {}
