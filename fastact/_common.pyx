@@ -9,13 +9,17 @@ moved the shares between cores: relu on 262144 float32 elements took 1.7x as
 long).  Larger inputs stream from shared cache or memory anyway, and their
 chunks are handed to threads on demand (dynamic schedule): a thread that runs
 slow, because its core is shared or clocked lower, takes fewer chunks instead of
-holding up the whole call.  Large outputs of the kernels that are cheap per element
-(the activation module marks them) are computed block by block into a per-thread
-buffer that stays in L1 and copied out by streaming stores, which do not read the
-destination lines first: one memory stream less (relu float64 on 16M elements,
-one thread: 22 -> 17 ms).  Each element is computed by the same code whatever the chunk or
-thread it lands in, so results are bitwise identical for every thread count.
-Work smaller than PARALLEL_MIN_ELEMENTS never pays for starting threads.
+holding up the whole call.
+
+Large outputs of the kernels that are cheap per element (the activation module
+marks them) are computed block by block into a per-thread buffer that stays in
+L1 and copied out by streaming stores, which do not read the destination lines
+first: one memory stream less (relu float64 on 16M elements, one thread: 22 ->
+17 ms).
+
+Each element is computed by the same code whatever the chunk, block or thread
+it lands in, so results are bitwise identical for every thread count.  Work
+smaller than PARALLEL_MIN_ELEMENTS never pays for starting threads.
 """
 import os
 
