@@ -455,6 +455,18 @@ cdef inline double silu_d(double x) noexcept nogil:
     return ldexp(x * e, k)
 
 
+cdef inline double silu_root_offset(double x) noexcept nogil:
+    """h = x - r for the zero r = -1 - W(1/e) = -1.27846454276107379... of 1 + x + e^x,
+    r as a double-double: x minus its high part is exact near r (Sterbenz), so h keeps
+    its relative precision there."""
+    return (x - -1.2784645427610737) - -1.0946994183093437e-16
+
+
+cdef inline double silu_e_root() noexcept nogil:
+    """e^r = -(1 + r) = 0.27846454276107379..., rounded to a double (within 0.05 ulp)."""
+    return 0.2784645427610738
+
+
 cdef inline double silu_deriv_d(double x) noexcept nogil:
     """sigmoid(x)(1 + x(1 - sigmoid(x))).
     x >= 0, E = e^-x:  (1 + E + xE)/(1 + E)^2                 (no cancellation)
@@ -474,8 +486,8 @@ cdef inline double silu_deriv_d(double x) noexcept nogil:
     if x >= -700.0:
         e = exp(x)
         if -2.5 < x < -0.625:
-            h = (x - -1.2784645427610737) - -1.0946994183093437e-16
-            n = fma(0.2784645427610738, expm1(h), h)
+            h = silu_root_offset(x)
+            n = fma(silu_e_root(), expm1(h), h)
         else:
             n = (1.0 + x) + e
         return div_sq_1p(e * n, e)
@@ -1106,7 +1118,8 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
     # the forms of silu_deriv_d without branches: E = e^-|x|,
     # x >= 0: (1 + E + xE)/(1+E)^2;  x < 0: e(1 + x + e)/(1+e)^2
     cdef double d = x
-    cdef double e, h, near_zero, n, num, p, s, c, a
+    cdef double h = silu_root_offset(d)
+    cdef double e, near_zero, n, num, p, s, c, a
     cdef bint band
     if floating is float:
         # e = fa_exp_lean (2^-31) and 1 + x exact: 1 + x + e is good to e 2^-31, which
@@ -1115,7 +1128,6 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
         # + h^6/6!), h = x - r, (truncation below 2^-31); (1 + e)^2 in double and one
         # division: the float32 result is rounded about once (0.5 ulp + ~0.06)
         e = fa_exp_lean(-fabs(d))
-        h = (d - -1.2784645427610737) - -1.0946994183093437e-16
         near_zero = h * (1.2784645427610737 + h * (0.1392322713805369 + h * (
             0.046410757126845635 + h * (0.011602689281711409 + h * (
                 0.0023205378563422815 + h * 0.00038675630939038027)))))
@@ -1129,13 +1141,12 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
         # -|x| outside; e^arg = s(1 + p), e^arg - 1 = s p + (s - 1), s = 2^k): e = c(1 + p)
         # with c = e^r s or s (exact: s is a power of two; e^r = 0.27846454276107379...
         # rounds to a double within 0.05 ulp), so e is rounded once, as fa_exp's result
-        h = (d - -1.2784645427610737) - -1.0946994183093437e-16
         band = -2.5 < d and d < -0.625
         a = -fabs(d)
         p = fa_expm1_poly(fa_reduce_one(h if band else (a if a > -700.0 else -700.0), &s))
-        c = 0.2784645427610738 * s if band else s
+        c = silu_e_root() * s if band else s
         e = fma(c, p, c)
-        n = fma(0.2784645427610738, fma(s, p, s - 1.0), h) if band else (1.0 + d) + e
+        n = fma(silu_e_root(), fma(s, p, s - 1.0), h) if band else (1.0 + d) + e
         num = fma(e, d, 1.0 + e) if d >= 0 else e * n
         return <floating>(<double>dy * div_sq_1p(num, e))
 
