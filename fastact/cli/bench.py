@@ -1068,9 +1068,11 @@ def add_arguments(parser):
     parser.add_argument("--json", metavar="FILE", help="write every timing and ratio as JSON")
     parser.add_argument("--no-small", action="store_true", help="skip the 16-element section")
     parser.add_argument("--sizes", metavar="N[,N...]", type=_sizes,
-                        help="element counts of the elementwise section (default: 65536,16777216; "
-                             "1048576 with --quick); with --threads 1 and a size that fits in "
-                             "cache (262144) the ratios compare the arithmetic alone")
+                        help="element counts of the elementwise section (default: "
+                             f"{','.join(map(str, FULL['elementwise']))}; "
+                             f"{','.join(map(str, QUICK['elementwise']))} with --quick); with "
+                             "--threads 1 and a size that fits in cache (262144) the ratios "
+                             "compare the arithmetic alone")
 
 
 def _sizes(text):
@@ -1079,7 +1081,7 @@ def _sizes(text):
         sizes = [int(v) for v in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
-    if not sizes or any(n < 1 for n in sizes):
+    if any(n < 1 for n in sizes):
         raise argparse.ArgumentTypeError(f"sizes must be >= 1, got {text!r}")
     return sizes
 
@@ -1095,7 +1097,7 @@ def run(args):
     t_start = time.perf_counter()
     peers = load_peers()
     plan = QUICK if args.quick else FULL
-    if getattr(args, "sizes", None):
+    if args.sizes:
         plan = dict(plan, elementwise=args.sizes)
     dtypes = {"float32": ["float32"], "float64": ["float64"], "both": ["float32", "float64"],
               None: ["float32"] if args.quick else ["float32", "float64"]}[args.dtype]
