@@ -1,6 +1,6 @@
 """Thread scaling of fastact kernels: time per call at 1, 2, 4, ... threads.
 
-    python bench/scaling.py [--max-threads N] [--size 16777216] [--json FILE]
+    python bench/scaling.py [--max-threads N] [--size 16777216] [--filter A,B] [--json FILE]
 
 Prints, per kernel, the median time at each thread count, the speed-up over one
 thread, the bitwise equality of every result with the one-thread result (SPEC:
@@ -98,6 +98,8 @@ def main(argv=None):
     ap.add_argument("--max-threads", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--size", type=int, default=1 << 24)
     ap.add_argument("--json", metavar="FILE", help="write every time as JSON")
+    ap.add_argument("--filter", metavar="A,B", default="",
+                    help="only kernels whose name contains one of these comma-separated substrings")
     ap.add_argument("--no-torch", action="store_true",
                     help="skip the PyTorch copy reference (its own OpenMP threads stay idle)")
     args = ap.parse_args(argv)
@@ -131,7 +133,10 @@ def main(argv=None):
     print(f"{'kernel':46s} " + " ".join(f"{n:>9d}" for n in counts)
           + f"   speed-up  same bits  x {ref}@{top}")
 
+    wanted = [w for w in args.filter.split(",") if w]
     for name, fn, out, nbytes in cases(args.size):
+        if wanted and not any(w in name for w in wanted):
+            continue
         times, results = [], []
         for n in counts:
             fa.set_num_threads(n)
