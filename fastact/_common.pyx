@@ -15,7 +15,8 @@ Large outputs of the kernels that are cheap per element (the activation module
 marks them) are computed block by block into a per-thread buffer that stays in
 L1 and copied out by streaming stores, which do not read the destination lines
 first: one memory stream less (relu float64 on 16M elements, one thread: 22 ->
-17 ms).
+17 ms).  They pay only when each thread's share overflows its core's L2
+(stream_output in _common.pxd): a smaller share written normally stays in cache.
 
 Each element is computed by the same code whatever the chunk, block or thread
 it lands in, so results are bitwise identical for every thread count.  Work
@@ -122,10 +123,10 @@ cdef inline char* _stream_buffers(bint stream, Py_ssize_t n, Py_ssize_t itemsize
                                   int nt) noexcept nogil:
     """One block buffer per thread when the output goes out by streaming stores: the
     kernel is cheap enough that memory traffic dominates (stream), the input is past
-    the static-schedule range and the output is STREAM_MIN_BYTES or more.  NULL
+    the static-schedule range and the output is large enough (stream_output).  NULL
     otherwise, or if the allocation fails (plain stores then)."""
     if not (FA_COMMON_HAVE_NT and stream and n > STATIC_MAX_CHUNKS * ELEMENTWISE_CHUNK
-            and n * itemsize >= STREAM_MIN_BYTES):
+            and stream_output(n * itemsize, nt)):
         return NULL
     return <char*>malloc(nt * STREAM_BLOCK_BYTES)
 

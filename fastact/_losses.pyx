@@ -38,7 +38,7 @@ from cython.parallel cimport prange
 from libc.math cimport log, log1p, fabs, INFINITY, NAN
 from libc.stdint cimport int64_t
 
-from fastact._common cimport floating, threads_for, STREAM_MIN_BYTES
+from fastact._common cimport floating, threads_for, stream_output
 
 import numpy as np
 
@@ -324,7 +324,7 @@ cdef double _elementwise_run(int op, const floating* x, const floating* y, const
     cdef Py_ssize_t b, start, cnt
     cdef double total = 0.0
     # outputs this large are written by streaming stores (fastact._rowvec)
-    cdef bint stream = n * <Py_ssize_t>sizeof(floating) >= STREAM_MIN_BYTES
+    cdef bint stream = stream_output(n * <Py_ssize_t>sizeof(floating), nt)
     for b in prange(nblocks, num_threads=nt, schedule="dynamic", nogil=True):
         start = b * ELEM_BLOCK
         cnt = min(<Py_ssize_t>ELEM_BLOCK, n - start)
@@ -885,7 +885,7 @@ cdef double _rows_run(int op, const floating* x, const floating* yf, const int64
                       double W, double eps, double gs, int64_t ignore, Py_ssize_t rpb,
                       double* partials, int nt) noexcept nogil:
     # a gradient this large is written by streaming stores (fastact._rowvec)
-    cdef bint stream = g != NULL and N * K * <Py_ssize_t>sizeof(floating) >= STREAM_MIN_BYTES
+    cdef bint stream = g != NULL and stream_output(N * K * <Py_ssize_t>sizeof(floating), nt)
     cdef Py_ssize_t nblocks = (N + rpb - 1) // rpb
     cdef Py_ssize_t b
     cdef double total = 0.0

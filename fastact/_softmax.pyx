@@ -9,8 +9,9 @@ Design
     while it sits in cache (max, then Σ e^(x−m) writing e^(x−m) to the output,
     then a scale), and rows are handed to threads with a static schedule.  With
     a finite max the row kernels of fastact._rowvec run (16-lane SIMD for every
-    build; the exp pass prefetches the next row; outputs of STREAM_MIN_BYTES or
-    more are written by streaming stores); rows with a non-finite max, and
+    build; the exp pass prefetches the next row; large outputs, by the rule of
+    fastact._common.stream_output, are written by streaming stores); rows with
+    a non-finite max, and
     compilers without vector extensions, take the plain loops below.
   - inner > 1: the inner axis is the vector dimension.  A task owns a tile of
     up to TILE adjacent columns of one outer index and keeps the per-column
@@ -46,7 +47,7 @@ cimport numpy as cnp
 from cython.parallel cimport prange
 from libc.math cimport fabs, log1p, INFINITY, NAN
 
-from fastact._common cimport floating, threads_for, STREAM_MIN_BYTES
+from fastact._common cimport floating, threads_for, stream_output
 
 import numpy as np
 
@@ -506,14 +507,14 @@ cdef void _run_tasks(int op, const floating* a, const floating* b, floating* y, 
 
 cdef void _run(int op, const floating* a, const floating* b, floating* y, Py_ssize_t outer,
                Py_ssize_t K, Py_ssize_t inner) noexcept nogil:
-    # outputs this large are written by streaming stores (fastact._rowvec)
-    cdef bint stream = outer * K * inner * <Py_ssize_t>sizeof(floating) >= STREAM_MIN_BYTES
     cdef Py_ssize_t ntiles = (inner + TILE - 1) // TILE
     cdef Py_ssize_t ntasks = outer * ntiles
     cdef Py_ssize_t t
     cdef int nt = threads_for(outer * (K if K > 1 else 1) * inner, PARALLEL_MIN_WORK)
     if nt > ntasks:
         nt = <int>ntasks
+    # outputs this large are written by streaming stores (fastact._rowvec)
+    cdef bint stream = stream_output(outer * K * inner * <Py_ssize_t>sizeof(floating), nt)
     cdef Py_ssize_t c
     if nt <= 1:
         for t in range(ntasks):
