@@ -10,7 +10,7 @@
 # is dx given the upstream gradient dy and the saved tensor s (the forward
 # output y for sigmoid/tanh, the forward input x for every other activation).
 
-from libc.math cimport exp, expm1, log, log1p, fabs, sqrt, erf, erfc, INFINITY
+from libc.math cimport exp, expm1, log, log1p, fabs, sqrt, erf, erfc, nextafterf, INFINITY
 from libc.math cimport tanh as c_tanh
 from fastact._common cimport floating
 
@@ -232,18 +232,44 @@ cdef inline floating leaky_relu_bwd(floating dy, floating x, double slope) noexc
     return x
 
 
+cdef inline float float_at_or_above(double v) noexcept nogil:
+    """The least float32 >= v (v not NaN), so that for every float32 x, x < v exactly
+    when x < float_at_or_above(v): bounds given as doubles are compared in float32
+    (twice the lanes of double compares; the call is hoisted out of the loop)."""
+    cdef float f = <float>v
+    return nextafterf(f, INFINITY) if <double>f < v else f
+
+
+cdef inline float float_at_or_below(double v) noexcept nogil:
+    """The greatest float32 <= v (v not NaN): x > v exactly when x > this."""
+    return -float_at_or_above(-v)
+
+
 cdef inline floating hard_tanh_fwd(floating x, double lo, double hi) noexcept nogil:
-    # clip(x, lo, hi); NaN stays NaN
-    if x < lo:
-        return <floating>lo
-    if x > hi:
-        return <floating>hi
-    return x
+    # clip(x, lo, hi); NaN stays NaN.  float32 compares against the float32 bounds
+    # that decide them the same way (float_at_or_above).
+    if floating is float:
+        if x < float_at_or_above(lo):
+            return <float>lo
+        if x > float_at_or_below(hi):
+            return <float>hi
+        return x
+    else:
+        if x < lo:
+            return lo
+        if x > hi:
+            return hi
+        return x
 
 
 cdef inline floating hard_tanh_bwd(floating dy, floating x, double lo, double hi) noexcept nogil:
     # dy where lo < x < hi, else 0 (PyTorch: 0 at both bounds)
-    if lo < x < hi:
+    cdef bint inside
+    if floating is float:
+        inside = float_at_or_below(lo) < x < float_at_or_above(hi)
+    else:
+        inside = lo < x < hi
+    if inside:
         return dy
     if x != x:
         return x

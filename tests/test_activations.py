@@ -618,6 +618,35 @@ def test_bad_parameters_raise_before_writing(name, params, exc):
     assert (o == 3.0).all()
 
 
+@pytest.mark.parametrize("lo, hi", [(0.1, 1 / 3), (-1 / 3, -0.1), (-1e-50, 1e-50), (1e-50, 2e-50),
+                                    (-1e39, 1e39), (-3.4028235677973366e38, 3.4028235677973366e38),
+                                    (-np.inf, 0.7), (0.7, np.inf), (0.5, 0.5)])
+def test_hard_tanh_float32_bounds_that_are_not_float32(lo, hi):
+    """float32 data is compared with the double bounds exactly (the kernel compares in
+    float32 against the float32 neighbours that decide each compare the same way):
+    checked on every float32 next to each bound against float64 clip and masks."""
+    big = float(np.finfo(np.float32).max)
+    near = []
+    with np.errstate(over="ignore"):         # steps past the largest float32 give inf
+        for b in (lo, hi):
+            v0 = np.float32(min(max(b, -big), big))
+            for step in (np.float32(np.inf), np.float32(-np.inf)):
+                v = v0
+                for _ in range(5):
+                    near.append(v)
+                    v = np.nextafter(v, step)
+    x = np.array(near + [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45], np.float32)
+    x = np.tile(x, 40)                       # long enough for the vectorised loop
+    x64 = x.astype(np.float64)
+    with np.errstate(over="ignore"):         # a bound past the float32 range rounds to inf
+        ref = np.clip(x64, lo, hi).astype(np.float32)
+    np.testing.assert_array_equal(fa.hard_tanh(x, min_val=lo, max_val=hi), ref)
+    dy = np.arange(1, x.size + 1, dtype=np.float32)
+    inside = (lo < x64) & (x64 < hi)
+    gref = np.where(inside, dy, np.where(np.isnan(x), np.nan, 0.0)).astype(np.float32)
+    np.testing.assert_array_equal(fa.hard_tanh_backward(dy, x, min_val=lo, max_val=hi), gref)
+
+
 def test_parameters_are_keyword_only_and_accept_numpy_scalars():
     x = np.linspace(-2, 2, 5)
     with pytest.raises(TypeError):
