@@ -311,11 +311,16 @@ def test_result_does_not_depend_on_buffer_alignment(dtype, restore_threads):
             np.testing.assert_array_equal(fa.silu_backward(ds, xs), fa.silu_backward(ds.copy(), xs.copy()))
 
 
+def _hard_tanh_narrow(x, out=None):
+    return fa.hard_tanh(x, min_val=-0.3, max_val=0.7, out=out)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_streamed_outputs_equal_the_plain_path(dtype, restore_threads):
-    """Large outputs of the cheap kernels (relu, relu6, the sigmoid and tanh backwards) go
-    out by streaming stores, block by block: the bits equal those of calls small enough
-    for plain stores, for 1 and 2 threads, a misaligned out, and in place.  On 8 threads
+    """Large outputs of the cheap kernels (relu, relu6, the hard_tanh forward, the sigmoid
+    and tanh backwards) go out by streaming stores, block by block: the bits equal those
+    of calls small enough for plain stores, for 1 and 2 threads, a misaligned out, and
+    in place.  On 8 threads
     each share is under STREAM_MIN_THREAD_BYTES, so plain stores again: same bits."""
     n = (1 << 23) // np.dtype(dtype).itemsize + 1_048_576 + 37    # past both thresholds
     x = _data((n + 1,), dtype, seed=21)
@@ -324,6 +329,7 @@ def test_streamed_outputs_equal_the_plain_path(dtype, restore_threads):
     y_sig, y_tanh = fa.sigmoid(x[:n]), fa.tanh(x[:n])
     cases = [(fa.relu, (x[:n],)), (fa.relu6, (x[:n] * 3,)), (fa.relu_backward, (dy[:n], x[:n])),
              (fa.relu6_backward, (dy[:n], x[:n] * 3)), (fa.sigmoid_backward, (dy[:n], y_sig)),
+             (_hard_tanh_narrow, (x[:n],)),
              (fa.tanh_backward, (dy[:n], y_tanh))]
     step = 100_003                                               # plain stores
     for f, args in cases:
