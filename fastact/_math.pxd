@@ -314,6 +314,21 @@ cdef inline floating hard_sigmoid_bwd(floating dy, floating x) noexcept nogil:
     return <floating>0.0
 
 
+cdef inline float hard_swish_mid_f(float x) noexcept nogil:
+    """x(x + 3)/6 for float32 -3 < x < 3 in float arithmetic, rounded about once:
+    x + 3 = s + se (Fast2Sum, |x| < 3), x(x + 3) = p + pl (p = fl(x s), pl = the exact
+    error of that product, by fma, plus x se), then the quotient q = p/6 corrected by
+    the remainder p - 6q (exact by fma) plus pl.  Needs a hardware fma to be fast."""
+    cdef float three = 3.0
+    cdef float sixth = <float>(1.0 / 6.0)
+    cdef float s = x + three
+    cdef float se = (three - s) + x
+    cdef float p = x * s
+    cdef float pl = fmaf(x, s, -p) + x * se
+    cdef float q = p * sixth
+    return fmaf(fmaf(<float>-6.0, q, p) + pl, sixth, q)
+
+
 cdef inline floating hard_swish_fwd(floating x) noexcept nogil:
     # x*clip((x + 3)/6, 0, 1) = x(x + 3)/6 on (-3, 3); the limit 0 for x -> -inf
     cdef double d = x
@@ -321,6 +336,9 @@ cdef inline floating hard_swish_fwd(floating x) noexcept nogil:
         return <floating>(-0.0)
     if x >= 3:
         return x
+    if floating is float:
+        if FA_HAS_HW_FMA:
+            return hard_swish_mid_f(x)
     return <floating>div6_for(x, d * (d + 3.0))
 
 
@@ -1061,20 +1079,67 @@ cdef inline floating exp_of(floating x) noexcept nogil:
         return fa_exp(x)
 
 
+cdef inline float times_double(double c, float m) noexcept nogil:
+    """c m rounded once to float32 (to within 2^-47 relative before that rounding), in
+    float arithmetic: c = hi + lo as two floats (hoisted out of a loop when c is
+    loop-invariant), then fma(hi, m, lo m).  An infinite m (where hi m and lo m can be
+    infinities of opposite signs) gives hi m.  Needs a hardware fma to be fast."""
+    cdef float hi = <float>c
+    cdef float lo = <float>(c - <double>hi)
+    cdef float r = fmaf(hi, m, lo * m)
+    return r if r == r else hi * m
+
+
+cdef inline float times_split_2(float dy, float hi, float lo, float m) noexcept nogil:
+    """dy (hi + lo) m rounded about once to float32, m finite: (hi + lo) m = t + tl
+    (t = fl(hi m), tl = the exact error of that product plus lo m), then
+    fma(dy, t, dy tl); an infinite dy gives dy t."""
+    cdef float t = hi * m
+    cdef float tl = fmaf(lo, m, fmaf(hi, m, -t))
+    cdef float r = fmaf(dy, t, dy * tl)
+    return r if r == r else dy * t
+
+
+cdef inline float times_double_2(float dy, double c, float m) noexcept nogil:
+    """dy c m rounded about once to float32 (times_split_2 with c = hi + lo)."""
+    cdef float hi = <float>c
+    return times_split_2(dy, hi, <float>(c - <double>hi), m)
+
+
 cdef inline floating elu_fwd_fast(floating x, double alpha) noexcept nogil:
+    # float32 with a hardware fma: alpha (e^x - 1) in float arithmetic (times_double)
+    if floating is float:
+        if FA_HAS_HW_FMA:
+            return x if x > 0 else times_double(alpha, fa_expm1f_nonpos(x))
     return x if x > 0 else <floating>(alpha * expm1_of(x))
 
 
 cdef inline floating elu_bwd_fast(floating dy, floating x, double alpha) noexcept nogil:
+    if floating is float:
+        if FA_HAS_HW_FMA:
+            return dy if x > 0 else times_double_2(dy, alpha, fa_expf(x))
     return dy if x > 0 else <floating>(<double>dy * (alpha * exp_of(x)))
 
 
 cdef inline floating selu_fwd_fast(floating x) noexcept nogil:
+    if floating is float:
+        if FA_HAS_HW_FMA:
+            return (times_double(selu_scale(), x) if x > 0
+                    else times_double(selu_scale_alpha(), fa_expm1f_nonpos(x)))
     return (<floating>(selu_scale() * <double>x) if x > 0
             else <floating>(selu_scale_alpha() * expm1_of(x)))
 
 
 cdef inline floating selu_bwd_fast(floating dy, floating x) noexcept nogil:
+    cdef float selu_hi = <float>selu_scale()
+    cdef float selu_lo = <float>(selu_scale() - <double>selu_hi)
+    cdef float sa_hi = <float>selu_scale_alpha()
+    cdef float sa_lo = <float>(selu_scale_alpha() - <double>sa_hi)
+    if floating is float:
+        if FA_HAS_HW_FMA:
+            # one product for both sides: dy (scale) 1 or dy (scale alpha) e^x
+            return times_split_2(dy, selu_hi if x > 0 else sa_hi, selu_lo if x > 0 else sa_lo,
+                                 <float>1.0 if x > 0 else fa_expf(x))
     return (<floating>(<double>dy * selu_scale()) if x > 0
             else <floating>(<double>dy * (selu_scale_alpha() * exp_of(x))))
 
