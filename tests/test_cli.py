@@ -137,6 +137,22 @@ def test_bench_quick_filter_runs_and_prints_the_table(tmp_path):
         assert r["fastact/limit"] == pytest.approx(r["times"]["fastact"] / r["times"]["limit"])
 
 
+def test_bench_call_with_writes_the_keywords_out():
+    """The timed callables pass positional and keyword arguments as given (no dict
+    unpacking per call), and refuse names that are not identifiers."""
+    seen = []
+    call = bench._call_with(lambda *a, **k: seen.append((a, k)) or "done", (1, "x"),
+                            {"out": 3, "approximate": "tanh"})
+    assert call() == "done" and seen == [((1, "x"), {"out": 3, "approximate": "tanh"})]
+    assert bench._call_with(lambda: 7, (), {})() == 7
+    y = np.empty(5)
+    x = np.linspace(-2, 2, 5)
+    assert bench._call_with(fa.gelu, (x,), {"approximate": "tanh", "out": y})() is y
+    np.testing.assert_array_equal(y, fa.gelu(x, approximate="tanh"))
+    with pytest.raises(ValueError, match="not keyword names"):
+        bench._call_with(print, (), {"a b": 1})
+
+
 def test_bench_sizes_sets_the_elementwise_sizes(capsys):
     assert cli.main(["bench", "--quick", "--filter", "tanh", "--sizes", "100,300", "--no-small",
                      "--dtype", "float64", "--threads", "1"]) == 0
