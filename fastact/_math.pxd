@@ -1234,9 +1234,17 @@ cdef inline floating log1p_exp_neg_abs(floating x) noexcept nogil:
         return fa_log1p_unit(fa_exp(-fabs(x)))
 
 
+cdef inline bint exceeds(floating x, double t) noexcept nogil:
+    """x > t, with float32 x compared in float32 (float_at_or_below: the same answer)."""
+    if floating is float:
+        return x > float_at_or_below(t)
+    else:
+        return x > t
+
+
 cdef inline floating softplus_fwd_fast(floating x, double beta, double threshold) noexcept nogil:
     cdef floating v = (x if x > 0 else <floating>0.0) + log1p_exp_neg_abs(x)
-    return x if x > threshold else v
+    return x if exceeds(x, threshold) else v
 
 
 cdef inline bint softplus_fwd_hard(floating x, double beta, double threshold) noexcept nogil:
@@ -1245,7 +1253,7 @@ cdef inline bint softplus_fwd_hard(floating x, double beta, double threshold) no
 
 
 cdef inline floating softplus_bwd_fast(floating dy, floating x, double beta, double threshold) noexcept nogil:
-    return dy if x > threshold else dy * sigmoid_fwd_fast(x)
+    return dy if exceeds(x, threshold) else dy * sigmoid_fwd_fast(x)
 
 
 cdef inline bint softplus_bwd_hard(floating x, double beta, double threshold) noexcept nogil:

@@ -670,6 +670,32 @@ def test_hard_tanh_float32_bounds_that_are_not_float32(lo, hi):
     np.testing.assert_array_equal(fa.hard_tanh_backward(dy, x, min_val=lo, max_val=hi), gref)
 
 
+@pytest.mark.parametrize("threshold", [0.1, 1 / 3, -1 / 3, 20.0, -1e-50, 1e39, -np.inf])
+def test_softplus_float32_threshold_that_is_not_float32(threshold):
+    """float32 x is compared with the double threshold exactly (in float32, against the
+    float32 just below it): x itself where x > threshold, softplus(x) elsewhere, on
+    every float32 next to the threshold."""
+    big = float(np.finfo(np.float32).max)
+    v0 = np.float32(min(max(threshold, -big), big))
+    near = []
+    with np.errstate(over="ignore"):
+        for step in (np.float32(np.inf), np.float32(-np.inf)):
+            v = v0
+            for _ in range(6):
+                near.append(v)
+                v = np.nextafter(v, step)
+    x = np.tile(np.array(near + [0.0, 1.0, -1.0], np.float32), 30)
+    x64 = x.astype(np.float64)
+    above = x64 > threshold
+    with np.errstate(over="ignore"):
+        y_ref = np.where(above, x64, np.logaddexp(0.0, x64))
+        g_ref = np.where(above, 1.0, scipy_special.expit(x64))
+    y = fa.softplus(x, threshold=threshold)
+    g = fa.softplus_backward(np.ones_like(x), x, threshold=threshold)
+    np.testing.assert_allclose(y, y_ref, rtol=1e-6, atol=0)
+    np.testing.assert_allclose(g, g_ref, rtol=1e-6, atol=0)
+
+
 def _mp_ulp(got, exact, dtype):
     """|got - exact| in ulps of exact rounded to dtype (exact an mpmath number)."""
     r = abs(dtype(float(exact)))
