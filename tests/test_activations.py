@@ -450,6 +450,21 @@ def test_float32_elu_selu_backward_with_any_dy(name, alpha):
     assert (got[~ok] == 0).all()
 
 
+@pytest.mark.parametrize("name", ["elu", "selu"])
+def test_float32_elu_selu_backward_with_infinite_dy(name):
+    """An infinite dy times a positive derivative is that infinity, in float32 as in
+    float64, although the float32 product is formed in two parts; where e^x underflows
+    to 0 in float32 (x = -200) the product is inf * 0 = NaN, as PyTorch's."""
+    f = getattr(fa, name + "_backward")
+    x = np.array([-50.0, -3.0, -1e-30, 0.0, 2.0, np.nan] * 2)
+    dy = np.array([np.inf] * 6 + [-np.inf] * 6)
+    ref = f(dy, x).astype(np.float32)
+    got = f(dy.astype(np.float32), x.astype(np.float32))
+    np.testing.assert_array_equal(got, ref)
+    assert np.isinf(got[[0, 1, 2, 3, 4, 6, 7, 8, 9, 10]]).all()
+    assert np.isnan(f(np.float32([np.inf]), np.float32([-200.0]))).all()
+
+
 @pytest.mark.parametrize("name", ["sigmoid", "tanh"])
 def test_float32_backward_from_output_with_any_dy(name):
     # float32 sigmoid / tanh backward: the factor y(1 - y) or 1 - y^2 from one fma (exact
