@@ -4,7 +4,9 @@
 #
 # Convention: the double versions are the reference implementations.  float32
 # kernels evaluate them in double and round once, which keeps float32 results
-# within 1 ulp of the correctly rounded value.
+# within 1 ulp of the correctly rounded value -- except where a float32 form in
+# float arithmetic was measured over every float32 (the fast paths below, and the
+# compensated hard_tanh, hard_sigmoid and hard_swish forms with a hardware fma).
 #
 # Naming: <activation>_fwd(x, params...) is the forward value; <activation>_bwd(dy, s, params...)
 # is dx given the upstream gradient dy and the saved tensor s (the forward
@@ -1021,8 +1023,8 @@ cdef extern from * nogil:
 # <name>_*_hard(x) marks the inputs where a fast form is not accurate enough
 # (far tails, a derivative's zero); the loop recomputes those with the careful
 # scalar functions above.  float32 data use float arithmetic where its error
-# bound is measured over every float32 (sigmoid, tanh, elu, selu) and double
-# arithmetic otherwise.
+# bound is measured over every float32 (sigmoid, tanh, elu, selu, softsign,
+# softplus, log_sigmoid, the silu forward) and double arithmetic otherwise.
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
