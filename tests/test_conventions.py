@@ -318,7 +318,8 @@ def _hard_tanh_narrow(x, out=None):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_streamed_outputs_equal_the_plain_path(dtype, restore_threads):
     """Large outputs of the cheap kernels (relu, relu6, the hard_tanh forward, the sigmoid
-    and tanh backwards) go out by streaming stores, block by block: the bits equal those
+    and tanh backwards, leaky_relu in float64) go out by streaming stores, block by
+    block: the bits equal those
     of calls small enough for plain stores, for 1 and 2 threads, a misaligned out, and
     in place.  On 8 threads
     each share is under STREAM_MIN_THREAD_BYTES, so plain stores again: same bits."""
@@ -329,7 +330,8 @@ def test_streamed_outputs_equal_the_plain_path(dtype, restore_threads):
     y_sig, y_tanh = fa.sigmoid(x[:n]), fa.tanh(x[:n])
     cases = [(fa.relu, (x[:n],)), (fa.relu6, (x[:n] * 3,)), (fa.relu_backward, (dy[:n], x[:n])),
              (fa.relu6_backward, (dy[:n], x[:n] * 3)), (fa.sigmoid_backward, (dy[:n], y_sig)),
-             (_hard_tanh_narrow, (x[:n],)),
+             (_hard_tanh_narrow, (x[:n],)), (fa.leaky_relu, (x[:n],)),
+             (fa.leaky_relu_backward, (dy[:n], x[:n])),
              (fa.tanh_backward, (dy[:n], y_tanh))]
     step = 100_003                                               # plain stores
     for f, args in cases:
