@@ -1095,14 +1095,35 @@ cdef inline floating exp_of(floating x) noexcept nogil:
         return fa_exp(x)
 
 
+cdef inline floating fma_of(floating a, floating b, floating c) noexcept nogil:
+    """a b + c rounded once, in the arguments' precision (fmaf / fma)."""
+    if floating is float:
+        return fmaf(a, b, c)
+    else:
+        return fma(a, b, c)
+
+
+cdef inline floating abs_of(floating x) noexcept nogil:
+    """|x| in the argument's precision (fabsf / fabs)."""
+    if floating is float:
+        return fabsf(x)
+    else:
+        return fabs(x)
+
+
+cdef inline float float_rest(double c) noexcept nogil:
+    """lo with c = <float>c + lo to within 2^-48 relative: a double constant as two
+    floats (hoisted out of a loop when c is loop-invariant)."""
+    return <float>(c - <double><float>c)
+
+
 cdef inline float times_double(double c, float m) noexcept nogil:
     """c m rounded once to float32 (to within 2^-47 relative before that rounding), in
-    float arithmetic: c = hi + lo as two floats (hoisted out of a loop when c is
-    loop-invariant), then fma(hi, m, lo m).  An infinite m (where hi m and lo m can be
-    infinities of opposite signs) gives hi m.  Needs a hardware fma to be fast."""
+    float arithmetic: c = hi + lo (float_rest), then fma(hi, m, lo m).  An infinite m
+    (where hi m and lo m can be infinities of opposite signs) gives hi m.  Needs a
+    hardware fma to be fast."""
     cdef float hi = <float>c
-    cdef float lo = <float>(c - <double>hi)
-    cdef float r = fmaf(hi, m, lo * m)
+    cdef float r = fmaf(hi, m, float_rest(c) * m)
     return r if r == r else hi * m
 
 
@@ -1118,8 +1139,7 @@ cdef inline float times_split_2(float dy, float hi, float lo, float m) noexcept 
 
 cdef inline float times_double_2(float dy, double c, float m) noexcept nogil:
     """dy c m rounded about once to float32 (times_split_2 with c = hi + lo)."""
-    cdef float hi = <float>c
-    return times_split_2(dy, hi, <float>(c - <double>hi), m)
+    return times_split_2(dy, <float>c, float_rest(c), m)
 
 
 cdef inline floating elu_fwd_fast(floating x, double alpha) noexcept nogil:
@@ -1147,15 +1167,13 @@ cdef inline floating selu_fwd_fast(floating x) noexcept nogil:
 
 
 cdef inline floating selu_bwd_fast(floating dy, floating x) noexcept nogil:
-    cdef float selu_hi = <float>selu_scale()
-    cdef float selu_lo = <float>(selu_scale() - <double>selu_hi)
-    cdef float sa_hi = <float>selu_scale_alpha()
-    cdef float sa_lo = <float>(selu_scale_alpha() - <double>sa_hi)
     if floating is float:
         if FA_HAS_HW_FMA:
             # one product for both sides: dy (scale) 1 or dy (scale alpha) e^x
-            return times_split_2(dy, selu_hi if x > 0 else sa_hi, selu_lo if x > 0 else sa_lo,
-                                 <float>1.0 if x > 0 else fa_expf(x))
+            return times_split_2(
+                dy, <float>selu_scale() if x > 0 else <float>selu_scale_alpha(),
+                float_rest(selu_scale()) if x > 0 else float_rest(selu_scale_alpha()),
+                <float>1.0 if x > 0 else fa_expf(x))
     return (<floating>(<double>dy * selu_scale()) if x > 0
             else <floating>(<double>dy * (selu_scale_alpha() * exp_of(x))))
 
@@ -1181,13 +1199,8 @@ cdef inline void recip_1p_split(floating a, floating* hi, floating* lo) noexcept
     cdef floating small = one if a > one else a
     cdef floating e = (big - s) + small
     cdef floating h = one / s
-    cdef floating r
-    if floating is float:
-        r = fmaf(-h, s, one)
-    else:
-        r = fma(-h, s, one)
     hi[0] = h
-    lo[0] = (r - h * e) * h
+    lo[0] = (fma_of(-h, s, one) - h * e) * h
 
 
 cdef inline floating softsign_fwd_fast(floating x) noexcept nogil:
@@ -1215,16 +1228,10 @@ cdef inline floating softsign_bwd_fast(floating dy, floating x) noexcept nogil:
     # "hard" (softsign_bwd).  Baseline build: softsign_bwd
     cdef floating hi, lo, p, q
     if FA_HAS_HW_FMA:
-        if floating is float:
-            recip_1p_split(fabsf(x), &hi, &lo)
-            p = hi * hi
-            q = fmaf(hi, hi, -p) + <float>2.0 * hi * lo
-            return fmaf(dy, p, dy * q)
-        else:
-            recip_1p_split(fabs(x), &hi, &lo)
-            p = hi * hi
-            q = fma(hi, hi, -p) + 2.0 * hi * lo
-            return fma(dy, p, dy * q)
+        recip_1p_split(abs_of(x), &hi, &lo)
+        p = hi * hi
+        q = fma_of(hi, hi, -p) + <floating>2.0 * hi * lo
+        return fma_of(dy, p, dy * q)
     return softsign_bwd(dy, x)
 
 
