@@ -656,6 +656,21 @@ def test_bad_parameters_raise_before_writing(name, params, exc):
     assert (o == 3.0).all()
 
 
+def _steps_around(v, k, dtype=np.float32):
+    """v rounded to dtype (into its finite range), then its k - 1 neighbours upward and
+    its k - 1 downward (steps past the largest finite value give inf)."""
+    big = float(np.finfo(dtype).max)
+    v0 = dtype(min(max(v, -big), big))
+    near = []
+    with np.errstate(over="ignore"):
+        for step in (dtype(np.inf), dtype(-np.inf)):
+            u = v0
+            for _ in range(k):
+                near.append(u)
+                u = np.nextafter(u, step)
+    return near
+
+
 @pytest.mark.parametrize("lo, hi", [(0.1, 1 / 3), (-1 / 3, -0.1), (-1e-50, 1e-50), (1e-50, 2e-50),
                                     (-1e39, 1e39), (-3.4028235677973366e38, 3.4028235677973366e38),
                                     (-np.inf, 0.7), (0.7, np.inf), (0.5, 0.5)])
@@ -663,16 +678,7 @@ def test_hard_tanh_float32_bounds_that_are_not_float32(lo, hi):
     """float32 data is compared with the double bounds exactly (the kernel compares in
     float32 against the float32 neighbours that decide each compare the same way):
     checked on every float32 next to each bound against float64 clip and masks."""
-    big = float(np.finfo(np.float32).max)
-    near = []
-    with np.errstate(over="ignore"):         # steps past the largest float32 give inf
-        for b in (lo, hi):
-            v0 = np.float32(min(max(b, -big), big))
-            for step in (np.float32(np.inf), np.float32(-np.inf)):
-                v = v0
-                for _ in range(5):
-                    near.append(v)
-                    v = np.nextafter(v, step)
+    near = _steps_around(lo, 5) + _steps_around(hi, 5)
     x = np.array(near + [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45], np.float32)
     x = np.tile(x, 40)                       # long enough for the vectorised loop
     x64 = x.astype(np.float64)
@@ -690,16 +696,7 @@ def test_softplus_float32_threshold_that_is_not_float32(threshold):
     """float32 x is compared with the double threshold exactly (in float32, against the
     float32 just below it): x itself where x > threshold, softplus(x) elsewhere, on
     every float32 next to the threshold."""
-    big = float(np.finfo(np.float32).max)
-    v0 = np.float32(min(max(threshold, -big), big))
-    near = []
-    with np.errstate(over="ignore"):
-        for step in (np.float32(np.inf), np.float32(-np.inf)):
-            v = v0
-            for _ in range(6):
-                near.append(v)
-                v = np.nextafter(v, step)
-    x = np.tile(np.array(near + [0.0, 1.0, -1.0], np.float32), 30)
+    x = np.tile(np.array(_steps_around(threshold, 6) + [0.0, 1.0, -1.0], np.float32), 30)
     x64 = x.astype(np.float64)
     above = x64 > threshold
     with np.errstate(over="ignore"):
@@ -733,13 +730,7 @@ def test_softsign_correctly_rounded(dtype):
     fi = np.finfo(dtype)
     rng = np.random.default_rng(42)
     mags = np.exp(rng.uniform(np.log(fi.smallest_subnormal), np.log(fi.max), 1500))
-    switch = dtype(2.0 ** (fi.nmant + 1))                    # 1/u: 2^24 or 2^53
-    near = [switch]
-    for direction in (np.inf, -np.inf):
-        v = switch
-        for _ in range(6):
-            v = np.nextafter(v, dtype(direction))
-            near.append(v)
+    near = _steps_around(2.0 ** (fi.nmant + 1), 7, dtype)   # 1/u: 2^24 or 2^53
     x = np.concatenate([mags, near, rng.uniform(0, 40, 500), [0.0, fi.max, fi.smallest_subnormal]])
     x = np.concatenate([x, -x]).astype(dtype)
     dy = (rng.uniform(0.5, 2.0, x.size) * 2.0 ** rng.integers(-20, 21, x.size)).astype(dtype)
