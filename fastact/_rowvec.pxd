@@ -179,6 +179,28 @@ cdef extern from *:
         return s;
     }
 
+    /* ---- log-softmax backward's first pass: S = Σ dy in double, returned, and the max of
+       y (NaN ignored) in *ymax, in one pass over the row.  S is summed in the order of
+       _softmax.pyx's scalar lanes (entry j in lane j % 16, the tail in lane 0, the lanes
+       combined pairwise), so it has the same bits as the loop it replaces. ---- */
+    static inline double fa_rv_sum_max_f(const float *dy, const float *y, Py_ssize_t K,
+                                         float *ymax) {
+        fa_d8 lo = {}, hi = {};
+        fa_f16 acc = (fa_f16){} - INFINITY, v;
+        double s[16];
+        float a[16], m = -INFINITY;
+        Py_ssize_t j = 0; int l;
+        for (; j + 16 <= K; j += 16) {
+            fa_acc_f(&lo, &hi, fa_ld_f(dy + j));
+            v = fa_ld_f(y + j); acc = fa_sel_f(v > acc, v, acc);
+        }
+        memcpy(s, &lo, 64); memcpy(s + 8, &hi, 64);
+        for (; j < K; j++) { s[0] += (double)dy[j]; m = y[j] > m ? y[j] : m; }
+        memcpy(a, &acc, sizeof a);
+        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
+        *ymax = m;
+        return fa_lanes16(s);
+    }
     /* ---- max of a row, NaN ignored (-inf for an empty or all-NaN row) ---- */
     static inline float fa_rv_max_f(const float *x, Py_ssize_t K) {
         fa_f16 acc = (fa_f16){} - INFINITY, v;
@@ -527,27 +549,35 @@ cdef extern from *:
        twice on top of e^y's ~1 ulp.  Head and tail lanes go through the same vector
        code (masked), so an element's bits do not depend on its position. ---- */
     #define FA_RV_LSM_YMAX 60.0f      /* e^y 2^32 stays finite */
-    static inline fa_f16 fa_rv_lsm_bwd_v(fa_f16 d, fa_f16 y, float sh, float sl) {
+    static inline fa_f16 fa_rv_lsm_bwd_v(fa_f16 d, fa_f16 y, float sh, float sl, fa_i16 *big) {
         fa_f16 e = fa_rv_exp_core_f(fa_clamp_lo_f(y, -FA_RV_LO_F), (fa_f16){}) * (float)FA_RV_ISC_F;
+        *big |= y > FA_RV_LSM_YMAX;
         return (d - e * sh) - e * sl;
     }
-    static inline void fa_rv_lsm_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K,
-                                       float sh, float sl, int nt) {
+    /* returns 1 when some y is above FA_RV_LSM_YMAX: dx is then not the answer (the caller
+       rewrites it from the inputs, or checked y beforehand when dx is one of them) */
+    static inline int fa_rv_lsm_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K,
+                                      float sh, float sl, int nt) {
         Py_ssize_t j = fa_nt_head(dx, 4, K, nt);
         fa_f16 v;
+        fa_i16 big = {};
+        int32_t b[16]; int l, any = 0;
         if (j > 0) {
-            v = fa_rv_lsm_bwd_v(fa_ld_tail_f(dy, j, 0.0f), fa_ld_tail_f(y, j, 0.0f), sh, sl);
+            v = fa_rv_lsm_bwd_v(fa_ld_tail_f(dy, j, 0.0f), fa_ld_tail_f(y, j, 0.0f), sh, sl, &big);
             fa_st_tail_f(dx, j, v);
         }
         for (; j + 16 <= K; j += 16) {
-            v = fa_rv_lsm_bwd_v(fa_ld_f(dy + j), fa_ld_f(y + j), sh, sl);
+            v = fa_rv_lsm_bwd_v(fa_ld_f(dy + j), fa_ld_f(y + j), sh, sl, &big);
             if (nt && FA_HAVE_NT) fa_st_nt_f(dx + j, v); else fa_st_f(dx + j, v);
         }
         if (j < K) {
             v = fa_rv_lsm_bwd_v(fa_ld_tail_f(dy + j, K - j, 0.0f), fa_ld_tail_f(y + j, K - j, 0.0f),
-                                sh, sl);
+                                sh, sl, &big);
             fa_st_tail_f(dx + j, K - j, v);
         }
+        memcpy(b, &big, sizeof b);
+        for (l = 0; l < 16; l++) any |= b[l];
+        return any != 0;
     }
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K,
                                    double dot, int nt) {
@@ -938,7 +968,8 @@ cdef extern from *:
     static inline void fa_rv_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float dh, float dl, int nt) {}
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K, double dot, int nt) {}
     #define FA_RV_LSM_YMAX 0.0f
-    static inline void fa_rv_lsm_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float sh, float sl, int nt) {}
+    static inline double fa_rv_sum_max_f(const float *dy, const float *y, Py_ssize_t K, float *ymax) { return 0; }
+    static inline int fa_rv_lsm_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float sh, float sl, int nt) { return 1; }
     static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return -1; }
     static inline int fa_rv_sce_prob_rows_f(const float *x, const float *y, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, double keep, double eps_k, double gs, double *term) { return -1; }
     static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw, float *lo, float *g, Py_ssize_t n, double gs, double *acc, int nt) {}
@@ -991,7 +1022,8 @@ cdef extern from *:
     void fa_rv_bwd_d(const double* dy, const double* y, double* dx, Py_ssize_t K, double dot,
                      bint nt) noexcept nogil
     const float FA_RV_LSM_YMAX
-    void fa_rv_lsm_bwd_f(const float* dy, const float* y, float* dx, Py_ssize_t K, float sh,
+    double fa_rv_sum_max_f(const float* dy, const float* y, Py_ssize_t K, float* ymax) noexcept nogil
+    int fa_rv_lsm_bwd_f(const float* dy, const float* y, float* dx, Py_ssize_t K, float sh,
                          float sl, bint nt) noexcept nogil
     const Py_ssize_t FA_SCRATCH  # bytes of the stack scratch row of the streaming paths
     void fa_sfence() noexcept nogil   # orders this thread's streaming stores before later stores

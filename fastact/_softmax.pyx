@@ -302,23 +302,33 @@ cdef void _log_softmax_bwd_row(const floating* dy, const floating* y, floating* 
                                Py_ssize_t K, bint nt) noexcept nogil:
     cdef double acc[LANES]
     cdef double total
-    cdef float sh
+    cdef float sh, ymax = 0.0
     cdef Py_ssize_t j, l, nfull = K - K % LANES
-    for l in range(LANES):
-        acc[l] = 0.0
-    for j in range(0, nfull, 16):   # LANES
+    # dx apart from both inputs: the float32 vector pass below may write it and then
+    # report y above FA_RV_LSM_YMAX, and the scalar loop rewrites it from the inputs
+    cdef bint apart = (dx + K <= dy or dy + K <= dx) and (dx + K <= y or y + K <= dx)
+    cdef bint summed = False
+    if floating is float:
+        if FA_RV and not apart:
+            # in place: check y in the pass that sums dy (same sum as the loop below)
+            total = fa_rv_sum_max_f(dy, y, K, &ymax)
+            summed = True
+    if not summed:
         for l in range(LANES):
-            acc[l] += <double>dy[j + l]
-    for j in range(nfull, K):
-        acc[0] += <double>dy[j]
-    total = _combine_lanes(acc)
+            acc[l] = 0.0
+        for j in range(0, nfull, 16):   # LANES
+            for l in range(LANES):
+                acc[l] += <double>dy[j + l]
+        for j in range(nfull, K):
+            acc[0] += <double>dy[j]
+        total = _combine_lanes(acc)
     if floating is float:
         # float32 in float (fa_rv_lsm_bwd_f); a huge or NaN sum, or y above
         # FA_RV_LSM_YMAX (not log-probabilities), take the loop below
-        if FA_RV and fabs(total) <= 1e37 and fa_rv_max_f(y, K) <= FA_RV_LSM_YMAX:
+        if FA_RV and fabs(total) <= 1e37 and ymax <= FA_RV_LSM_YMAX:
             sh = <float>total
-            fa_rv_lsm_bwd_f(dy, y, dx, K, sh, <float>(total - sh), nt)
-            return
+            if not fa_rv_lsm_bwd_f(dy, y, dx, K, sh, <float>(total - sh), nt):
+                return
     for j in range(K):
         dx[j] = <floating>(<double>dy[j] - <double>exp_of(y[j]) * total)
 
