@@ -1245,9 +1245,9 @@ cdef inline bint softsign_bwd_hard(floating x) noexcept nogil:
 # --- softplus, log_sigmoid ------------------------------------------------------
 # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): one exp, one log1p, both arguments
 # in range; the two terms have the same sign (no cancellation).  float32 data in
-# float arithmetic (fa_expf 1.06 ulp, fa_log1pf_unit, the unit-interval form of
-# fa_log1pf, 2.02 ulp: measured over every float32, see the README's accuracy
-# table), float64 in double.
+# float arithmetic (fa_expf 1.06 ulp, then fa_log1pf_unit: x + x^2 Q(x), a fitted
+# polynomial, no reduction or division; see the README's accuracy table), float64
+# in double.
 
 cdef inline floating log1p_exp_neg_abs(floating x) noexcept nogil:
     """log1p(e^-|x|) in the argument's precision."""
