@@ -1065,8 +1065,9 @@ def test_gelu_polynomials_match_mpmath(name):
         assert abs(p - ref) <= 1e-9 * abs(ref), (name, a, float(abs(p - ref) / abs(ref)))
 
 
-def _read_log1pf_q():
-    """The coefficients of fa_log1pf_unit's Q in fastact/_vecmath.h, lowest degree first."""
+def _read_log1p_q(prefix, var):
+    """The coefficients of a Q polynomial of fa_log1pf_unit / fa_log1p_unit in
+    fastact/_vecmath.h (macros <prefix>_LEAD and <prefix>_STEPS(p, var)), lowest first."""
     import os
     import re
     path = os.path.join(os.path.dirname(_math_pxd_path()), "_vecmath.h")
@@ -1074,10 +1075,20 @@ def _read_log1pf_q():
         pytest.skip("source tree not available")
     with open(path) as fh:
         text = fh.read()
-    lead = re.search(r"#define FA_LOG1PF_Q_LEAD (\S+)f", text).group(1)
-    steps = text[text.index("#define FA_LOG1PF_Q_STEPS"):text.index("FA_INLINE float fa_log1pf_unit")]
-    rest = re.findall(r"\(t\) \+ (\S+?)f[,)]", steps)
+    lead = re.search(rf"#define {prefix}_LEAD (\S+?)f?\n", text).group(1)
+    steps = text[text.index(f"#define {prefix}_STEPS"):]
+    steps = steps[:steps.index("FA_INLINE")]
+    rest = re.findall(rf"\({var}\) \+ (\S+?)f?[,)]", steps)
     return [float.fromhex(v) for v in ([lead] + rest)][::-1]
+
+
+def _log1p_q_error(coefs, t, u):
+    """|Horner of coefs at u - Q(t)| / |Q(t)|, Q(t) = (log1p(t) - t)/t^2, in mpmath."""
+    ref = (mp.log1p(t) - t) / t ** 2 if t != 0 else mp.mpf(-0.5)
+    p = mp.mpf(0)
+    for c in reversed(coefs):
+        p = p * u + c
+    return abs(p - ref) / abs(ref)
 
 
 def test_log1pf_unit_polynomial():
@@ -1086,15 +1097,11 @@ def test_log1pf_unit_polynomial():
     the whole form evaluated in float32 arithmetic (NumPy: no fma, each product rounded)
     stays within 1.5 ulp of log1p over float32 samples of [0, 1], the tiny ones included
     (1.39 measured)."""
-    coefs = _read_log1pf_q()
+    coefs = _read_log1p_q("FA_LOG1PF_Q", "t")
     assert len(coefs) == 10 and all(np.float32(c) == c for c in coefs)
     for t in list(np.linspace(0.0, 1.0, 401)) + [1e-30, 2.0 ** -24, 1e-3]:
         t = mp.mpf(t)
-        ref = (mp.log1p(t) - t) / t ** 2 if t != 0 else mp.mpf(-0.5)
-        p = mp.mpf(0)
-        for c in reversed(coefs):
-            p = p * t + c
-        assert abs(p - ref) <= 0.2 * 2.0 ** -24 * abs(ref), float(t)
+        assert _log1p_q_error(coefs, t, t) <= 0.2 * 2.0 ** -24, float(t)
     rng = np.random.default_rng(11)
     t = np.concatenate([rng.random(20000, dtype=np.float32),
                         np.float32(2.0) ** -rng.integers(1, 140, 2000).astype(np.float32),
@@ -1109,35 +1116,16 @@ def test_log1pf_unit_polynomial():
     assert np.max(np.abs(got - ref) / ulp) <= 1.5
 
 
-def _read_log1p_q():
-    """The coefficients of the float64 fa_log1p_unit's Q(u), u = 2x - 1, lowest degree first."""
-    import os
-    import re
-    path = os.path.join(os.path.dirname(_math_pxd_path()), "_vecmath.h")
-    with open(path) as fh:
-        text = fh.read()
-    lead = re.search(r"#define FA_LOG1P_Q_LEAD (\S+)", text).group(1)
-    steps = text[text.index("#define FA_LOG1P_Q_STEPS"):text.index("FA_INLINE double fa_log1p_unit")]
-    rest = re.findall(r"\(u\) \+ (\S+?)[,)]", steps)
-    return [float.fromhex(v) for v in ([lead] + rest)][::-1]
-
-
 def test_log1p_unit_polynomial():
     """The float64 fa_log1p_unit = x + x^2 Q(2x - 1): its double coefficients reproduce
     (log1p(x) - x)/x^2 to 0.6 x 2^-53 relative over [0, 1] (mpmath, 0.56 at the fit; one
     coefficient off by an ulp or two fails)."""
-    _read_log1pf_q()                       # skips without the source tree
-    coefs = _read_log1p_q()
+    coefs = _read_log1p_q("FA_LOG1P_Q", "u")
     assert len(coefs) == 21
     with mp.workdps(40):
         for k in range(1001):
             u = mp.mpf(-1) + mp.mpf(k) / 500
-            t = (u + 1) / 2
-            ref = (mp.log1p(t) - t) / t ** 2 if t != 0 else mp.mpf(-0.5)
-            p = mp.mpf(0)
-            for c in reversed(coefs):
-                p = p * u + c
-            assert abs(p - ref) <= 0.6 * 2.0 ** -53 * abs(ref), float(u)
+            assert _log1p_q_error(coefs, (u + 1) / 2, u) <= 0.6 * 2.0 ** -53, float(u)
 
 
 def _read_gelu64_poly(text, name):
