@@ -46,7 +46,8 @@ cnp.import_array()
 
 # branch-free, vectorisable e^x and log(1+x) (about 1 and 2 ulp; NaN -> NaN,
 # exp(-inf) = 0, log1p(0) = 0, log1p(tiny) = tiny)
-from fastact._vecmath cimport fa_exp, fa_log, fa_log1p, fa_log_reduced, fa_expf, fa_log1pf, fa_logf
+from fastact._vecmath cimport (fa_exp, fa_log, fa_log1p, fa_expf, fa_log1pf, fa_logf,
+                              fa_log1p_unit, fa_log1pf_unit)
 from fastact._math cimport row_max
 from fastact._rowvec cimport *
 
@@ -229,19 +230,15 @@ cdef inline double _bce_logits_point(floating z, floating t, floating pw, double
     inside the 1e-5 contract, and twice the vector width); the sum stays in double."""
     cdef floating a = fabs(z)
     cdef floating e, L, sg
-    cdef double u, r
+    # L: log1p on [0, 1] as e + e^2 Q(e), a fitted polynomial (fa_log1p*_unit)
     if floating is float:
         e = fa_expf(-a)
-        L = fa_log1pf(e)
+        L = fa_log1pf_unit(e)
         sg = e / (<floating>1.0 + e)
     else:
-        # one division shared by σ and log1p: u = 1 + e in [1, 2], r = 1/u;
-        # sg = e r, and log1p(e) = log(u) + (e − (u − 1))/u (u − 1 is exact)
         e = fa_exp(-a)
-        u = 1.0 + e
-        r = 1.0 / u
-        sg = e * r
-        L = fa_log_reduced(u, (e - (u - 1.0)) * r, 0.0)
+        L = fa_log1p_unit(e)
+        sg = e / (1.0 + e)
     cdef floating lw = <floating>1.0 + (pw - <floating>1.0) * t
     cdef bint pos = z >= 0
     cdef floating c = (<floating>1.0 - t) if pos else pw * t

@@ -869,30 +869,13 @@ cdef extern from *:
          z >= 0: term = (1-t) a + lw L,  grad = (1-t) - lw σ(-a)
          z <  0: term = pw t a + lw L,   grad = lw σ(-a) - pw t
        (a zero coefficient times a = inf counts 0).  One division: q = 1/(1+e) gives
-       σ(-a) = e q (refined) and the correction of log1p: u = 1 + e rounded, e - (u - 1) exact,
-       log1p(e) = log(u) + (e - (u - 1)) q; log(u) (u in [1, 2]) is Cephes' logf:
-       u = 2^k (1 + f), f in [sqrt(1/2) - 1, sqrt(2) - 1], a degree-9 polynomial (no
-       division; about 1 ulp).  Element i of the run adds to acc[i % 16]; lo (terms)
-       and g (grad times gs) may be NULL. ---- */
-    static inline fa_f16 fa_rv_log1p01_f(fa_f16 e, fa_f16 q) {     /* log(1 + e), 0 <= e <= 1 */
-        fa_f16 u = 1.0f + e;
-        fa_f16 c = (e - (u - 1.0f)) * q;
-        fa_i16 big = u > 1.41421356f;
-        fa_f16 f = fa_sel_f(big, u * 0.5f, u) - 1.0f;
-        fa_f16 k = fa_sel_f(big, (fa_f16){} + 1.0f, (fa_f16){});
-        fa_f16 z = f * f;
-        fa_f16 y = (fa_f16){} + 7.0376836292E-2f;
-        y = y * f - 1.1514610310E-1f;
-        y = y * f + 1.1676998740E-1f;
-        y = y * f - 1.2420140846E-1f;
-        y = y * f + 1.4249322787E-1f;
-        y = y * f - 1.6668057665E-1f;
-        y = y * f + 2.0000714765E-1f;
-        y = y * f - 2.4999993993E-1f;
-        y = y * f + 3.3333331174E-1f;
-        y = y * f * z + (k * -2.12194440e-4f + c);
-        y = y - 0.5f * z;
-        return (f + y) + k * 0.693359375f;
+       σ(-a) = e q (refined); log1p(e) = e + e^2 Q(e), fa_log1pf_unit's polynomial (no
+       reduction or division; ~0.7 ulp).  Element i of the run adds to acc[i % 16]; lo
+       (terms) and g (grad times gs) may be NULL. ---- */
+    static inline fa_f16 fa_rv_log1p01_f(fa_f16 e) {     /* log(1 + e), 0 <= e <= 1 */
+        fa_f16 p = (fa_f16){} + FA_LOG1PF_Q_LEAD;           /* fa_log1pf_unit's e + e^2 Q(e) */
+        FA_LOG1PF_Q_STEPS(p, e);
+        return e + (e * e) * p;
     }
     static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw,
                                           float *lo, float *g, Py_ssize_t n, double gs,
@@ -921,7 +904,7 @@ cdef extern from *:
             /* one Newton step with the exact residual e - sg (1 + e) = (e - sg u) - sg (e - (u - 1)):
                σ(-a) within about half an ulp, as the gradient may cancel against t */
             sg = sg + ((e - sg * u) - sg * (e - (u - 1.0f))) * q;
-            L = fa_rv_log1p01_f(e, q);
+            L = fa_rv_log1p01_f(e);
             pos = z >= 0.0f;
             lw = pw ? 1.0f + (w - 1.0f) * tt : (fa_f16){} + 1.0f;
             c = fa_sel_f(pos, 1.0f - tt, w * tt);
