@@ -201,18 +201,8 @@ cdef extern from *:
         *ymax = m;
         return fa_lanes16(s);
     }
-    /* ---- max of a row, NaN ignored (-inf for an empty or all-NaN row) ---- */
-    static inline float fa_rv_max_f(const float *x, Py_ssize_t K) {
-        fa_f16 acc = (fa_f16){} - INFINITY, v;
-        float a[16], m = -INFINITY;
-        Py_ssize_t j = 0; int l;
-        for (; j + 16 <= K; j += 16) { v = fa_ld_f(x + j); acc = fa_sel_f(v > acc, v, acc); }
-        for (; j < K; j++) m = x[j] > m ? x[j] : m;
-        memcpy(a, &acc, sizeof a);
-        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
-        return m;
-    }
-    /* max as fa_rv_max_f, and *lo = the least entry above -inf (+inf if none) */
+    /* ---- max of a row, NaN ignored (-inf for an empty or all-NaN row), and *lo = the
+       least entry above -inf (+inf if none) ---- */
     static inline float fa_rv_maxmin_f(const float *x, Py_ssize_t K, float *lo) {
         fa_f16 acc = (fa_f16){} - INFINITY, mn = (fa_f16){} + INFINITY, v;
         float a[16], m = -INFINITY, l0 = INFINITY;
@@ -244,19 +234,6 @@ cdef extern from *:
         memcpy(a, &n0, 64); memcpy(a + 8, &n1, 64);
         for (l = 0; l < 16; l++) l0 = a[l] < l0 ? a[l] : l0;
         *lo = l0;
-        return m;
-    }
-    static inline double fa_rv_max_d(const double *x, Py_ssize_t K) {
-        fa_d8 a0 = (fa_d8){} - INFINITY, a1 = a0, v;
-        double a[16], m = -INFINITY;
-        Py_ssize_t j = 0; int l;
-        for (; j + 16 <= K; j += 16) {
-            v = fa_ld_d(x + j); a0 = fa_sel_d(v > a0, v, a0);
-            v = fa_ld_d(x + j + 8); a1 = fa_sel_d(v > a1, v, a1);
-        }
-        for (; j < K; j++) m = x[j] > m ? x[j] : m;
-        memcpy(a, &a0, 64); memcpy(a + 8, &a1, 64);
-        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
         return m;
     }
 
@@ -932,8 +909,6 @@ cdef extern from *:
     #define FA_SCRATCH 0
     static inline void fa_sfence(void) {}
     #define FA_RV_ISC_D 0.0
-    static inline float fa_rv_max_f(const float *x, Py_ssize_t K) { return 0; }
-    static inline double fa_rv_max_d(const double *x, Py_ssize_t K) { return 0; }
     static inline float fa_rv_maxmin_f(const float *x, Py_ssize_t K, float *lo) { return 0; }
     static inline double fa_rv_maxmin_d(const double *x, Py_ssize_t K, double *lo) { return 0; }
     static inline double fa_rv_expsum_f(const float *x, float *e, Py_ssize_t K, float m, int64_t *cnt, int exact) { return 0; }
@@ -965,8 +940,6 @@ cdef extern from *:
     const bint FA_RV
     const double FA_RV_ISC_F     # 2^-32: e' = e^(x-m) 2^32
     const double FA_RV_ISC_D     # 2^-500
-    float fa_rv_max_f(const float* x, Py_ssize_t K) noexcept nogil
-    double fa_rv_max_d(const double* x, Py_ssize_t K) noexcept nogil
     const double FA_RV_NEAR      # rows within this of their max skip the TwoSum
     float fa_rv_maxmin_f(const float* x, Py_ssize_t K, float* lo) noexcept nogil
     double fa_rv_maxmin_d(const double* x, Py_ssize_t K, double* lo) noexcept nogil

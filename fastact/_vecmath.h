@@ -188,8 +188,9 @@ FA_INLINE double fa_log1p(double x) {
     return res;
 }
 
-/* log(1+x) for 0 <= x <= 1 or NaN (softplus's log1p(e^-|x|)), without a reduction or a
-   division: x + x^2 Q(x), Q(x) = (log1p(x) - x)/x^2 a degree-20 polynomial in
+/* log(1+x) for 0 <= x <= 1 or NaN (log1p(e^-|x|) of softplus, log σ and the BCE with
+   logits), without a reduction or a division: x + x^2 Q(x),
+   Q(x) = (log1p(x) - x)/x^2 a degree-20 polynomial in
    u = 2x - 1 (Chebyshev interpolation, within 0.56 x 2^-53 of Q with the coefficients
    rounded to double; tests/test_activations.py::test_log1p_unit_polynomial checks them
    in mpmath).  The leading x is exact and |x^2 Q| <= 0.31 < log1p(x)/2, so Q's error

@@ -12,7 +12,6 @@ cdef extern from "_vecmath.h" nogil:
     double fa_log1p(double x)
     double fa_log1p_unit(double x)
     double fa_log(double x)
-    double fa_log_reduced(double u, double c, double kadj)
     float fa_expf(float x)
     float fa_expm1f(float x)
     float fa_expm1f_nonpos(float x)
