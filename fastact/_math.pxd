@@ -1032,12 +1032,60 @@ from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_dd, fa_exp_lean, fa
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
+# one-line dtype dispatch of the _vecmath / libm functions (each a float and a double
+# form), so that a kernel is written once for both
+
+cdef inline floating expm1_of(floating x) noexcept nogil:
+    """e^x - 1 in the argument's precision (fa_expm1f / fa_expm1)."""
+    if floating is float:
+        return fa_expm1f(x)
+    else:
+        return fa_expm1(x)
+
+
+cdef inline floating exp_of(floating x) noexcept nogil:
+    """e^x in the argument's precision (fa_expf / fa_exp, about 1 ulp), branch-free."""
+    if floating is float:
+        return fa_expf(x)
+    else:
+        return fa_exp(x)
+
+
+cdef inline floating fma_of(floating a, floating b, floating c) noexcept nogil:
+    """a b + c rounded once, in the arguments' precision (fmaf / fma)."""
+    if floating is float:
+        return fmaf(a, b, c)
+    else:
+        return fma(a, b, c)
+
+
+cdef inline floating abs_of(floating x) noexcept nogil:
+    """|x| in the argument's precision (fabsf / fabs)."""
+    if floating is float:
+        return fabsf(x)
+    else:
+        return fabs(x)
+
+
+cdef inline floating expm1_nonpos_of(floating x) noexcept nogil:
+    """e^x - 1 for x <= 0 in the argument's precision (fa_expm1f_nonpos / fa_expm1_nonpos)."""
+    if floating is float:
+        return fa_expm1f_nonpos(x)
+    else:
+        return fa_expm1_nonpos(x)
+
+
+cdef inline floating copysign_of(floating m, floating s) noexcept nogil:
+    """|m| with the sign of s, in the arguments' precision (copysignf / copysign)."""
+    if floating is float:
+        return copysignf(m, s)
+    else:
+        return copysign(m, s)
+
+
 cdef inline floating exp_neg_abs(floating x) noexcept nogil:
     """e^-|x| in (0, 1] in the argument's precision (NaN for NaN)."""
-    if floating is float:
-        return fa_expf(-fabsf(x))
-    else:
-        return fa_exp(-fabs(x))
+    return exp_of(-abs_of(x))
 
 
 cdef inline floating sigmoid_fwd_fast(floating x) noexcept nogil:
@@ -1070,45 +1118,8 @@ cdef inline floating tanh_bwd_fast(floating dy, floating y) noexcept nogil:
 cdef inline floating tanh_fwd_fast(floating x) noexcept nogil:
     # tanh|x| = -m/(2+m), m = expm1(-2|x|) in (-1, 0]: no cancellation near 0 and
     # exactly 1 once m rounds to -1; the sign is copied back (keeps -0)
-    cdef floating m
-    if floating is float:
-        m = fa_expm1f_nonpos(<float>-2.0 * fabsf(x))    # <float>: a bare 2.0 is a double in C
-        return copysignf(-m / (<float>2.0 + m), x)
-    else:
-        m = fa_expm1_nonpos(-2.0 * fabs(x))
-        return copysign(-m / (2.0 + m), x)
-
-
-cdef inline floating expm1_of(floating x) noexcept nogil:
-    """e^x - 1 in the argument's precision (fa_expm1f / fa_expm1)."""
-    if floating is float:
-        return fa_expm1f(x)
-    else:
-        return fa_expm1(x)
-
-
-cdef inline floating exp_of(floating x) noexcept nogil:
-    """e^x in the argument's precision (fa_expf / fa_exp, about 1 ulp), branch-free."""
-    if floating is float:
-        return fa_expf(x)
-    else:
-        return fa_exp(x)
-
-
-cdef inline floating fma_of(floating a, floating b, floating c) noexcept nogil:
-    """a b + c rounded once, in the arguments' precision (fmaf / fma)."""
-    if floating is float:
-        return fmaf(a, b, c)
-    else:
-        return fma(a, b, c)
-
-
-cdef inline floating abs_of(floating x) noexcept nogil:
-    """|x| in the argument's precision (fabsf / fabs)."""
-    if floating is float:
-        return fabsf(x)
-    else:
-        return fabs(x)
+    cdef floating m = expm1_nonpos_of(<floating>-2.0 * abs_of(x))   # <floating>: a bare 2.0 is a double in C
+    return copysign_of(-m / (<floating>2.0 + m), x)
 
 
 cdef inline float float_rest(double c) noexcept nogil:
@@ -1207,16 +1218,12 @@ cdef inline floating softsign_fwd_fast(floating x) noexcept nogil:
     # with a hardware fma: x (hi + lo) = fma(x, hi, x lo), one rounding of a value good
     # to about 4u^2; from |x| = 1/u on (inf and NaN too), 1 - hi with x's sign (hi <= u,
     # so the subtraction rounds once, to within 0.5 ulp).  Baseline build: x/(1 + |x|)
-    cdef floating hi, lo, a
+    cdef floating hi, lo
+    cdef floating a = abs_of(x)
+    cdef floating inv_u = 16777216.0 if floating is float else 9007199254740992.0   # 2^24, 2^53
     if FA_HAS_HW_FMA:
-        if floating is float:
-            a = fabsf(x)
-            recip_1p_split(a, &hi, &lo)
-            return fmaf(x, hi, x * lo) if a < <float>16777216.0 else copysignf(<float>1.0 - hi, x)
-        else:
-            a = fabs(x)
-            recip_1p_split(a, &hi, &lo)
-            return fma(x, hi, x * lo) if a < 9007199254740992.0 else copysign(1.0 - hi, x)
+        recip_1p_split(a, &hi, &lo)
+        return fma_of(x, hi, x * lo) if a < inv_u else copysign_of(<floating>1.0 - hi, x)
     return softsign_fwd(x)
 
 
