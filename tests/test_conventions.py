@@ -319,10 +319,9 @@ def _hard_tanh_narrow(x, out=None):
 def test_streamed_outputs_equal_the_plain_path(dtype, restore_threads):
     """Large outputs of the cheap kernels (relu, relu6, the hard_tanh forward, the sigmoid
     and tanh backwards, leaky_relu in float64) go out by streaming stores, block by
-    block: the bits equal those
-    of calls small enough for plain stores, for 1 and 2 threads, a misaligned out, and
-    in place.  On 8 threads
-    each share is under STREAM_MIN_THREAD_BYTES, so plain stores again: same bits."""
+    block: the bits equal those of calls small enough for plain stores, for 1 and 2
+    threads, a misaligned out, and in place.  On 8 threads each share is under
+    STREAM_MIN_THREAD_BYTES, so plain stores again: same bits."""
     n = (1 << 23) // np.dtype(dtype).itemsize + 1_048_576 + 37    # past both thresholds
     x = _data((n + 1,), dtype, seed=21)
     x[::1001] = np.nan
