@@ -1323,8 +1323,7 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
     # x >= 0: (1 + E + xE)/(1+E)^2;  x < 0: e(1 + x + e)/(1+e)^2
     cdef double d = x
     cdef double h = silu_root_offset(d)
-    cdef double e, near_zero, n, num, p, s, c, a
-    cdef bint band
+    cdef double e, near_zero, n, num, p, s, c, a, w
     if floating is float:
         # e = fa_exp_lean (2^-31) and 1 + x exact: 1 + x + e is good to e 2^-31, which
         # relative to |1 + x + e| >= 0.08 (|x - r| >= 1/16, r = -1.2784645... its zero)
@@ -1335,7 +1334,7 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
         near_zero = h * (1.2784645427610737 + h * (0.1392322713805369 + h * (
             0.046410757126845635 + h * (0.011602689281711409 + h * (
                 0.0023205378563422815 + h * 0.00038675630939038027)))))
-        n = near_zero if (-0.0625 < h and h < 0.0625) else (1.0 + d) + e
+        n = near_zero if fabs(h) < 0.0625 else (1.0 + d) + e
         num = fma(e, d, 1.0 + e) if d >= 0 else e * n
         return <floating>(<double>dy * (num / ((1.0 + e) * (1.0 + e))))
     else:
@@ -1345,12 +1344,15 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
         # -|x| outside; e^arg = s(1 + p), e^arg - 1 = s p + (s - 1), s = 2^k): e = c(1 + p)
         # with c = e^r s or s (exact: s is a power of two; e^r = 0.27846454276107379...
         # rounds to a double within 0.05 ulp), so e is rounded once, as fa_exp's result
-        band = -2.5 < d and d < -0.625
+        # (the band -2.5 < x < -0.625 is tested as one comparison of doubles, |x + 1.5625|
+        # < 0.9375, and not kept in a bint: an int flag or the ints of `and` make GCC
+        # vectorise 16 lanes at a time, two registers per double, which spills)
+        w = fabs(d + 1.5625)
         a = -fabs(d)
-        p = fa_expm1_poly(fa_reduce_one(h if band else (a if a > -700.0 else -700.0), &s))
-        c = silu_e_root() * s if band else s
+        p = fa_expm1_poly(fa_reduce_one(h if w < 0.9375 else (a if a > -700.0 else -700.0), &s))
+        c = silu_e_root() * s if w < 0.9375 else s
         e = fma(c, p, c)
-        n = fma(silu_e_root(), fma(s, p, s - 1.0), h) if band else (1.0 + d) + e
+        n = fma(silu_e_root(), fma(s, p, s - 1.0), h) if w < 0.9375 else (1.0 + d) + e
         num = fma(e, d, 1.0 + e) if d >= 0 else e * n
         return <floating>(<double>dy * div_sq_1p(num, e))
 
@@ -1420,7 +1422,7 @@ cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
         h = (d - MISH_NEAR_SEG_CENTRE[0]) - MISH_NEAR_SEG_CENTRE[1]
         near_zero = horner(h, MISH_NEAR_SEG_COEF, MISH_NEAR_SEG_N)
         qq = D if d >= 0 else qq
-        return <floating>(<double>dy * (near_zero if (-0.0625 < h and h < 0.0625) else
+        return <floating>(<double>dy * (near_zero if fabs(h) < 0.0625 else
                                          (pos if d >= 0 else neg) / (qq * qq)))
     else:
         # q = 2 + e(2 + e) as a double-double: 2 + e = t + tlo, e t = nn + nlo, 2 + nn = qq + qlo
@@ -1432,7 +1434,7 @@ cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
         h = (d - MISH_BAND_SEG_CENTRE[0]) - MISH_BAND_SEG_CENTRE[1]
         near_zero = poly_about_root(h, MISH_BAND_SEG_COEF, MISH_BAND_ROOT_C1LO)
         # (operands selected first: one division)
-        return <floating>(<double>dy * (near_zero if (-0.5 < h and h < 0.5) else
+        return <floating>(<double>dy * (near_zero if fabs(h) < 0.5 else
                                          div_sq_dd(pos if d >= 0 else neg, D if d >= 0 else qq,
                                                    0.0 if d >= 0 else qlo)))
 
@@ -1615,7 +1617,7 @@ cdef inline double gelu_tanh_deriv_fast_dd(double d) noexcept nogil:
     cdef double num = fma(d * zp, e, 1.0 + e) if d >= 0 else e * (s + (n + e))
     cdef double h = (d - GELU_TANH_BAND_SEG_CENTRE[0]) - GELU_TANH_BAND_SEG_CENTRE[1]
     cdef double near_zero = poly_about_root(h, GELU_TANH_BAND_SEG_COEF, GELU_TANH_BAND_ROOT_C1LO)
-    return near_zero if (-0.3 < h and h < 0.3) else div_sq_1p(num, e)
+    return near_zero if fabs(h) < 0.3 else div_sq_1p(num, e)
 
 
 # The kernels have one loop per form (SPLIT in _activations.pyx.tp); the parameter
