@@ -46,8 +46,8 @@ cnp.import_array()
 
 # branch-free, vectorisable e^x and log(1+x) (about 1 and 2 ulp; NaN -> NaN,
 # exp(-inf) = 0, log1p(0) = 0, log1p(tiny) = tiny)
-from fastact._vecmath cimport (fa_exp, fa_log, fa_log1p, fa_expf, fa_log1pf, fa_logf,
-                              fa_log1p_unit, fa_log1pf_unit)
+from fastact._vecmath cimport (fa_exp, fa_exp_nonpos, fa_log, fa_log1p, fa_expf, fa_expf_nonpos,
+                              fa_log1pf, fa_logf, fa_log1p_unit, fa_log1pf_unit)
 from fastact._math cimport row_max
 from fastact._rowvec cimport *
 
@@ -232,11 +232,11 @@ cdef inline double _bce_logits_point(floating z, floating t, floating pw, double
     cdef floating e, L, sg
     # L: log1p on [0, 1] as e + e^2 Q(e), a fitted polynomial (fa_log1p*_unit)
     if floating is float:
-        e = fa_expf(-a)
+        e = fa_expf_nonpos(-a)
         L = fa_log1pf_unit(e)
         sg = e / (<floating>1.0 + e)
     else:
-        e = fa_exp(-a)
+        e = fa_exp_nonpos(-a)
         L = fa_log1p_unit(e)
         sg = e / (1.0 + e)
     cdef floating lw = <floating>1.0 + (pw - <floating>1.0) * t

@@ -1028,7 +1028,7 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_dd, fa_exp_lean, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_nonpos, fa_expf_nonpos, fa_exp_dd, fa_exp_lean, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1085,7 +1085,10 @@ cdef inline floating copysign_of(floating m, floating s) noexcept nogil:
 
 cdef inline floating exp_neg_abs(floating x) noexcept nogil:
     """e^-|x| in (0, 1] in the argument's precision (NaN for NaN)."""
-    return exp_of(-abs_of(x))
+    if floating is float:
+        return fa_expf_nonpos(-fabsf(x))
+    else:
+        return fa_exp_nonpos(-fabs(x))
 
 
 cdef inline floating sigmoid_fwd_fast(floating x) noexcept nogil:
@@ -1259,9 +1262,9 @@ cdef inline bint softsign_bwd_hard(floating x) noexcept nogil:
 cdef inline floating log1p_exp_neg_abs(floating x) noexcept nogil:
     """log1p(e^-|x|) in the argument's precision."""
     if floating is float:
-        return fa_log1pf_unit(fa_expf(-fabsf(x)))
+        return fa_log1pf_unit(fa_expf_nonpos(-fabsf(x)))
     else:
-        return fa_log1p_unit(fa_exp(-fabs(x)))
+        return fa_log1p_unit(fa_exp_nonpos(-fabs(x)))
 
 
 cdef inline bint exceeds(floating x, double t) noexcept nogil:
@@ -1381,7 +1384,7 @@ cdef inline double exp_neg_abs_d(floating x) noexcept nogil:
     if floating is float:
         return fa_exp_lean(-fabs(<double>x))
     else:
-        return fa_exp(-fabs(x))
+        return fa_exp_nonpos(-fabs(x))
 
 
 cdef inline floating mish_fwd_fast(floating x) noexcept nogil:
@@ -1580,7 +1583,7 @@ cdef inline double gelu_tanh_deriv_fast_d(double d) noexcept nogil:
     cdef double w = d * d
     cdef double z = 1.5957691216057308 * d * (1.0 + 0.044715 * w)
     cdef double zp = 1.5957691216057308 * (1.0 + 0.134145 * w)
-    cdef double e = fa_exp(-fabs(z))
+    cdef double e = fa_exp_nonpos(-fabs(z))
     cdef double r = 1.0 / (1.0 + e)
     cdef double s = (e if z < 0 else 1.0) * r
     cdef double t = (1.0 if z < 0 else e) * r
@@ -1591,7 +1594,7 @@ cdef inline double gelu_tanh_exp_dd(double x, double* z) noexcept nogil:
     """e = e^-|z + zlo| for the double-double z of gelu_tanh_z (|x| <= 20), and z."""
     cdef double zlo
     cdef double zz = gelu_tanh_z(x, &zlo)
-    cdef double e = fa_exp(-fabs(zz))
+    cdef double e = fa_exp_nonpos(-fabs(zz))
     z[0] = zz
     return fma(e, zlo if zz < 0 else -zlo, e)
 

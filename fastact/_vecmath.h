@@ -75,8 +75,7 @@ FA_INLINE double fa_expm1_poly(double r) {
 
 /* x = n ln2 + r with |r| <= ln2/2; returns r, n as double and the two scale factors
    s1 * s2 = 2^n (split so subnormal results round once and 2^1024 overflows cleanly) */
-FA_INLINE double fa_reduce(double x, double *n_out, double *s1, double *s2) {
-    double xc = x < -800.0 ? -800.0 : (x > 800.0 ? 800.0 : x);   /* NaN passes */
+FA_INLINE double fa_reduce_clamped(double xc, double *n_out, double *s1, double *s2) {
     double t = xc * FA_LOG2E + FA_SHIFT;
     double n = t - FA_SHIFT;
     int64_t ni = (int64_t)(fa_double_to_bits(t) & 0xfffffffffffffULL) - (int64_t)(1ULL << 51);
@@ -85,6 +84,10 @@ FA_INLINE double fa_reduce(double x, double *n_out, double *s1, double *s2) {
     *s2 = fa_bits_to_double((uint64_t)(ni - h + 1023) << 52);
     *n_out = n;
     return (xc - n * FA_LN2_HI) - n * FA_LN2_LO;
+}
+FA_INLINE double fa_reduce(double x, double *n_out, double *s1, double *s2) {
+    double xc = x < -800.0 ? -800.0 : (x > 800.0 ? 800.0 : x);   /* NaN passes */
+    return fa_reduce_clamped(xc, n_out, s1, s2);
 }
 /* fa_reduce with 2^n as one factor *s, for an x already clamped so that 2^n is a
    normal number (|x| <= 700; NaN passes): returns r */
@@ -98,13 +101,16 @@ FA_INLINE double fa_reduce_one(double xc, double *s) {
 /* e^x = hi + *lo for results in the normal range (x in [-708, 709]): the sum 1 + p(r)
    is kept as a double-double, so hi + lo is within ~0.35 ulp (reduction and
    truncation) instead of fa_exp's rounded 1 ulp.  2^n scales both parts exactly. */
-FA_INLINE double fa_exp_dd(double x, double *lo) {
+FA_INLINE double fa_exp_dd_clamped(double xc, double *lo) {
     double n, s1, s2;
-    double r = fa_reduce(x, &n, &s1, &s2);
+    double r = fa_reduce_clamped(xc, &n, &s1, &s2);
     double p = fa_expm1_poly(r);
     double h = 1.0 + p;
     *lo = (((1.0 - h) + p) * s1) * s2;        /* fast two-sum: |p| < 1 */
     return (h * s1) * s2;
+}
+FA_INLINE double fa_exp_dd(double x, double *lo) {
+    return fa_exp_dd_clamped(x < -800.0 ? -800.0 : (x > 800.0 ? 800.0 : x), lo);
 }
 /* e^x for kernels that compute float32 data in double, for x <= 0 (every caller
    passes -|t| or -t^2/2): clamped below at -700, NaN passes; relative error below
@@ -130,6 +136,12 @@ FA_INLINE double fa_exp_lean(double x) {
 FA_INLINE double fa_exp(double x) {
     double lo;
     return fa_exp_dd(x, &lo);
+}
+/* fa_exp for x <= 0 (callers pass -|t|), with the one clamp that can act: a second,
+   dead one makes GCC blend constant results into the clamped lanes (see fa_exp_lean) */
+FA_INLINE double fa_exp_nonpos(double x) {
+    double lo;
+    return fa_exp_dd_clamped(x < -800.0 ? -800.0 : x, &lo);
 }
 FA_INLINE double fa_expm1(double x) {
     double n, s1, s2;
@@ -246,8 +258,7 @@ FA_INLINE float fa_expm1_polyf(float r) {
     FA_EXPM1F_P_STEPS(p, r);
     return r + (r * r) * p;
 }
-FA_INLINE float fa_reducef(float x, float *n_out, float *s1, float *s2) {
-    float xc = x < -160.0f ? -160.0f : (x > 160.0f ? 160.0f : x);
+FA_INLINE float fa_reducef_clamped(float xc, float *n_out, float *s1, float *s2) {
     float t = xc * FA_LOG2E_F + FA_SHIFT_F;
     float n = t - FA_SHIFT_F;
     int32_t ni = (int32_t)(fa_float_to_bits(t) & 0x7fffffu) - (int32_t)(1u << 22);
@@ -257,10 +268,20 @@ FA_INLINE float fa_reducef(float x, float *n_out, float *s1, float *s2) {
     *n_out = n;
     return (xc - n * FA_LN2_HI_F) - n * FA_LN2_LO_F;
 }
-FA_INLINE float fa_expf(float x) {
+FA_INLINE float fa_reducef(float x, float *n_out, float *s1, float *s2) {
+    return fa_reducef_clamped(x < -160.0f ? -160.0f : (x > 160.0f ? 160.0f : x), n_out, s1, s2);
+}
+FA_INLINE float fa_expf_clamped(float xc) {
     float n, s1, s2;
-    float r = fa_reducef(x, &n, &s1, &s2);
+    float r = fa_reducef_clamped(xc, &n, &s1, &s2);
     return ((1.0f + fa_expm1_polyf(r)) * s1) * s2;
+}
+FA_INLINE float fa_expf(float x) {
+    return fa_expf_clamped(x < -160.0f ? -160.0f : (x > 160.0f ? 160.0f : x));
+}
+/* fa_expf for x <= 0, one clamp (as fa_exp_nonpos) */
+FA_INLINE float fa_expf_nonpos(float x) {
+    return fa_expf_clamped(x < -160.0f ? -160.0f : x);
 }
 FA_INLINE float fa_expm1f(float x) {
     float n, s1, s2;

@@ -3,6 +3,7 @@
 cdef extern from "_vecmath.h" nogil:
     const int FA_HAS_HW_FMA
     double fa_exp(double x)
+    double fa_exp_nonpos(double x)
     double fa_exp_lean(double x)
     double fa_reduce_one(double xc, double* s)
     double fa_expm1_poly(double r)
@@ -13,6 +14,7 @@ cdef extern from "_vecmath.h" nogil:
     double fa_log1p_unit(double x)
     double fa_log(double x)
     float fa_expf(float x)
+    float fa_expf_nonpos(float x)
     float fa_expm1f(float x)
     float fa_expm1f_nonpos(float x)
     float fa_log1pf(float x)
