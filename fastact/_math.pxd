@@ -1028,7 +1028,7 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_nonpos, fa_expf_nonpos, fa_exp_dd, fa_exp_lean, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_nonpos, fa_expf_nonpos, fa_exp_dd_nonpos, fa_exp_dd, fa_exp_lean, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1083,12 +1083,18 @@ cdef inline floating copysign_of(floating m, floating s) noexcept nogil:
         return copysign(m, s)
 
 
+cdef inline floating exp_nonpos_of(floating x) noexcept nogil:
+    """e^x for x <= 0 (what a positive x gives is not used: the callers select it away),
+    in the argument's precision; as exp_of with only the clamp that can act."""
+    if floating is float:
+        return fa_expf_nonpos(x)
+    else:
+        return fa_exp_nonpos(x)
+
+
 cdef inline floating exp_neg_abs(floating x) noexcept nogil:
     """e^-|x| in (0, 1] in the argument's precision (NaN for NaN)."""
-    if floating is float:
-        return fa_expf_nonpos(-fabsf(x))
-    else:
-        return fa_exp_nonpos(-fabs(x))
+    return exp_nonpos_of(-abs_of(x))
 
 
 cdef inline floating sigmoid_fwd_fast(floating x) noexcept nogil:
@@ -1167,8 +1173,8 @@ cdef inline floating elu_fwd_fast(floating x, double alpha) noexcept nogil:
 cdef inline floating elu_bwd_fast(floating dy, floating x, double alpha) noexcept nogil:
     if floating is float:
         if FA_HAS_HW_FMA:
-            return dy if x > 0 else times_double_2(dy, alpha, fa_expf(x))
-    return dy if x > 0 else <floating>(<double>dy * (alpha * exp_of(x)))
+            return dy if x > 0 else times_double_2(dy, alpha, fa_expf_nonpos(x))
+    return dy if x > 0 else <floating>(<double>dy * (alpha * exp_nonpos_of(x)))
 
 
 cdef inline floating selu_fwd_fast(floating x) noexcept nogil:
@@ -1187,9 +1193,9 @@ cdef inline floating selu_bwd_fast(floating dy, floating x) noexcept nogil:
             return times_split_2(
                 dy, <float>selu_scale() if x > 0 else <float>selu_scale_alpha(),
                 float_rest(selu_scale()) if x > 0 else float_rest(selu_scale_alpha()),
-                <float>1.0 if x > 0 else fa_expf(x))
+                <float>1.0 if x > 0 else fa_expf_nonpos(x))
     return (<floating>(<double>dy * selu_scale()) if x > 0
-            else <floating>(<double>dy * (selu_scale_alpha() * exp_of(x))))
+            else <floating>(<double>dy * (selu_scale_alpha() * exp_nonpos_of(x))))
 
 
 # --- softsign --------------------------------------------------------------------
@@ -1516,7 +1522,7 @@ cdef inline double gelu64_exp_half_sq(double a, double* el) noexcept nogil:
     cdef double q = ac * ac
     cdef double qlo = fma(ac, ac, -q)
     cdef double lo
-    cdef double eh = fa_exp_dd(-0.5 * q, &lo)
+    cdef double eh = fa_exp_dd_nonpos(-0.5 * q, &lo)
     el[0] = fma(eh, -0.5 * qlo, lo)
     return eh
 

@@ -112,6 +112,9 @@ FA_INLINE double fa_exp_dd_clamped(double xc, double *lo) {
 FA_INLINE double fa_exp_dd(double x, double *lo) {
     return fa_exp_dd_clamped(x < -800.0 ? -800.0 : (x > 800.0 ? 800.0 : x), lo);
 }
+FA_INLINE double fa_exp_dd_nonpos(double x, double *lo) {     /* x <= 0 (see fa_exp_nonpos) */
+    return fa_exp_dd_clamped(x < -800.0 ? -800.0 : x, lo);
+}
 /* e^x for kernels that compute float32 data in double, for x <= 0 (every caller
    passes -|t| or -t^2/2): clamped below at -700, NaN passes; relative error below
    2^-31 (Taylor degree 8: truncation 2.0e-10 on |r| <= ln2/2, far below a float32
@@ -141,7 +144,7 @@ FA_INLINE double fa_exp(double x) {
    dead one makes GCC blend constant results into the clamped lanes (see fa_exp_lean) */
 FA_INLINE double fa_exp_nonpos(double x) {
     double lo;
-    return fa_exp_dd_clamped(x < -800.0 ? -800.0 : x, &lo);
+    return fa_exp_dd_nonpos(x, &lo);
 }
 FA_INLINE double fa_expm1(double x) {
     double n, s1, s2;
