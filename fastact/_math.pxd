@@ -1028,7 +1028,7 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_nonpos, fa_expf_nonpos, fa_exp_dd_nonpos, fa_exp_dd, fa_exp_lean, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_nonpos, fa_expf_nonpos, fa_exp_dd_nonpos, fa_exp_dd, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1339,7 +1339,7 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
         # is below 2^-29; nearer r the Taylor series about r, h + e^r (h^2/2! + ...
         # + h^6/6!), h = x - r, (truncation below 2^-31); (1 + e)^2 in double and one
         # division: the float32 result is rounded about once (0.5 ulp + ~0.06)
-        e = fa_exp_lean(-fabs(d))
+        e = fa_exp_lean_inrange(-fabs(d))
         near_zero = h * (1.2784645427610737 + h * (0.1392322713805369 + h * (
             0.046410757126845635 + h * (0.011602689281711409 + h * (
                 0.0023205378563422815 + h * 0.00038675630939038027)))))
@@ -1415,7 +1415,7 @@ cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
     # Taylor polynomial about the zero r = -1.19... for |x - r| < 1/2:
     # x >= 0: ((1 + 2E) D + 4x E^2 (1 + E))/D^2;  x < 0: e((2 + e) q + 4x(1 + e))/q^2
     cdef double d = x
-    cdef double e = exp_neg_abs_d(x)
+    cdef double e = fa_exp_lean_inrange(-fabs(d)) if floating is float else exp_neg_abs_d(x)
     cdef double n = fma(2.0, e, 1.0)
     cdef double D = fma(2.0 * e, e, n)
     cdef double pos = fma(n, D, 4.0 * d * e * e * (1.0 + e))

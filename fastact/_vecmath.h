@@ -122,10 +122,11 @@ FA_INLINE double fa_exp_dd_nonpos(double x, double *lo) {     /* x <= 0 (see fa_
    no split scale.  One clamp only: with a second one (at +700) GCC gave each clamped
    lane its constant result by masked blends, and the float32 mish, silu backward and
    tanh-form gelu loops took 7 to 13% longer. */
-FA_INLINE double fa_exp_lean(double x) {
-    double xc = x < -700.0 ? -700.0 : x;
+/* fa_exp_lean without the clamp, for -700 <= x <= 0 (callers whose hard-input test
+   already sends the rest to the scalar path; other x give garbage there) */
+FA_INLINE double fa_exp_lean_inrange(double x) {
     double s;
-    double r = fa_reduce_one(xc, &s);
+    double r = fa_reduce_one(x, &s);
     double p = 0x1.a01a01a01a01ap-16;                     /* 1/8! ... 1/2 */
     p = p * r + 0x1.a01a01a01a01ap-13;
     p = p * r + 0x1.6c16c16c16c17p-10;
@@ -134,6 +135,9 @@ FA_INLINE double fa_exp_lean(double x) {
     p = p * r + 0x1.5555555555555p-3;
     p = p * r + 0.5;
     return fma(s, r + (r * r) * p, s);
+}
+FA_INLINE double fa_exp_lean(double x) {
+    return fa_exp_lean_inrange(x < -700.0 ? -700.0 : x);
 }
 /* e^x rounded: the high part of fa_exp_dd (the low part is dead code once inlined) */
 FA_INLINE double fa_exp(double x) {
