@@ -1358,7 +1358,8 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
         # vectorise 16 lanes at a time, two registers per double, which spills)
         w = fabs(d + 1.5625)
         a = -fabs(d)
-        p = fa_expm1_poly(fa_reduce_one(h if w < 0.9375 else (a if a > -700.0 else -700.0), &s))
+        # (a >= -700: silu_bwd_hard sends |x| > 700 to the scalar path)
+        p = fa_expm1_poly(fa_reduce_one(h if w < 0.9375 else a, &s))
         c = silu_e_root() * s if w < 0.9375 else s
         e = fma(c, p, c)
         n = fma(silu_e_root(), fma(s, p, s - 1.0), h) if w < 0.9375 else (1.0 + d) + e
