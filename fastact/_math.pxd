@@ -1028,7 +1028,7 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_nonpos, fa_expf_nonpos, fa_exp_dd_nonpos, fa_exp_dd, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_expf_nonpos, fa_exp_dd_nonpos, fa_exp_dd, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1387,11 +1387,14 @@ cdef inline double poly_about_root(double h, const double* c, double c1lo) noexc
 cdef inline double exp_neg_abs_d(floating x) noexcept nogil:
     """e^-|x| in double for the kernels that compute in double: float32 data take
     fa_exp_lean (2^-31, enough for a result rounded to float32 where no later step
-    enlarges e's error by more than a few times), float64 data fa_exp (about 1 ulp)."""
+    enlarges e's error by more than a few times), float64 data fa_exp (about 1 ulp).
+    For |x| <= 700 only, unclamped: its callers (mish) send larger |x| to the scalar
+    path, and a clamp that cannot act still costs (GCC blends the clamped lanes' result
+    in)."""
     if floating is float:
-        return fa_exp_lean(-fabs(<double>x))
+        return fa_exp_lean_inrange(-fabs(<double>x))
     else:
-        return fa_exp_nonpos(-fabs(x))
+        return fa_exp_inrange(-fabs(x))
 
 
 cdef inline floating mish_fwd_fast(floating x) noexcept nogil:
@@ -1408,7 +1411,7 @@ cdef inline floating mish_fwd_fast(floating x) noexcept nogil:
 
 
 cdef inline bint mish_fwd_hard(floating x) noexcept nogil:
-    return x < -700.0
+    return not (-700.0 <= x and x <= 700.0)     # tails (exp_neg_abs_d), inf, NaN
 
 
 cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
@@ -1416,7 +1419,7 @@ cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
     # Taylor polynomial about the zero r = -1.19... for |x - r| < 1/2:
     # x >= 0: ((1 + 2E) D + 4x E^2 (1 + E))/D^2;  x < 0: e((2 + e) q + 4x(1 + e))/q^2
     cdef double d = x
-    cdef double e = fa_exp_lean_inrange(-fabs(d)) if floating is float else exp_neg_abs_d(x)
+    cdef double e = exp_neg_abs_d(x)
     cdef double n = fma(2.0, e, 1.0)
     cdef double D = fma(2.0 * e, e, n)
     cdef double pos = fma(n, D, 4.0 * d * e * e * (1.0 + e))
@@ -1580,7 +1583,7 @@ cdef inline double gelu_exact_deriv_fast_dd(double d) noexcept nogil:
 cdef inline double gelu_tanh_fwd_fast_d(double d) noexcept nogil:
     # x sigmoid(z): x/(1 + e) for z >= 0, x e/(1 + e) for z < 0, e = e^-|z|
     cdef double z = 1.5957691216057308 * d * (1.0 + 0.044715 * (d * d))
-    cdef double e = fa_exp_lean(-fabs(z))
+    cdef double e = fa_exp_lean_inrange(-fabs(z))     # |z| <= 694 (gelu_tanh_fwd_hard)
     return d * (e if z < 0 else 1.0) / (1.0 + e)
 
 
@@ -1590,7 +1593,7 @@ cdef inline double gelu_tanh_deriv_fast_d(double d) noexcept nogil:
     cdef double w = d * d
     cdef double z = 1.5957691216057308 * d * (1.0 + 0.044715 * w)
     cdef double zp = 1.5957691216057308 * (1.0 + 0.134145 * w)
-    cdef double e = fa_exp_nonpos(-fabs(z))
+    cdef double e = fa_exp_inrange(-fabs(z))     # |z| <= 694 (gelu_tanh_bwd_hard)
     cdef double r = 1.0 / (1.0 + e)
     cdef double s = (e if z < 0 else 1.0) * r
     cdef double t = (1.0 if z < 0 else e) * r
@@ -1690,8 +1693,9 @@ cdef inline floating gelu_tanh_bwd_fast(floating dy, floating x, double approxim
 
 
 cdef inline bint gelu_tanh_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
+    # float32: the fast forms take e^-|z| unclamped, |z| <= 694 from -21 to 20
     if floating is float:
-        return not (-40.0 <= x and x <= 20.0)
+        return not (-21.0 <= x and x <= 20.0)
     else:
         return not (-20.0 <= x and x <= 20.0)
 

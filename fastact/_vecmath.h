@@ -144,6 +144,12 @@ FA_INLINE double fa_exp(double x) {
     double lo;
     return fa_exp_dd(x, &lo);
 }
+/* fa_exp without a clamp, for -800 <= x <= 800 (callers whose hard-input test sends
+   the rest to the scalar path; other x give garbage there) */
+FA_INLINE double fa_exp_inrange(double x) {
+    double lo;
+    return fa_exp_dd_clamped(x, &lo);
+}
 /* fa_exp for x <= 0 (callers pass -|t|), with the one clamp that can act: a second,
    dead one makes GCC blend constant results into the clamped lanes (see fa_exp_lean) */
 FA_INLINE double fa_exp_nonpos(double x) {

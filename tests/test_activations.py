@@ -1178,3 +1178,20 @@ if __name__ == "__main__":
             s = s[:i] + gen() + s[j:]
         with open(p, "w") as fh:
             fh.write(s)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gelu_tanh_backward_underflow_keeps_the_sign(dtype):
+    """Far left the tanh-form gelu's derivative, s(z)(1 + x z'(1 - s(z))), is negative and
+    underflows: with dy = 1 every result is -0.0 (or a negative number), never +0.0.
+    Checked with mpmath at a few points that the derivative is negative there."""
+    x = np.linspace(-60.0, -10.0, 20001).astype(dtype)
+    g = fa.gelu_backward(np.ones_like(x), x, approximate="tanh")
+    assert np.all(np.signbit(g)), x[~np.signbit(g)][:5]
+    mp.mp.dps = 60
+    for xv in (-60.0, -40.0, -30.0, -21.5, -12.0):
+        xm = mp.mpf(xv)
+        z = mp.sqrt(2 / mp.pi) * (xm + mp.mpf("0.044715") * xm ** 3)
+        zp = mp.sqrt(2 / mp.pi) * (1 + 3 * mp.mpf("0.044715") * xm ** 2)
+        s = 1 / (1 + mp.exp(-z))
+        assert s * (1 + xm * zp * (1 - s)) < 0
