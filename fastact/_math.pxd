@@ -1051,6 +1051,15 @@ cdef inline floating exp_of(floating x) noexcept nogil:
         return fa_exp(x)
 
 
+cdef inline floating exp_nonpos_of(floating x) noexcept nogil:
+    """e^x for x <= 0 (what a positive x gives is not used: the callers select it away),
+    in the argument's precision; as exp_of with only the clamp that can act."""
+    if floating is float:
+        return fa_expf_nonpos(x)
+    else:
+        return fa_exp_nonpos(x)
+
+
 cdef inline floating fma_of(floating a, floating b, floating c) noexcept nogil:
     """a b + c rounded once, in the arguments' precision (fmaf / fma)."""
     if floating is float:
@@ -1081,15 +1090,6 @@ cdef inline floating copysign_of(floating m, floating s) noexcept nogil:
         return copysignf(m, s)
     else:
         return copysign(m, s)
-
-
-cdef inline floating exp_nonpos_of(floating x) noexcept nogil:
-    """e^x for x <= 0 (what a positive x gives is not used: the callers select it away),
-    in the argument's precision; as exp_of with only the clamp that can act."""
-    if floating is float:
-        return fa_expf_nonpos(x)
-    else:
-        return fa_exp_nonpos(x)
 
 
 cdef inline floating exp_neg_abs(floating x) noexcept nogil:
@@ -1268,9 +1268,9 @@ cdef inline bint softsign_bwd_hard(floating x) noexcept nogil:
 cdef inline floating log1p_exp_neg_abs(floating x) noexcept nogil:
     """log1p(e^-|x|) in the argument's precision."""
     if floating is float:
-        return fa_log1pf_unit(fa_expf_nonpos(-fabsf(x)))
+        return fa_log1pf_unit(exp_neg_abs(x))
     else:
-        return fa_log1p_unit(fa_exp_nonpos(-fabs(x)))
+        return fa_log1p_unit(exp_neg_abs(x))
 
 
 cdef inline bint exceeds(floating x, double t) noexcept nogil:
@@ -1339,7 +1339,7 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
         # is below 2^-29; nearer r the Taylor series about r, h + e^r (h^2/2! + ...
         # + h^6/6!), h = x - r, (truncation below 2^-31); (1 + e)^2 in double and one
         # division: the float32 result is rounded about once (0.5 ulp + ~0.06)
-        e = fa_exp_lean_inrange(-fabs(d))
+        e = fa_exp_lean_inrange(-fabs(d))     # |x| <= 700 (silu_bwd_hard)
         near_zero = h * (1.2784645427610737 + h * (0.1392322713805369 + h * (
             0.046410757126845635 + h * (0.011602689281711409 + h * (
                 0.0023205378563422815 + h * 0.00038675630939038027)))))

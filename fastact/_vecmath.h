@@ -115,15 +115,12 @@ FA_INLINE double fa_exp_dd(double x, double *lo) {
 FA_INLINE double fa_exp_dd_nonpos(double x, double *lo) {     /* x <= 0 (see fa_exp_nonpos) */
     return fa_exp_dd_clamped(x < -800.0 ? -800.0 : x, lo);
 }
-/* e^x for kernels that compute float32 data in double, for x <= 0 (every caller
-   passes -|t| or -t^2/2): clamped below at -700, NaN passes; relative error below
+/* e^x for kernels that compute float32 data in double, for -700 <= x <= 0 with no
+   clamp (callers whose argument is bounded, or whose hard-input test sends the rest
+   to the scalar path; other x give garbage here); NaN passes.  Relative error below
    2^-31 (Taylor degree 8: truncation 2.0e-10 on |r| <= ln2/2, far below a float32
    ulp), 2^n applied as one normal factor.  Five multiply-adds fewer than fa_exp, and
-   no split scale.  One clamp only: with a second one (at +700) GCC gave each clamped
-   lane its constant result by masked blends, and the float32 mish, silu backward and
-   tanh-form gelu loops took 7 to 13% longer. */
-/* fa_exp_lean without the clamp, for -700 <= x <= 0 (callers whose hard-input test
-   already sends the rest to the scalar path; other x give garbage there) */
+   no split scale. */
 FA_INLINE double fa_exp_lean_inrange(double x) {
     double s;
     double r = fa_reduce_one(x, &s);
@@ -136,6 +133,11 @@ FA_INLINE double fa_exp_lean_inrange(double x) {
     p = p * r + 0.5;
     return fma(s, r + (r * r) * p, s);
 }
+/* fa_exp_lean_inrange for any x <= 0 (every caller passes -|t| or -t^2/2): clamped
+   below at -700.  One clamp only, and none where it cannot act: GCC gives each
+   clamped lane its constant result by masked blends even then (a second clamp at
+   +700 made the float32 mish, silu backward and tanh-form gelu loops 7 to 13%
+   slower). */
 FA_INLINE double fa_exp_lean(double x) {
     return fa_exp_lean_inrange(x < -700.0 ? -700.0 : x);
 }
