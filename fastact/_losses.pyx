@@ -292,7 +292,7 @@ cdef double _bce_logits_block(const floating* x, const floating* y, const floati
     for l in range(LANES):
         acc[l] = 0.0
     if floating is float:
-        if FA_RV:
+        if FA_RV_WIDE:
             # fastact._rowvec; pos_weight 1 everywhere (C == 1): one run, pw not read
             if C == 1 and pw[0] == 1:
                 fa_rv_bce_logits_f(x, y, NULL, lo, g, n, gs, acc, stream)
@@ -621,7 +621,7 @@ cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floa
     cdef double keep = 1.0 - eps
     cdef double eps_k = eps / <double>K
     cdef Py_ssize_t j
-    if FA_RV and eps == 0.0:
+    if FA_RV_WIDE and eps == 0.0:
         if floating is float:
             mv = fa_rv_maxmin_f(x, K, &lo)
         else:

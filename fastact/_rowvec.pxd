@@ -5,6 +5,19 @@
 # differ in the last bit: FMA contraction).  FA_RV is 0 for other compilers: the
 # callers then keep their plain loops.
 #
+# FA_RV_WIDE: the callers use these kernels only where the vectors are native, in the
+# AVX-512 build.  Narrower builds keep their plain loops (which GCC vectorises at the
+# native width), because GCC 12 and 13 lower a comparison of 64-byte vectors on AVX2
+# or SSE2 one lane at a time (vcomiss, seta, neg per lane) and split the rest through
+# the stack.  Measured with FASTACT_ISA=avx2, one thread, (128, 1000) float32 in
+# cache, ns an element, these kernels -> the plain loops: softmax 4.40 -> 1.22,
+# log_softmax 6.10 -> 1.62, softmax_backward 1.51 -> 0.52, the softmax cross-entropy
+# with gradient 5.68 -> 1.55, the BCE with logits 6.51 -> 1.53 (AVX-512 build 0.53,
+# 0.60, 0.25, 0.59, 0.94).  The exception is the softmax cross-entropy of short rows
+# (K <= 16), 16 rows across the lanes: still faster than its row loop on AVX2
+# ((13107, 10) float32: 7.8 against 10.0; with probabilities 9.5 against 16.5), so it
+# keeps FA_RV.
+#
 # Sums: 16 double lanes (element j of a block of 16 goes to lane j), combined
 # pairwise in a fixed order, so a row's result depends only on the row.
 #
@@ -32,6 +45,11 @@ cdef extern from *:
     """
     #if (defined(__GNUC__) && __GNUC__ >= 12) || defined(__clang__)
     #define FA_RV 1
+    #if defined(__AVX512F__)
+    #define FA_RV_WIDE 1
+    #else
+    #define FA_RV_WIDE 0
+    #endif
     #if defined(__GNUC__) && !defined(__clang__)
     /* vectors are passed between static inline functions only: no ABI is involved
        (GCC reports -Wpsabi at the end of the file, so it is not popped) */
@@ -904,6 +922,7 @@ cdef extern from *:
     }
     #else
     #define FA_RV 0
+    #define FA_RV_WIDE 0
     #define FA_RV_ISC_F 0.0
     #define FA_RV_NEAR 0.0
     #define FA_SCRATCH 0
@@ -938,6 +957,7 @@ cdef extern from *:
     #endif
     """
     const bint FA_RV
+    const bint FA_RV_WIDE       # FA_RV, and the vectors are native (AVX-512 build)
     const double FA_RV_ISC_F     # 2^-32: e' = e^(x-m) 2^32
     const double FA_RV_ISC_D     # 2^-500
     const double FA_RV_NEAR      # rows within this of their max skip the TwoSum
