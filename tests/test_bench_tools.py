@@ -1,0 +1,44 @@
+"""The developer scripts under bench/ that are not pytest-benchmark suites."""
+import json
+import os
+import subprocess
+import sys
+
+import fastact
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SURVEY = os.path.join(ROOT, "bench", "survey.py")
+
+
+def _run(args, cwd):
+    pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(fastact.__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [pkg_root] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    return subprocess.run([sys.executable, SURVEY] + args, env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_survey_times_every_kernel(tmp_path):
+    out = tmp_path / "s.json"
+    r = _run(["--size", "2048", "--json", str(out)], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    data = json.loads(out.read_text())
+    ns = data["ns"]
+    assert data["isa"] in ("baseline", "avx2", "avx512")
+    # 16 activations (gelu twice), both directions, both dtypes; 6 softmax-family
+    # functions and 7 losses with and without the gradient, at 2 shapes and 2 dtypes
+    assert len(ns) == 2 * 17 * 2 + 2 * 2 * (6 + 7 * 2)
+    assert all(v > 0 for v in ns.values())
+    assert "binary_cross_entropy_with_grad 13107x10 float32" in ns
+    assert "gelu[tanh]_backward float64" in ns
+
+
+def test_survey_compare_shows_only_changes_past_the_threshold(tmp_path):
+    old = {"isa": "avx512", "ns": {"a float32": 1.0, "b float32": 1.0, "c float32": 3.0}}
+    new = {"isa": "avx2", "ns": {"a float32": 1.1, "b float32": 3.0, "c float32": 1.0}}
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    r = _run(["--compare", "old.json", "new.json", "--threshold", "1.5"], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = [line.split()[0] for line in r.stdout.splitlines()[1:]]
+    assert lines == ["b", "c"], r.stdout       # slower first, then faster; "a" (1.1x) left out
