@@ -160,20 +160,19 @@ cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t K, bint nt) no
     m = row_max(x, K)
     cdef double acc[LANES]
     cdef double inv
-    cdef floating e
     cdef Py_ssize_t j, l, nfull = K - K % LANES
+    # e^(x−m) <= 1 written to y; NaN for NaN entries and for a non-finite m
+    for j in range(K):
+        y[j] = _exp_diff(x[j], m)
+    # then summed from y (in L1) in LANES double lanes: in the loop of the exps the 16
+    # partial sums did not fit in AVX2's registers and went through the stack
     for l in range(LANES):
         acc[l] = 0.0
-    # e^(x−m) <= 1 written to y; NaN for NaN entries and for a non-finite m
     for j in range(0, nfull, 16):   # LANES
         for l in range(LANES):
-            e = _exp_diff(x[j + l], m)
-            y[j + l] = e
-            acc[l] += e
+            acc[l] += y[j + l]
     for j in range(nfull, K):
-        e = _exp_diff(x[j], m)
-        y[j] = e
-        acc[0] += e
+        acc[0] += y[j]
     inv = 1.0 / _combine_lanes(acc)
     # scale in the row's precision (float32: one more rounding, far below 1e-5)
     cdef floating inv_t = <floating>inv
