@@ -260,30 +260,55 @@ cdef extern from *:
     #define FA_RV_LO_F 109.0f
     /* e^d 2^32 from d (<= 0, >= -LO, or NaN) and a small correction c of d */
     #define FA_RV_SHIFT_F (0x1.8p23f + (127 + FA_RV_SC_F))   /* bits(t) = .. + n + 127 + SC */
-    /* e^r 2^(n+SC), with t the shifted n (its low bits hold n + 127 + SC) */
-    static inline fa_f16 fa_rv_exp_scale_f(fa_f16 t, fa_f16 r) {
-        fa_f16 s = (fa_f16)((fa_u16)t << 23);
-        fa_f16 p = (fa_f16){} + FA_EXPM1F_P_LEAD;
-        FA_EXPM1F_P_STEPS(p, r);
-        p = p * r + 1.0f;
-        p = p * r + 1.0f;
-        return p * s;
+    /* e^r 2^(n+SC), with t the shifted n (its low bits hold n + 127 + SC); then
+       e^(d + c) 2^SC; then e^(x - m) 2^SC with the TwoSum of x - m.  Written once as a
+       macro for a vector type VF (its int types VI, VU and select SEL) and SUFfix:
+       16 lanes here, and 8 lanes (one AVX2 register) in the AVX2 build below. */
+    #define FA_DEF_RV_EXP_F(SUF, VF, VI, VU, SEL) \
+    static inline VF fa_rv_exp_scale_f##SUF(VF t, VF r) { \
+        VF s = (VF)((VU)t << 23); \
+        VF p = (VF){} + FA_EXPM1F_P_LEAD; \
+        FA_EXPM1F_P_STEPS(p, r); \
+        p = p * r + 1.0f; \
+        p = p * r + 1.0f; \
+        return p * s; \
+    } \
+    static inline VF fa_rv_exp_core_f##SUF(VF d, VF c) { \
+        VF t = d * FA_LOG2E_F + FA_RV_SHIFT_F; \
+        VF n = t - FA_RV_SHIFT_F; \
+        VF r = (d - n * FA_LN2_HI_F) + (c - n * FA_LN2_LO_F); \
+        return fa_rv_exp_scale_f##SUF(t, r); \
+    } \
+    static inline VF fa_rv_exp_f##SUF(VF x, VF m) { \
+        VF d = x - m; \
+        VF bb = d - x; \
+        VF c = (x - (d - bb)) + (-m - bb); \
+        VI k = d < -FA_RV_LO_F;                /* also d = -inf; false for NaN */ \
+        d = SEL(k, (VF){} - FA_RV_LO_F, d); \
+        c = SEL(k, (VF){}, c); \
+        return fa_rv_exp_core_f##SUF(d, c); \
     }
-    static inline fa_f16 fa_rv_exp_core_f(fa_f16 d, fa_f16 c) {
-        fa_f16 t = d * FA_LOG2E_F + FA_RV_SHIFT_F;
-        fa_f16 n = t - FA_RV_SHIFT_F;
-        fa_f16 r = (d - n * FA_LN2_HI_F) + (c - n * FA_LN2_LO_F);
-        return fa_rv_exp_scale_f(t, r);
+    FA_DEF_RV_EXP_F(, fa_f16, fa_i16, fa_u16, fa_sel_f)
+    #if defined(__AVX2__) && !defined(__AVX512F__)
+    /* AVX2: the kernels over 16 short rows at once (fa_rv_lanes_softmax_f) take lanes
+       0-7 and 8-15 as two 8-lane vectors, one register each: GCC keeps a 16-lane
+       vector in memory without AVX-512 (see FA_RV_WIDE).  Each lane goes through the
+       same operations, so the results are those of the 16-lane code. */
+    #define FA_RV_HALVES 1
+    typedef float fa_f8 __attribute__((vector_size(32)));
+    typedef int32_t fa_i8 __attribute__((vector_size(32)));
+    typedef uint32_t fa_u8 __attribute__((vector_size(32)));
+    typedef float fa_f4 __attribute__((vector_size(16)));
+    typedef double fa_d4 __attribute__((vector_size(32)));
+    static inline fa_f8 fa_ld_f8(const float *p) { fa_f8 v; memcpy(&v, p, sizeof v); return v; }
+    static inline void fa_st_f8(float *p, fa_f8 v) { memcpy(p, &v, sizeof v); }
+    static inline fa_f8 fa_sel_f8(fa_i8 k, fa_f8 a, fa_f8 b) {
+        return (fa_f8)((k & (fa_i8)a) | (~k & (fa_i8)b));
     }
-    static inline fa_f16 fa_rv_exp_f(fa_f16 x, fa_f16 m) {
-        fa_f16 d = x - m;
-        fa_f16 bb = d - x;
-        fa_f16 c = (x - (d - bb)) + (-m - bb);
-        fa_i16 k = d < -FA_RV_LO_F;                /* also d = -inf; false for NaN */
-        d = fa_sel_f(k, (fa_f16){} - FA_RV_LO_F, d);
-        c = fa_sel_f(k, (fa_f16){}, c);
-        return fa_rv_exp_core_f(d, c);
-    }
+    FA_DEF_RV_EXP_F(8, fa_f8, fa_i8, fa_u8, fa_sel_f8)
+    #else
+    #define FA_RV_HALVES 0
+    #endif
     /* without the TwoSum: the rounding of d = x - m costs |d| 2^-24 relative; the callers
        use it for rows whose finite entries lie within FA_RV_NEAR of the max */
     #define FA_RV_NEAR 32.0
@@ -635,6 +660,37 @@ cdef extern from *:
        a row's result never depends on the rows that share its group. ---- */
     static inline int fa_rv_lanes_softmax_f(float xb[16][16], Py_ssize_t K, Py_ssize_t nr,
                                             float eb[16][16], float *mb, double *sp) {
+    #if FA_RV_HALVES
+        fa_f8 v, m, ev;
+        fa_i8 cnt, k;
+        fa_d4 s0, s1;
+        double lo[4], hi[4];
+        int32_t nm[8];
+        Py_ssize_t l, j, h;
+        int bad = 0;
+        for (h = 0; h < 16; h += 8) {
+            m = (fa_f8){} - INFINITY;
+            for (j = 0; j < K; j++) { v = fa_ld_f8(xb[j] + h); m = fa_sel_f8(v > m, v, m); }
+            fa_st_f8(mb + h, m);
+            cnt = (fa_i8){};
+            s0 = (fa_d4){};
+            s1 = (fa_d4){};
+            for (j = 0; j < K; j++) {
+                v = fa_ld_f8(xb[j] + h);
+                ev = fa_rv_exp_f8(v, m);
+                fa_st_f8(eb[j] + h, ev);
+                k = v == m;
+                cnt -= k;
+                ev = fa_sel_f8(k, (fa_f8){}, ev);
+                s0 += __builtin_convertvector(__builtin_shufflevector(ev, ev, 0, 1, 2, 3), fa_d4);
+                s1 += __builtin_convertvector(__builtin_shufflevector(ev, ev, 4, 5, 6, 7), fa_d4);
+            }
+            memcpy(lo, &s0, 32); memcpy(hi, &s1, 32); memcpy(nm, &cnt, 32);
+            for (l = 0; l < 8; l++) sp[h + l] = (l < 4 ? lo[l] : hi[l - 4]) * 0x1p-32 + (double)(nm[l] - 1);
+        }
+        for (l = 0; l < nr; l++) if (!(fabsf(mb[l]) <= 3.4028235e38f)) bad |= 1 << l;
+        return bad;
+    #else
         fa_f16 v, m = (fa_f16){} - INFINITY, ev;
         fa_d8 s0 = {}, s1 = {};
         fa_i16 cnt = {}, k;
@@ -656,6 +712,7 @@ cdef extern from *:
         memcpy(lo, &s0, 64); memcpy(hi, &s1, 64); memcpy(nm, &cnt, 64);
         for (l = 0; l < 16; l++) sp[l] = (l < 8 ? lo[l] : hi[l - 8]) * 0x1p-32 + (double)(nm[l] - 1);
         return bad;
+    #endif
     }
     static inline int fa_rv_lanes_softmax_d(double xb[16][16], Py_ssize_t K, Py_ssize_t nr,
                                             double eb[16][16], double *mb, double *sp) {
@@ -722,8 +779,16 @@ cdef extern from *:
         }
         if (!g) return bad;
         {
+    #if FA_RV_HALVES
+            fa_f8 v0 = fa_ld_f8(a), v1 = fa_ld_f8(a + 8);
+            for (j = 0; j < K; j++) {
+                fa_st_f8(eb[j], fa_ld_f8(eb[j]) * v0);
+                fa_st_f8(eb[j] + 8, fa_ld_f8(eb[j] + 8) * v1);
+            }
+    #else
             fa_f16 v = fa_ld_f(a);
             for (j = 0; j < K; j++) fa_st_f(eb[j], fa_ld_f(eb[j]) * v);
+    #endif
         }
         for (l = 0; l < nr; l++) {
             float *gr = g + l * K;
