@@ -83,6 +83,36 @@ cdef extern from *:
     static inline fa_d8 fa_sel_d(fa_l8 k, fa_d8 a, fa_d8 b) {
         return (fa_d8)((k & (fa_l8)a) | (~k & (fa_l8)b));
     }
+    #if defined(__AVX2__) && !defined(__AVX512F__)
+    /* AVX2: the float32 kernels of softmax, log_softmax, logsumexp and the short-row
+       cross-entropy take each group of 16 lanes as two 8-lane vectors (lanes 0-7 and
+       8-15), one register each: GCC keeps a 16-lane vector in memory without AVX-512
+       (see FA_RV_WIDE).  Each lane goes through the same operations and each sum
+       keeps its lanes, so the results are those of the 16-lane code. */
+    #define FA_RV_HALVES 1
+    typedef float fa_f8 __attribute__((vector_size(32)));
+    typedef int32_t fa_i8 __attribute__((vector_size(32)));
+    typedef uint32_t fa_u8 __attribute__((vector_size(32)));
+    typedef float fa_f4 __attribute__((vector_size(16)));
+    typedef double fa_d4 __attribute__((vector_size(32)));
+    static inline fa_f8 fa_ld_f8(const float *p) { fa_f8 v; memcpy(&v, p, sizeof v); return v; }
+    static inline void fa_st_f8(float *p, fa_f8 v) { memcpy(p, &v, sizeof v); }
+    static inline fa_f8 fa_sel_f8(fa_i8 k, fa_f8 a, fa_f8 b) {
+        return (fa_f8)((k & (fa_i8)a) | (~k & (fa_i8)b));
+    }
+    #else
+    #define FA_RV_HALVES 0
+    #endif
+    #if FA_RV_HALVES
+    static const fa_i8 FA_IOTA8F = {0, 1, 2, 3, 4, 5, 6, 7};
+    /* lanes 0-3 and 4-7 of v in double */
+    static inline fa_d4 fa_lo4_d(fa_f8 v) {
+        return __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3), fa_d4);
+    }
+    static inline fa_d4 fa_hi4_d(fa_f8 v) {
+        return __builtin_convertvector(__builtin_shufflevector(v, v, 4, 5, 6, 7), fa_d4);
+    }
+    #endif
     /* the first n (< 16, or < 8) entries of p, the rest `pad` (tails of rows): masked
        loads and stores where AVX-512 has them, a small buffer otherwise */
     #if defined(__AVX512F__)
@@ -222,9 +252,24 @@ cdef extern from *:
     /* ---- max of a row, NaN ignored (-inf for an empty or all-NaN row), and *lo = the
        least entry above -inf (+inf if none) ---- */
     static inline float fa_rv_maxmin_f(const float *x, Py_ssize_t K, float *lo) {
-        fa_f16 acc = (fa_f16){} - INFINITY, mn = (fa_f16){} + INFINITY, v;
         float a[16], m = -INFINITY, l0 = INFINITY;
         Py_ssize_t j = 0; int l;
+    #if FA_RV_HALVES
+        fa_f8 acc0 = (fa_f8){} - INFINITY, acc1 = acc0, mn0 = (fa_f8){} + INFINITY, mn1 = mn0, v;
+        for (; j + 16 <= K; j += 16) {
+            v = fa_ld_f8(x + j);
+            acc0 = fa_sel_f8(v > acc0, v, acc0);
+            mn0 = fa_sel_f8((v < mn0) & (v > -INFINITY), v, mn0);
+            v = fa_ld_f8(x + j + 8);
+            acc1 = fa_sel_f8(v > acc1, v, acc1);
+            mn1 = fa_sel_f8((v < mn1) & (v > -INFINITY), v, mn1);
+        }
+        for (; j < K; j++) { m = x[j] > m ? x[j] : m; l0 = (x[j] < l0 && x[j] > -INFINITY) ? x[j] : l0; }
+        memcpy(a, &acc0, 32); memcpy(a + 8, &acc1, 32);
+        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
+        memcpy(a, &mn0, 32); memcpy(a + 8, &mn1, 32);
+    #else
+        fa_f16 acc = (fa_f16){} - INFINITY, mn = (fa_f16){} + INFINITY, v;
         for (; j + 16 <= K; j += 16) {
             v = fa_ld_f(x + j);
             acc = fa_sel_f(v > acc, v, acc);
@@ -234,6 +279,7 @@ cdef extern from *:
         memcpy(a, &acc, sizeof a);
         for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
         memcpy(a, &mn, sizeof a);
+    #endif
         for (l = 0; l < 16; l++) l0 = a[l] < l0 ? a[l] : l0;
         *lo = l0;
         return m;
@@ -260,11 +306,29 @@ cdef extern from *:
     #define FA_RV_LO_F 109.0f
     /* e^d 2^32 from d (<= 0, >= -LO, or NaN) and a small correction c of d */
     #define FA_RV_SHIFT_F (0x1.8p23f + (127 + FA_RV_SC_F))   /* bits(t) = .. + n + 127 + SC */
+    /* without the TwoSum (the _near form below): the rounding of d = x - m costs |d|
+       2^-24 relative; the callers use it for rows whose finite entries lie within
+       FA_RV_NEAR of the max */
+    #define FA_RV_NEAR 32.0
+    /* max(d, lo), NaN d kept: one vmaxps where AVX-512 has it (it returns its second
+       operand when either is NaN) */
+    static inline fa_f16 fa_clamp_lo_f(fa_f16 d, float lo) {
+    #if defined(__AVX512F__)
+        return (fa_f16)_mm512_max_ps(_mm512_set1_ps(lo), (__m512)d);
+    #else
+        return fa_sel_f(d < lo, (fa_f16){} + lo, d);
+    #endif
+    }
+    #if FA_RV_HALVES
+    static inline fa_f8 fa_clamp_lo_f8(fa_f8 d, float lo) {
+        return fa_sel_f8(d < lo, (fa_f8){} + lo, d);
+    }
+    #endif
     /* e^r 2^(n+SC), with t the shifted n (its low bits hold n + 127 + SC); then
        e^(d + c) 2^SC; then e^(x - m) 2^SC with the TwoSum of x - m.  Written once as a
-       macro for a vector type VF (its int types VI, VU and select SEL) and SUFfix:
-       16 lanes here, and 8 lanes (one AVX2 register) in the AVX2 build below. */
-    #define FA_DEF_RV_EXP_F(SUF, VF, VI, VU, SEL) \
+       macro for a vector type VF (its int types VI, VU, select SEL and clamp CLAMP)
+       and SUFfix: 16 lanes, and 8 lanes (one AVX2 register) in the AVX2 build. */
+    #define FA_DEF_RV_EXP_F(SUF, VF, VI, VU, SEL, CLAMP) \
     static inline VF fa_rv_exp_scale_f##SUF(VF t, VF r) { \
         VF s = (VF)((VU)t << 23); \
         VF p = (VF){} + FA_EXPM1F_P_LEAD; \
@@ -287,47 +351,18 @@ cdef extern from *:
         d = SEL(k, (VF){} - FA_RV_LO_F, d); \
         c = SEL(k, (VF){}, c); \
         return fa_rv_exp_core_f##SUF(d, c); \
+    } \
+    static inline VF fa_rv_exp_near_f##SUF(VF x, VF m) { \
+        VF d = CLAMP(x - m, -FA_RV_LO_F); \
+        VF t = d * FA_LOG2E_F + FA_RV_SHIFT_F; \
+        VF n = t - FA_RV_SHIFT_F; \
+        VF r = (d - n * FA_LN2_HI_F) - n * FA_LN2_LO_F; \
+        return fa_rv_exp_scale_f##SUF(t, r); \
     }
-    FA_DEF_RV_EXP_F(, fa_f16, fa_i16, fa_u16, fa_sel_f)
-    #if defined(__AVX2__) && !defined(__AVX512F__)
-    /* AVX2: the kernels over 16 short rows at once (fa_rv_lanes_softmax_f) take lanes
-       0-7 and 8-15 as two 8-lane vectors, one register each: GCC keeps a 16-lane
-       vector in memory without AVX-512 (see FA_RV_WIDE).  Each lane goes through the
-       same operations, so the results are those of the 16-lane code. */
-    #define FA_RV_HALVES 1
-    typedef float fa_f8 __attribute__((vector_size(32)));
-    typedef int32_t fa_i8 __attribute__((vector_size(32)));
-    typedef uint32_t fa_u8 __attribute__((vector_size(32)));
-    typedef float fa_f4 __attribute__((vector_size(16)));
-    typedef double fa_d4 __attribute__((vector_size(32)));
-    static inline fa_f8 fa_ld_f8(const float *p) { fa_f8 v; memcpy(&v, p, sizeof v); return v; }
-    static inline void fa_st_f8(float *p, fa_f8 v) { memcpy(p, &v, sizeof v); }
-    static inline fa_f8 fa_sel_f8(fa_i8 k, fa_f8 a, fa_f8 b) {
-        return (fa_f8)((k & (fa_i8)a) | (~k & (fa_i8)b));
-    }
-    FA_DEF_RV_EXP_F(8, fa_f8, fa_i8, fa_u8, fa_sel_f8)
-    #else
-    #define FA_RV_HALVES 0
+    FA_DEF_RV_EXP_F(, fa_f16, fa_i16, fa_u16, fa_sel_f, fa_clamp_lo_f)
+    #if FA_RV_HALVES
+    FA_DEF_RV_EXP_F(8, fa_f8, fa_i8, fa_u8, fa_sel_f8, fa_clamp_lo_f8)
     #endif
-    /* without the TwoSum: the rounding of d = x - m costs |d| 2^-24 relative; the callers
-       use it for rows whose finite entries lie within FA_RV_NEAR of the max */
-    #define FA_RV_NEAR 32.0
-    /* max(d, lo), NaN d kept: one vmaxps where AVX-512 has it (it returns its second
-       operand when either is NaN) */
-    static inline fa_f16 fa_clamp_lo_f(fa_f16 d, float lo) {
-    #if defined(__AVX512F__)
-        return (fa_f16)_mm512_max_ps(_mm512_set1_ps(lo), (__m512)d);
-    #else
-        return fa_sel_f(d < lo, (fa_f16){} + lo, d);
-    #endif
-    }
-    static inline fa_f16 fa_rv_exp_near_f(fa_f16 x, fa_f16 m) {
-        fa_f16 d = fa_clamp_lo_f(x - m, -FA_RV_LO_F);
-        fa_f16 t = d * FA_LOG2E_F + FA_RV_SHIFT_F;
-        fa_f16 n = t - FA_RV_SHIFT_F;
-        fa_f16 r = (d - n * FA_LN2_HI_F) - n * FA_LN2_LO_F;
-        return fa_rv_exp_scale_f(t, r);
-    }
     /* e^d 2^32 for d <= 0 exact (no TwoSum) */
     static inline fa_f16 fa_rv_exp0_f(fa_f16 d) {
         d = fa_sel_f(d < -FA_RV_LO_F, (fa_f16){} - FA_RV_LO_F, d);
@@ -373,6 +408,49 @@ cdef extern from *:
        and counted into *cnt instead. ---- */
     static inline __attribute__((always_inline)) double fa_rv_expsum_f(const float *x, float *e, Py_ssize_t K, float m,
                                         int64_t *cnt, int exact) {
+    #if FA_RV_HALVES
+        /* lanes 0-7 and 8-15 of each group of 16 as two 8-lane vectors; acc[q] sums
+           lanes 4q .. 4q+3, nm[h] counts the maxima of half h */
+        fa_f8 vm = (fa_f8){} + m, v, ev;
+        fa_d4 acc[4] = {{0}, {0}, {0}, {0}};
+        fa_i8 nm[2] = {{0}, {0}}, keep;
+        float xt[16], et[16];
+        double sums[16];
+        int32_t ci[8];
+        int64_t c = 0;
+        Py_ssize_t j = 0, h, l;
+        for (; j + 16 <= K; j += 16) {
+            FA_PREFETCH(x + K + j);
+            for (h = 0; h < 2; h++) {
+                v = fa_ld_f8(x + j + 8 * h);
+                ev = exact ? fa_rv_exp_f8(v, vm) : fa_rv_exp_near_f8(v, vm);
+                if (e) fa_st_f8(e + j + 8 * h, ev);
+                if (cnt) { keep = v == m; nm[h] -= keep; ev = fa_sel_f8(keep, (fa_f8){}, ev); }
+                acc[2 * h] += fa_lo4_d(ev);
+                acc[2 * h + 1] += fa_hi4_d(ev);
+            }
+        }
+        if (j < K) {                /* the tail, padded with m (as fa_ld_tail_f) */
+            for (l = 0; l < 16; l++) xt[l] = l < K - j ? x[j + l] : m;
+            for (h = 0; h < 2; h++) {
+                v = fa_ld_f8(xt + 8 * h);
+                ev = exact ? fa_rv_exp_f8(v, vm) : fa_rv_exp_near_f8(v, vm);
+                fa_st_f8(et + 8 * h, ev);
+                keep = FA_IOTA8F + (int32_t)(8 * h) < (int32_t)(K - j);
+                if (cnt) { nm[h] -= keep & (v == m); keep &= ~(v == m); }
+                ev = fa_sel_f8(keep, ev, (fa_f8){});
+                acc[2 * h] += fa_lo4_d(ev);
+                acc[2 * h + 1] += fa_hi4_d(ev);
+            }
+            if (e) for (l = 0; l < K - j; l++) e[j + l] = et[l];
+        }
+        if (cnt) {
+            for (h = 0; h < 2; h++) { memcpy(ci, &nm[h], 32); for (l = 0; l < 8; l++) c += ci[l]; }
+            *cnt = c;
+        }
+        for (h = 0; h < 4; h++) memcpy(sums + 4 * h, &acc[h], 32);
+        return fa_lanes16(sums) * 0x1p-32;
+    #else
         fa_f16 vm = (fa_f16){} + m;
         fa_d8 a0 = {}, a1 = {};
         fa_i16 nmax = {};
@@ -397,6 +475,7 @@ cdef extern from *:
         }
         if (cnt) *cnt = fa_hsum_i16(nmax);
         return fa_hsum_d8x2(a0, a1) * 0x1p-32;
+    #endif
     }
     static inline __attribute__((always_inline)) double fa_rv_expsum_d(const double *x, double *e, Py_ssize_t K, double m,
                                         int64_t *cnt, int exact) {
@@ -434,6 +513,9 @@ cdef extern from *:
     /* ---- y = a·y ---- */
     static inline void fa_rv_scale_f(float *y, Py_ssize_t K, float a) {
         Py_ssize_t j = 0;
+    #if FA_RV_HALVES
+        for (; j + 8 <= K; j += 8) fa_st_f8(y + j, fa_ld_f8(y + j) * a);
+    #endif
         for (; j + 16 <= K; j += 16) fa_st_f(y + j, fa_ld_f(y + j) * a);
         for (; j < K; j++) y[j] *= a;
     }
@@ -450,6 +532,13 @@ cdef extern from *:
         Py_ssize_t j = 0, h = fa_nt_head(out, 4, K, nt);
         fa_f16 v;
         for (; j < h; j++) out[j] = j == t ? gt : e[j] * a;
+    #if FA_RV_HALVES
+        for (; j + 8 <= K; j += 8) {
+            fa_f8 v8 = fa_ld_f8(e + j) * a;
+            if (t >= j && t < j + 8) v8 = fa_sel_f8(FA_IOTA8F == (int32_t)(t - j), (fa_f8){} + gt, v8);
+            if (nt) _mm256_stream_ps(out + j, (__m256)v8); else fa_st_f8(out + j, v8);
+        }
+    #endif
         for (; j + 16 <= K; j += 16) {
             v = fa_ld_f(e + j) * a;
             if (t >= j && t < j + 16) v = fa_sel_f(FA_IOTA16 == (int32_t)(t - j), (fa_f16){} + gt, v);
@@ -507,6 +596,12 @@ cdef extern from *:
     static inline void fa_rv_shift_f(const float *x, float *y, Py_ssize_t K, float m, float c, int nt) {
         Py_ssize_t j = 0, h = fa_nt_head(y, 4, K, nt);
         for (; j < h; j++) y[j] = (x[j] - m) - c;
+    #if FA_RV_HALVES
+        for (; j + 8 <= K; j += 8) {
+            fa_f8 v8 = (fa_ld_f8(x + j) - m) - c;
+            if (nt) _mm256_stream_ps(y + j, (__m256)v8); else fa_st_f8(y + j, v8);
+        }
+    #endif
         for (; j + 16 <= K; j += 16) {
             fa_f16 v = (fa_ld_f(x + j) - m) - c;
             if (nt && FA_HAVE_NT) fa_st_nt_f(y + j, v); else fa_st_f(y + j, v);
@@ -988,6 +1083,7 @@ cdef extern from *:
     #else
     #define FA_RV 0
     #define FA_RV_WIDE 0
+    #define FA_RV_HALVES 0
     #define FA_RV_ISC_F 0.0
     #define FA_RV_NEAR 0.0
     #define FA_SCRATCH 0
@@ -1023,6 +1119,7 @@ cdef extern from *:
     """
     const bint FA_RV
     const bint FA_RV_WIDE       # FA_RV, and the vectors are native (AVX-512 build)
+    const bint FA_RV_HALVES     # AVX2 build: the float32 softmax row kernels in two halves
     const double FA_RV_ISC_F     # 2^-32: e' = e^(x-m) 2^32
     const double FA_RV_ISC_D     # 2^-500
     const double FA_RV_NEAR      # rows within this of their max skip the TwoSum

@@ -149,7 +149,7 @@ cdef inline double _vexpsum(const floating* x, floating* e, Py_ssize_t K, floati
 cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t K, bint nt) noexcept nogil:
     cdef floating m
     cdef bint exact
-    if FA_RV_WIDE:
+    if FA_RV_WIDE or (FA_RV_HALVES and floating is float):
         m = _vmax(x, K, &exact)
         if -INFINITY < m < INFINITY:
             if floating is float:
@@ -224,7 +224,7 @@ cdef void _log_softmax_row(const floating* x, floating* y, Py_ssize_t K, bint nt
     cdef double lnorm, md
     cdef Py_ssize_t j
     cdef bint exact
-    if FA_RV_WIDE:
+    if FA_RV_WIDE or (FA_RV_HALVES and floating is float):
         m = _vmax(x, K, &exact)
         if -INFINITY < m < INFINITY:
             # (x − m) − lnorm in the row's precision: both terms <= 0, so each of the
@@ -250,7 +250,7 @@ cdef double _logsumexp_row(const floating* x, Py_ssize_t K) noexcept nogil:
     cdef bint exact
     if K == 0:
         return -INFINITY
-    if FA_RV_WIDE:
+    if FA_RV_WIDE or (FA_RV_HALVES and floating is float):
         m = _vmax(x, K, &exact)
         if -INFINITY < m < INFINITY:
             # always the TwoSum: m + log1p(s') cancels when the result is near 0, which
