@@ -105,12 +105,13 @@ cdef extern from *:
     #endif
     #if FA_RV_HALVES
     static const fa_i8 FA_IOTA8F = {0, 1, 2, 3, 4, 5, 6, 7};
-    /* lanes 0-3 and 4-7 of v in double */
+    /* lanes 0-3 and 4-7 of v in double (intrinsics: from the generic form GCC 12
+       converted two lanes at a time) */
     static inline fa_d4 fa_lo4_d(fa_f8 v) {
-        return __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3), fa_d4);
+        return (fa_d4)_mm256_cvtps_pd(_mm256_castps256_ps128((__m256)v));
     }
     static inline fa_d4 fa_hi4_d(fa_f8 v) {
-        return __builtin_convertvector(__builtin_shufflevector(v, v, 4, 5, 6, 7), fa_d4);
+        return (fa_d4)_mm256_cvtps_pd(_mm256_extractf128_ps((__m256)v, 1));
     }
     #endif
     /* the first n (< 16, or < 8) entries of p, the rest `pad` (tails of rows): masked
@@ -233,11 +234,27 @@ cdef extern from *:
        combined pairwise), so it has the same bits as the loop it replaces. ---- */
     static inline double fa_rv_sum_max_f(const float *dy, const float *y, Py_ssize_t K,
                                          float *ymax) {
-        fa_d8 lo = {}, hi = {};
-        fa_f16 acc = (fa_f16){} - INFINITY, v;
         double s[16];
         float a[16], m = -INFINITY;
         Py_ssize_t j = 0; int l;
+    #if FA_RV_HALVES
+        fa_d4 q[4] = {{0}, {0}, {0}, {0}};
+        fa_f8 c0 = (fa_f8){} - INFINITY, c1 = c0, v8;
+        for (; j + 16 <= K; j += 16) {
+            v8 = fa_ld_f8(dy + j); q[0] += fa_lo4_d(v8); q[1] += fa_hi4_d(v8);
+            v8 = fa_ld_f8(dy + j + 8); q[2] += fa_lo4_d(v8); q[3] += fa_hi4_d(v8);
+            v8 = fa_ld_f8(y + j); c0 = fa_sel_f8(v8 > c0, v8, c0);
+            v8 = fa_ld_f8(y + j + 8); c1 = fa_sel_f8(v8 > c1, v8, c1);
+        }
+        for (l = 0; l < 4; l++) memcpy(s + 4 * l, &q[l], 32);
+        for (; j < K; j++) { s[0] += (double)dy[j]; m = y[j] > m ? y[j] : m; }
+        memcpy(a, &c0, 32); memcpy(a + 8, &c1, 32);
+        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
+        *ymax = m;
+        return fa_lanes16(s);
+    #else
+        fa_d8 lo = {}, hi = {};
+        fa_f16 acc = (fa_f16){} - INFINITY, v;
         for (; j + 16 <= K; j += 16) {
             fa_acc_f(&lo, &hi, fa_ld_f(dy + j));
             v = fa_ld_f(y + j); acc = fa_sel_f(v > acc, v, acc);
@@ -248,6 +265,7 @@ cdef extern from *:
         for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
         *ymax = m;
         return fa_lanes16(s);
+    #endif
     }
     /* ---- max of a row, NaN ignored (-inf for an empty or all-NaN row), and *lo = the
        least entry above -inf (+inf if none) ---- */
@@ -620,6 +638,31 @@ cdef extern from *:
 
     /* ---- Σ a_j b_j in double (float products are exact in double) ---- */
     static inline double fa_rv_dot_f(const float *a, const float *b, Py_ssize_t K) {
+    #if FA_RV_HALVES
+        fa_d4 acc[4] = {{0}, {0}, {0}, {0}};
+        fa_f8 u, v;
+        float ub[16], vb[16];
+        double sums[16];
+        Py_ssize_t j = 0, h, l;
+        for (; j + 16 <= K; j += 16) {
+            u = fa_ld_f8(a + j); v = fa_ld_f8(b + j);
+            acc[0] += fa_lo4_d(u) * fa_lo4_d(v);
+            acc[1] += fa_hi4_d(u) * fa_hi4_d(v);
+            u = fa_ld_f8(a + j + 8); v = fa_ld_f8(b + j + 8);
+            acc[2] += fa_lo4_d(u) * fa_lo4_d(v);
+            acc[3] += fa_hi4_d(u) * fa_hi4_d(v);
+        }
+        if (j < K) {                /* the tail, padded with zeros */
+            for (l = 0; l < 16; l++) { ub[l] = l < K - j ? a[j + l] : 0.0f; vb[l] = l < K - j ? b[j + l] : 0.0f; }
+            for (h = 0; h < 2; h++) {
+                u = fa_ld_f8(ub + 8 * h); v = fa_ld_f8(vb + 8 * h);
+                acc[2 * h] += fa_lo4_d(u) * fa_lo4_d(v);
+                acc[2 * h + 1] += fa_hi4_d(u) * fa_hi4_d(v);
+            }
+        }
+        for (h = 0; h < 4; h++) memcpy(sums + 4 * h, &acc[h], 32);
+        return fa_lanes16(sums);
+    #else
         fa_d8 a0 = {}, a1 = {};
         fa_f16 u, v;
         Py_ssize_t j = 0;
@@ -631,6 +674,7 @@ cdef extern from *:
             a1 += fa_hi_d(u) * fa_hi_d(v);
         }
         return fa_hsum_d8x2(a0, a1);
+    #endif
     }
     static inline double fa_rv_dot_d(const double *a, const double *b, Py_ssize_t K) {
         fa_d8 a0 = {}, a1 = {};
@@ -651,6 +695,12 @@ cdef extern from *:
                                    float dh, float dl, int nt) {
         Py_ssize_t j = 0, h = fa_nt_head(dx, 4, K, nt);
         for (; j < h; j++) dx[j] = y[j] * ((dy[j] - dh) - dl);
+    #if FA_RV_HALVES
+        for (; j + 8 <= K; j += 8) {
+            fa_f8 v8 = fa_ld_f8(y + j) * ((fa_ld_f8(dy + j) - dh) - dl);
+            if (nt) _mm256_stream_ps(dx + j, (__m256)v8); else fa_st_f8(dx + j, v8);
+        }
+    #endif
         for (; j + 16 <= K; j += 16) {
             fa_f16 v = fa_ld_f(y + j) * ((fa_ld_f(dy + j) - dh) - dl);
             if (nt && FA_HAVE_NT) fa_st_nt_f(dx + j, v); else fa_st_f(dx + j, v);
@@ -669,14 +719,44 @@ cdef extern from *:
         *big |= y > FA_RV_LSM_YMAX;
         return (d - e * sh) - e * sl;
     }
+    #if FA_RV_HALVES
+    static inline fa_f8 fa_rv_lsm_bwd_v8(fa_f8 d, fa_f8 y, float sh, float sl, fa_i8 *big) {
+        fa_f8 e = fa_rv_exp_core_f8(fa_clamp_lo_f8(y, -FA_RV_LO_F), (fa_f8){}) * (float)FA_RV_ISC_F;
+        *big |= y > FA_RV_LSM_YMAX;
+        return (d - e * sh) - e * sl;
+    }
+    /* n < 16 entries (head or tail) through a buffer, as the masked 16-lane form */
+    static inline void fa_rv_lsm_bwd_part8(const float *dy, const float *y, float *dx,
+                                           Py_ssize_t n, float sh, float sl, fa_i8 *big) {
+        float db[16], yb[16], ob[16];
+        Py_ssize_t l;
+        for (l = 0; l < 16; l++) { db[l] = l < n ? dy[l] : 0.0f; yb[l] = l < n ? y[l] : 0.0f; }
+        fa_st_f8(ob, fa_rv_lsm_bwd_v8(fa_ld_f8(db), fa_ld_f8(yb), sh, sl, big));
+        fa_st_f8(ob + 8, fa_rv_lsm_bwd_v8(fa_ld_f8(db + 8), fa_ld_f8(yb + 8), sh, sl, big));
+        for (l = 0; l < n; l++) dx[l] = ob[l];
+    }
+    #endif
     /* returns 1 when some y is above FA_RV_LSM_YMAX: dx is then not the answer (the caller
        rewrites it from the inputs, or checked y beforehand when dx is one of them) */
     static inline int fa_rv_lsm_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K,
                                       float sh, float sl, int nt) {
         Py_ssize_t j = fa_nt_head(dx, 4, K, nt);
+        int32_t b[16]; int l, any = 0;
+    #if FA_RV_HALVES
+        fa_i8 big8 = {};
+        fa_f8 v8;
+        if (j > 0) fa_rv_lsm_bwd_part8(dy, y, dx, j, sh, sl, &big8);
+        for (; j + 8 <= K; j += 8) {
+            v8 = fa_rv_lsm_bwd_v8(fa_ld_f8(dy + j), fa_ld_f8(y + j), sh, sl, &big8);
+            if (nt) _mm256_stream_ps(dx + j, (__m256)v8); else fa_st_f8(dx + j, v8);
+        }
+        if (j < K) fa_rv_lsm_bwd_part8(dy + j, y + j, dx + j, K - j, sh, sl, &big8);
+        memcpy(b, &big8, 32);
+        for (l = 0; l < 8; l++) any |= b[l];
+        return any != 0;
+    #else
         fa_f16 v;
         fa_i16 big = {};
-        int32_t b[16]; int l, any = 0;
         if (j > 0) {
             v = fa_rv_lsm_bwd_v(fa_ld_tail_f(dy, j, 0.0f), fa_ld_tail_f(y, j, 0.0f), sh, sl, &big);
             fa_st_tail_f(dx, j, v);
@@ -693,6 +773,7 @@ cdef extern from *:
         memcpy(b, &big, sizeof b);
         for (l = 0; l < 16; l++) any |= b[l];
         return any != 0;
+    #endif
     }
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K,
                                    double dot, int nt) {
@@ -777,8 +858,8 @@ cdef extern from *:
                 k = v == m;
                 cnt -= k;
                 ev = fa_sel_f8(k, (fa_f8){}, ev);
-                s0 += __builtin_convertvector(__builtin_shufflevector(ev, ev, 0, 1, 2, 3), fa_d4);
-                s1 += __builtin_convertvector(__builtin_shufflevector(ev, ev, 4, 5, 6, 7), fa_d4);
+                s0 += fa_lo4_d(ev);
+                s1 += fa_hi4_d(ev);
             }
             memcpy(lo, &s0, 32); memcpy(hi, &s1, 32); memcpy(nm, &cnt, 32);
             for (l = 0; l < 8; l++) sp[h + l] = (l < 4 ? lo[l] : hi[l - 4]) * 0x1p-32 + (double)(nm[l] - 1);

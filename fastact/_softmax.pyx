@@ -280,7 +280,7 @@ cdef void _softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
     cdef double dot
     cdef float dh
     cdef Py_ssize_t j
-    if FA_RV_WIDE:
+    if FA_RV_WIDE or (FA_RV_HALVES and floating is float):
         if floating is float:
             dot = fa_rv_dot_f(dy, y, K)
             if fabs(dot) <= 1e37:
@@ -308,7 +308,7 @@ cdef void _log_softmax_bwd_row(const floating* dy, const floating* y, floating* 
     cdef bint apart = (dx + K <= dy or dy + K <= dx) and (dx + K <= y or y + K <= dx)
     cdef bint summed = False
     if floating is float:
-        if FA_RV_WIDE and not apart:
+        if (FA_RV_WIDE or FA_RV_HALVES) and not apart:
             # in place: check y in the pass that sums dy (same sum as the loop below)
             total = fa_rv_sum_max_f(dy, y, K, &ymax)
             summed = True
@@ -324,7 +324,7 @@ cdef void _log_softmax_bwd_row(const floating* dy, const floating* y, floating* 
     if floating is float:
         # float32 in float (fa_rv_lsm_bwd_f); a huge or NaN sum, or y above
         # FA_RV_LSM_YMAX (not log-probabilities), take the loop below
-        if FA_RV_WIDE and fabs(total) <= 1e37 and ymax <= FA_RV_LSM_YMAX:
+        if (FA_RV_WIDE or FA_RV_HALVES) and fabs(total) <= 1e37 and ymax <= FA_RV_LSM_YMAX:
             sh = <float>total
             if not fa_rv_lsm_bwd_f(dy, y, dx, K, sh, <float>(total - sh), nt):
                 return
