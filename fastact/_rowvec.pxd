@@ -5,18 +5,19 @@
 # differ in the last bit: FMA contraction).  FA_RV is 0 for other compilers: the
 # callers then keep their plain loops.
 #
-# FA_RV_WIDE: the callers use these kernels only where the vectors are native, in the
-# AVX-512 build.  Narrower builds keep their plain loops (which GCC vectorises at the
-# native width), because GCC 12 and 13 lower a comparison of 64-byte vectors on AVX2
-# or SSE2 one lane at a time (vcomiss, seta, neg per lane) and split the rest through
-# the stack.  Measured with FASTACT_ISA=avx2, one thread, (128, 1000) float32 in
-# cache, ns an element, these kernels -> the plain loops: softmax 4.40 -> 1.22,
-# log_softmax 6.10 -> 1.62, softmax_backward 1.51 -> 0.52, the softmax cross-entropy
-# with gradient 5.68 -> 1.55, the BCE with logits 6.51 -> 1.53 (AVX-512 build 0.53,
-# 0.60, 0.25, 0.59, 0.94).  The exception is the softmax cross-entropy of short rows
-# (K <= 16), 16 rows across the lanes: still faster than its row loop on AVX2
-# ((13107, 10) float32: 7.8 against 10.0; with probabilities 9.5 against 16.5), so it
-# keeps FA_RV.
+# FA_RV_WIDE: the callers use these kernels whole only where the vectors are native,
+# in the AVX-512 build.  Without AVX-512, GCC 12 and 13 lower a comparison of 64-byte
+# vectors one lane at a time (vcomiss, seta, neg per lane) and keep such vectors in
+# memory; the AVX2 build ran the softmax family 7 to 11x slower than the AVX-512 build
+# (softmax (128, 1000) float32: 4.40 against 0.53 ns an element).
+# FA_RV_HALVES (AVX2 build): the float32 kernels of softmax, log_softmax, logsumexp,
+# their backwards and the softmax cross-entropy take each group of 16 lanes as two
+# 8-lane vectors, native registers (softmax 4.40 -> 0.80-0.90 ns).  Each lane goes
+# through the same operations and each sum keeps its lanes, so the bits are those of
+# the AVX-512 build.  Everything else (float64, the BCE with logits, the SSE2 build)
+# keeps the plain loops there, which GCC vectorises at the native width, except the
+# short-row cross-entropy (16 rows across lanes, FA_RV): still faster than its row
+# loop with 16-lane vectors in the SSE2 build.
 #
 # Sums: 16 double lanes (element j of a block of 16 goes to lane j), combined
 # pairwise in a fixed order, so a row's result depends only on the row.
