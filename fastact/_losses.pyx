@@ -47,7 +47,7 @@ cnp.import_array()
 
 # branch-free, vectorisable e^x and log(1+x) (about 1 and 2 ulp; NaN -> NaN,
 # exp(-inf) = 0, log1p(0) = 0, log1p(tiny) = tiny)
-from fastact._vecmath cimport (fa_exp, fa_exp_nonpos, fa_log, fa_log1p, fa_expf, fa_expf_nonpos,
+from fastact._vecmath cimport (fa_exp_nonpos, fa_log, fa_log1p, fa_expf_nonpos,
                               fa_log1pf, fa_logf, fa_log1p_unit, fa_log1pf_unit)
 from fastact._math cimport row_max
 from fastact._rowvec cimport *
@@ -505,7 +505,7 @@ cdef inline floating _exp_diff(floating x, floating m) noexcept nogil:
     e^d (1 + c) to second order, so the error is that of expf alone even for
     |x − m| ~ 80 (where the rounding of d alone would cost 80 · 2^-24).  c is
     not finite only where d is not (−inf entries, NaN) and is then dropped.
-    float64: fa_exp(x − m); the rounding of x − m costs |x − m| · 2^-53 relative,
+    float64: fa_exp_nonpos(x − m); the rounding of x − m costs |x − m| · 2^-53 relative,
     far below 1e-12 for every term that is not negligible in its sum."""
     cdef floating d, bb, c, e
     if floating is float:
@@ -513,10 +513,10 @@ cdef inline floating _exp_diff(floating x, floating m) noexcept nogil:
         bb = d - x
         c = (x - (d - bb)) + (-m - bb)
         c = c if (c < 1 and c > -1) else <floating>0.0
-        e = fa_expf(d)
+        e = fa_expf_nonpos(d)   # d <= 0 or NaN: m is the row's max
         return e + e * c
     else:
-        return fa_exp(x - m)
+        return fa_exp_nonpos(x - m)
 
 
 cdef inline double _exp_pass(const floating* x, floating* e_out, Py_ssize_t K,

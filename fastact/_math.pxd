@@ -1028,7 +1028,7 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_expf_nonpos, fa_exp_dd_nonpos, fa_exp_dd, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_expf_nonpos, fa_exp_dd_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1498,7 +1498,7 @@ cdef inline double gelu_exact_deriv_fast_d(double d) noexcept nogil:
 # its rounding would show in the result, so one rounding and ~1 ulp remain:
 #   y = (a - K)/(a + K) as y + yl (the polynomials are steep in y near a = 0),
 #   the GELU64 polynomials (degree 26, last two Horner steps compensated),
-#   M = N/(a + K) as mh + ml, e = e^(-a^2/2) as eh + el (fa_exp_dd, a^2 exact),
+#   M = N/(a + K) as mh + ml, e = e^(-a^2/2) as eh + el (fa_exp_dd_nonpos, a^2 exact),
 #   a - a0 as a two-sum, then the final product or difference rounded once.
 # x < -GELU64_FAST_MIN_X is left to the careful scalar path: x Phi(x) approaches the
 # subnormal range there, where e^(-a^2/2) would lose bits.

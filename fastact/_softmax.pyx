@@ -57,7 +57,7 @@ cnp.import_array()
 
 # branch-free, vectorisable e^x (about 1 ulp; NaN -> NaN, -inf -> 0, +inf -> inf)
 from fastact._vecmath cimport fa_exp, fa_expf
-from fastact._math cimport row_max, exp_of
+from fastact._math cimport row_max, exp_of, exp_nonpos_of
 from fastact._rowvec cimport *
 from libc.stdint cimport int64_t
 
@@ -109,7 +109,7 @@ cdef inline floating _exp_diff(floating x, floating m) noexcept nogil:
     cdef floating c = (x - (d - bb)) + (-m - bb)
     cdef floating e
     c = c if fabs(c) < 1 else <floating>0.0
-    e = exp_of(d)
+    e = exp_nonpos_of(d)        # d <= 0 or NaN: m is the row's max
     return e + e * c
 
 

@@ -9,7 +9,6 @@ cdef extern from "_vecmath.h" nogil:
     double fa_exp_lean_inrange(double x)
     double fa_reduce_one(double xc, double* s)
     double fa_expm1_poly(double r)
-    double fa_exp_dd(double x, double* lo)
     double fa_exp_dd_nonpos(double x, double* lo)
     double fa_expm1(double x)
     double fa_expm1_nonpos(double x)
