@@ -534,8 +534,9 @@ cdef extern from *:
         Py_ssize_t j = 0;
     #if FA_RV_HALVES
         for (; j + 8 <= K; j += 8) fa_st_f8(y + j, fa_ld_f8(y + j) * a);
-    #endif
+    #else
         for (; j + 16 <= K; j += 16) fa_st_f(y + j, fa_ld_f(y + j) * a);
+    #endif
         for (; j < K; j++) y[j] *= a;
     }
     static inline void fa_rv_scale_d(double *y, Py_ssize_t K, double a) {
@@ -549,7 +550,6 @@ cdef extern from *:
     static inline void fa_rv_scale_out_f(const float *e, float *out, Py_ssize_t K, float a,
                                          Py_ssize_t t, float gt, int nt) {
         Py_ssize_t j = 0, h = fa_nt_head(out, 4, K, nt);
-        fa_f16 v;
         for (; j < h; j++) out[j] = j == t ? gt : e[j] * a;
     #if FA_RV_HALVES
         for (; j + 8 <= K; j += 8) {
@@ -557,12 +557,13 @@ cdef extern from *:
             if (t >= j && t < j + 8) v8 = fa_sel_f8(FA_IOTA8F == (int32_t)(t - j), (fa_f8){} + gt, v8);
             if (nt) _mm256_stream_ps(out + j, (__m256)v8); else fa_st_f8(out + j, v8);
         }
-    #endif
+    #else
         for (; j + 16 <= K; j += 16) {
-            v = fa_ld_f(e + j) * a;
+            fa_f16 v = fa_ld_f(e + j) * a;
             if (t >= j && t < j + 16) v = fa_sel_f(FA_IOTA16 == (int32_t)(t - j), (fa_f16){} + gt, v);
             if (nt && FA_HAVE_NT) fa_st_nt_f(out + j, v); else fa_st_f(out + j, v);
         }
+    #endif
         for (; j < K; j++) out[j] = j == t ? gt : e[j] * a;
     }
     static inline void fa_rv_scale_out_d(const double *e, double *out, Py_ssize_t K, double a,
@@ -620,11 +621,12 @@ cdef extern from *:
             fa_f8 v8 = (fa_ld_f8(x + j) - m) - c;
             if (nt) _mm256_stream_ps(y + j, (__m256)v8); else fa_st_f8(y + j, v8);
         }
-    #endif
+    #else
         for (; j + 16 <= K; j += 16) {
             fa_f16 v = (fa_ld_f(x + j) - m) - c;
             if (nt && FA_HAVE_NT) fa_st_nt_f(y + j, v); else fa_st_f(y + j, v);
         }
+    #endif
         for (; j < K; j++) y[j] = (x[j] - m) - c;
     }
     static inline void fa_rv_shift_d(const double *x, double *y, Py_ssize_t K, double m, double c, int nt) {
@@ -701,11 +703,12 @@ cdef extern from *:
             fa_f8 v8 = fa_ld_f8(y + j) * ((fa_ld_f8(dy + j) - dh) - dl);
             if (nt) _mm256_stream_ps(dx + j, (__m256)v8); else fa_st_f8(dx + j, v8);
         }
-    #endif
+    #else
         for (; j + 16 <= K; j += 16) {
             fa_f16 v = fa_ld_f(y + j) * ((fa_ld_f(dy + j) - dh) - dl);
             if (nt && FA_HAVE_NT) fa_st_nt_f(dx + j, v); else fa_st_f(dx + j, v);
         }
+    #endif
         for (; j < K; j++) dx[j] = y[j] * ((dy[j] - dh) - dl);
     }
     /* ---- log-softmax backward of one float32 row, dx = dy - e^y S, S = Σ dy = sh + sl,
