@@ -22,11 +22,6 @@ import time
 
 import numpy as np
 
-ACTIVATIONS = ["sigmoid", "tanh", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu",
-               "mish", "softplus", "softsign", "log_sigmoid", "hard_sigmoid", "hard_swish",
-               "hard_tanh"]
-# activations whose backward takes the forward's output y instead of x
-FROM_OUTPUT = ("sigmoid", "tanh")
 SHAPES = ((128, 1000), (13107, 10))
 
 
@@ -44,6 +39,8 @@ def ns_per_element(fn, elements, calls=10, repeats=7):
 
 
 def survey(fa, n):
+    # the activations and their timed settings as `python -m fastact bench` has them
+    from fastact.cli.bench import BENCH_SETTINGS, _label
     rng = np.random.default_rng(0)
     res = {}
     for dt in (np.float32, np.float64):
@@ -51,14 +48,13 @@ def survey(fa, n):
         x = (rng.standard_normal(n) * 4).astype(dt)
         dy = rng.standard_normal(n).astype(dt)
         out = np.empty_like(x)
-        for name in ACTIVATIONS:
+        for name, act in sorted(fa.ACTIVATIONS.items()):
             fwd, bwd = getattr(fa, name), getattr(fa, name + "_backward")
-            second = fwd(x) if name in FROM_OUTPUT else x
-            for kw in [{}] + ([{"approximate": "tanh"}] if name == "gelu" else []):
-                tag = name + ("[tanh]" if kw else "")
-                res[f"{tag} {d}"] = ns_per_element(lambda: fwd(x, out=out, **kw), n)
-                res[f"{tag}_backward {d}"] = ns_per_element(
-                    lambda: bwd(dy, second, out=out, **kw), n)
+            for kw in BENCH_SETTINGS.get(name, [{}]):
+                saved = fwd(x, **kw) if act.saves == "output" else x
+                res[f"{_label(name, kw)} {d}"] = ns_per_element(lambda: fwd(x, out=out, **kw), n)
+                res[f"{_label(name + '_backward', kw)} {d}"] = ns_per_element(
+                    lambda: bwd(dy, saved, out=out, **kw), n)
         for shape in SHAPES:
             sh = f"{shape[0]}x{shape[1]}"
             e = shape[0] * shape[1]

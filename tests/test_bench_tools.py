@@ -30,7 +30,7 @@ def test_survey_times_every_kernel(tmp_path):
     assert len(ns) == 2 * 17 * 2 + 2 * 2 * (6 + 7 * 2)
     assert all(v > 0 for v in ns.values())
     assert "binary_cross_entropy_with_grad 13107x10 float32" in ns
-    assert "gelu[tanh]_backward float64" in ns
+    assert "gelu_backward[approximate=tanh] float64" in ns
 
 
 def test_survey_compare_shows_only_changes_past_the_threshold(tmp_path):
