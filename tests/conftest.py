@@ -1,4 +1,7 @@
-"""Shared test helpers: ulp distances, finite differences, optional oracles."""
+"""Shared test helpers: ulp distances, finite differences, optional oracles, the
+environment of child processes."""
+import os
+
 import numpy as np
 import pytest
 
@@ -8,6 +11,16 @@ except ImportError:  # the PyTorch oracle tests skip cleanly without it
     torch = None
 
 requires_torch = pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) is not installed")
+
+
+def child_env(**extra):
+    """os.environ plus `extra` for a child Python that imports the same fastact as this
+    process (installed, or an in-place build) ahead of anything on an inherited
+    PYTHONPATH; run it from a folder without a fastact source tree."""
+    import fastact
+    root = os.path.dirname(os.path.dirname(os.path.abspath(fastact.__file__)))
+    path = os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p])
+    return dict(os.environ, PYTHONPATH=path, **extra)
 
 
 def ulp_distance(actual, expected):

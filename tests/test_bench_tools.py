@@ -4,17 +4,14 @@ import os
 import subprocess
 import sys
 
-import fastact
+from conftest import child_env
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SURVEY = os.path.join(ROOT, "bench", "survey.py")
 
 
 def _run(args, cwd):
-    pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(fastact.__file__)))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [pkg_root] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
-    return subprocess.run([sys.executable, SURVEY] + args, env=env, cwd=cwd,
+    return subprocess.run([sys.executable, SURVEY] + args, env=child_env(), cwd=cwd,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -1,7 +1,6 @@
 """The command line: check, bench, demo and the accuracy slot of `python -m fastact`."""
 import importlib.util
 import json
-import os
 import re
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import numpy as np
 import pytest
 
 import fastact as fa
+from conftest import child_env
 from fastact import __main__ as cli
 from fastact.cli import bench, check
 
@@ -119,9 +119,8 @@ def test_bench_quick_filter_runs_and_prints_the_table(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "fastact", "bench", "--quick", "--filter", "sigmoid",
                            "--json", str(out_json)],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                          env=dict(os.environ, PYTHONWARNINGS="error::RuntimeWarning",
-                                   # the fastact under test, not a source tree in the cwd
-                                   PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(fa.__file__)))))
+                          # the fastact under test, not a source tree in the cwd
+                          env=child_env(PYTHONWARNINGS="error::RuntimeWarning"))
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
     for needle in ("cpu", "fastact_threads", "numpy", "fa/limit", "numpy/fa",

@@ -4,7 +4,6 @@ Each function is called through a small adapter so that the same checks run on
 activations (forward and backward) and the softmax family.  The list grows by
 introspection as functions are added to the package.
 """
-import os
 import threading
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import numpy as np
 import pytest
 
 import fastact as fa
+from conftest import child_env
 
 
 def _unary_cases():
@@ -266,8 +266,7 @@ def test_thread_settings(restore_threads):
 
 
 def _python_with_env(value):
-    env = dict(os.environ, FASTACT_NUM_THREADS=value,
-               PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(fa.__file__))))
+    env = child_env(FASTACT_NUM_THREADS=value)
     code = "import fastact as fa; print(fa.get_num_threads())"
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd="/")
 

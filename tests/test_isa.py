@@ -2,14 +2,13 @@
 can run meets the contracts, not only the one fastact picks: each is loaded in a
 child process with FASTACT_ISA forcing it."""
 import importlib.util
-import os
 import subprocess
 import sys
 
 import pytest
 
-import fastact
 from fastact._common import cpu_supports
+from conftest import child_env
 
 CHECK = r"""
 import numpy as np, fastact as fa
@@ -56,9 +55,7 @@ def test_each_instruction_set_build_meets_the_contracts(isa, tmp_path):
     if importlib.util.find_spec(name) is None:
         pytest.skip(f"the {isa} build was not compiled here")
     # the child imports the same fastact as this process (installed, or an in-place build)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(fastact.__file__)))
-    env = dict(os.environ, FASTACT_ISA=isa,
-               PYTHONPATH=os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    env = child_env(FASTACT_ISA=isa)
     # run from an empty folder, so the current directory adds no other fastact
     r = subprocess.run([sys.executable, "-c", CHECK], env=env, capture_output=True, text=True,
                        timeout=300, cwd=tmp_path)
