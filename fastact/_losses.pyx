@@ -622,7 +622,7 @@ cdef double _sce_index_row(const floating* x, int64_t t, const floating* w, floa
     cdef double keep = 1.0 - eps
     cdef double eps_k = eps / <double>K
     cdef Py_ssize_t j
-    if (FA_RV_WIDE or (FA_RV_HALVES and floating is float)) and eps == 0.0:
+    if row_kernels_for(x) and eps == 0.0:
         if floating is float:
             mv = fa_rv_maxmin_f(x, K, &lo)
         else:

@@ -1250,3 +1250,14 @@ cdef extern from *:
                          float sl, bint nt) noexcept nogil
     const Py_ssize_t FA_SCRATCH  # bytes of the stack scratch row of the streaming paths
     void fa_sfence() noexcept nogil   # orders this thread's streaming stores before later stores
+
+
+from fastact._common cimport floating
+
+cdef inline bint row_kernels_for(const floating* x) noexcept nogil:
+    """Whether rows of x's dtype take the row kernels above (see FA_RV_WIDE and
+    FA_RV_HALVES): both dtypes in the AVX-512 build, float32 in the AVX2 build."""
+    if floating is float:
+        return FA_RV_WIDE or FA_RV_HALVES
+    else:
+        return FA_RV_WIDE

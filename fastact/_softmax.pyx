@@ -149,7 +149,7 @@ cdef inline double _vexpsum(const floating* x, floating* e, Py_ssize_t K, floati
 cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t K, bint nt) noexcept nogil:
     cdef floating m
     cdef bint exact
-    if FA_RV_WIDE or (FA_RV_HALVES and floating is float):
+    if row_kernels_for(x):
         m = _vmax(x, K, &exact)
         if -INFINITY < m < INFINITY:
             if floating is float:
@@ -224,7 +224,7 @@ cdef void _log_softmax_row(const floating* x, floating* y, Py_ssize_t K, bint nt
     cdef double lnorm, md
     cdef Py_ssize_t j
     cdef bint exact
-    if FA_RV_WIDE or (FA_RV_HALVES and floating is float):
+    if row_kernels_for(x):
         m = _vmax(x, K, &exact)
         if -INFINITY < m < INFINITY:
             # (x − m) − lnorm in the row's precision: both terms <= 0, so each of the
@@ -250,7 +250,7 @@ cdef double _logsumexp_row(const floating* x, Py_ssize_t K) noexcept nogil:
     cdef bint exact
     if K == 0:
         return -INFINITY
-    if FA_RV_WIDE or (FA_RV_HALVES and floating is float):
+    if row_kernels_for(x):
         m = _vmax(x, K, &exact)
         if -INFINITY < m < INFINITY:
             # always the TwoSum: m + log1p(s') cancels when the result is near 0, which
@@ -280,7 +280,7 @@ cdef void _softmax_bwd_row(const floating* dy, const floating* y, floating* dx,
     cdef double dot
     cdef float dh
     cdef Py_ssize_t j
-    if FA_RV_WIDE or (FA_RV_HALVES and floating is float):
+    if row_kernels_for(y):
         if floating is float:
             dot = fa_rv_dot_f(dy, y, K)
             if fabs(dot) <= 1e37:
@@ -308,7 +308,7 @@ cdef void _log_softmax_bwd_row(const floating* dy, const floating* y, floating* 
     cdef bint apart = (dx + K <= dy or dy + K <= dx) and (dx + K <= y or y + K <= dx)
     cdef bint summed = False
     if floating is float:
-        if (FA_RV_WIDE or FA_RV_HALVES) and not apart:
+        if row_kernels_for(y) and not apart:
             # in place: check y in the pass that sums dy (same sum as the loop below)
             total = fa_rv_sum_max_f(dy, y, K, &ymax)
             summed = True
@@ -324,7 +324,7 @@ cdef void _log_softmax_bwd_row(const floating* dy, const floating* y, floating* 
     if floating is float:
         # float32 in float (fa_rv_lsm_bwd_f); a huge or NaN sum, or y above
         # FA_RV_LSM_YMAX (not log-probabilities), take the loop below
-        if (FA_RV_WIDE or FA_RV_HALVES) and fabs(total) <= 1e37 and ymax <= FA_RV_LSM_YMAX:
+        if row_kernels_for(y) and fabs(total) <= 1e37 and ymax <= FA_RV_LSM_YMAX:
             sh = <float>total
             if not fa_rv_lsm_bwd_f(dy, y, dx, K, sh, <float>(total - sh), nt):
                 return
