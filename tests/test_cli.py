@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -150,6 +151,29 @@ def test_bench_call_with_writes_the_keywords_out():
     np.testing.assert_array_equal(y, fa.gelu(x, approximate="tanh"))
     with pytest.raises(ValueError, match="not keyword names"):
         bench._call_with(print, (), {"a b": 1})
+
+
+def test_bench_warm_up_precedes_every_sample_untimed():
+    """With warm > 0 each sample is preceded by untimed calls for at least that long,
+    and the reported time is still that of the timed calls alone."""
+    calls = {"a": 0, "b": 0}
+
+    def make(name, seconds):
+        def fn():
+            calls[name] += 1
+            time.sleep(seconds)
+        return fn
+
+    impls = {"a": make("a", 1e-3), "b": make("b", 2e-3)}
+    times, errors = bench.time_impls(impls, repeats=3, min_sample=2e-3)
+    cold = dict(calls)
+    calls.update(a=0, b=0)
+    times_w, errors_w = bench.time_impls(impls, repeats=3, min_sample=2e-3, warm=20e-3)
+    assert not errors and not errors_w
+    # about 20 extra calls of "a" and 10 of "b" in each of the three samples
+    assert calls["a"] - cold["a"] >= 3 * 10 and calls["b"] - cold["b"] >= 3 * 5
+    for t in (times, times_w):
+        assert 1e-3 <= t["a"] < 1.9e-3 and 2e-3 <= t["b"] < 3.8e-3
 
 
 def test_bench_sizes_sets_the_elementwise_sizes(capsys):

@@ -16,7 +16,14 @@ alike; the reported time is the median sample divided by the calls per sample.
 Samples alternate, single calls do not: fastact and PyTorch each keep an
 OpenMP thread pool, and a call right after the other library's parallel region
 pays for waking its own (milliseconds on a busy machine), so each sample starts
-with one untimed call.
+with one untimed call, and in the full plan with untimed calls for 50 ms more
+(`warm`).  On the 2-core development VM a core left idle for a few milliseconds
+(while NumPy or the single-threaded copy limit ran on the other) comes back
+slow and takes about 40 ms of load to reach full speed: 16M-element leaky_relu
+calls right after the copy limit took 5.0, 4.8, 4.5, ... 2.9 ms, settling
+after 8 to 12 calls, for fastact and PyTorch alike.  Without the warm-up the
+implementation that follows a single-threaded one in the rotation (fastact,
+which follows the limit) was timed up to 1.7x slow on memory-bound kernels.
 
 Limits: large inputs are compared with `np.copyto` over the same number of bytes
 read plus written as the function must move (a forward reads x and writes y;
@@ -887,7 +894,7 @@ def calibrate(fn, min_sample):
     return max(1, min(1 << 20, math.ceil(min_sample / max(per_call, 1e-9))))
 
 
-def time_impls(impls, repeats, min_sample):
+def time_impls(impls, repeats, min_sample, warm=0.0):
     """Median seconds per call of each callable; an implementation that raises is
     reported, not timed.
 
@@ -896,7 +903,10 @@ def time_impls(impls, repeats, min_sample):
     on a VM whose host is busy) falls on every implementation alike instead of on
     whichever was being timed then.  Each sample starts with one untimed call: it
     wakes this library's thread pool after the other library's parallel region
-    (interleaving single calls would make every timed call pay for that)."""
+    (interleaving single calls would make every timed call pay for that), then more
+    untimed calls until `warm` seconds have passed: on a VM a core left idle while a
+    single-threaded implementation ran takes tens of milliseconds of load to come
+    back to full speed (see the design note)."""
     numbers, errors = {}, {}
     for name, fn in impls.items():
         try:
@@ -908,6 +918,9 @@ def time_impls(impls, repeats, min_sample):
         for name, number in numbers.items():
             fn = impls[name]
             fn()
+            warm_until = time.perf_counter() + warm
+            while time.perf_counter() < warm_until:
+                fn()
             t0 = time.perf_counter()
             for _ in range(number):
                 fn()
@@ -992,11 +1005,11 @@ def _fmt_ratio(r):
     return "-" if r is None else f"{r:.2f}x"
 
 
-def measure_case(case, limit_call, limit_name, repeats, min_sample):
+def measure_case(case, limit_call, limit_name, repeats, min_sample, warm=0.0):
     """Time a case and its limit; the dict that goes into the table and the JSON."""
     impls = dict(case.impls)
     impls["limit"] = limit_call
-    times, errors = time_impls(impls, repeats, min_sample)
+    times, errors = time_impls(impls, repeats, min_sample, warm)
     t_fa, t_lim = times.get("fastact"), times.get("limit")
     row = {"function": case.function, "dtype": case.dtype, "shape": list(case.shape),
            "group": case.group, "limit": limit_name, "bytes_moved": case.bytes_moved,
@@ -1033,7 +1046,7 @@ QUICK = {"elementwise": [1 << 20], "softmax": [(1024, 1000)], "jacobian": [(64, 
          "loss": [(1024, 1000), (16384, 10)], "repeats": 5, "min_sample": 2e-3}
 FULL = {"elementwise": [1 << 16, 1 << 24], "softmax": [(4096, 1000), (256, 50000)],
         "jacobian": [(256, 64)], "loss": [(4096, 1000), (65536, 10)],
-        "repeats": 7, "min_sample": 20e-3}
+        "repeats": 7, "min_sample": 20e-3, "warm": 50e-3}
 SMALL = {"elementwise": 16, "softmax": (1, 16), "loss": (2, 8), "repeats": 5, "min_sample": 1e-3}
 
 
@@ -1152,7 +1165,7 @@ def run(args):
                   f"{plan['repeats']}); limit = np.copyto over the same bytes read + written")
             print("  fa/limit: lower is better (1.0 = memory bound); peer/fa: > 1 means fastact is faster")
             rows = [measure_case(c, copy.callable(c.bytes_moved), "copy", plan["repeats"],
-                                 plan["min_sample"]) for c in large]
+                                 plan["min_sample"], plan.get("warm", 0.0)) for c in large]
             for line in format_rows(rows, peers_shown):
                 print("  " + line)
             all_rows["large"] += rows
