@@ -936,26 +936,34 @@ cdef extern from *:
                                        Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs,
                                        double *term) {
         float xb[16][16], eb[16][16], mb[16], a[16], gt[16];
-        double spb[16];
+        double spb[16], wb[16], xtb[16], etb[16], tmb[16];
         Py_ssize_t l, j;
         int bad;
         for (l = 0; l < 16; l++)
             for (j = 0; j < K; j++) xb[j][l] = l < nr ? x[l * K + j] : 0.0f;
         bad = fa_rv_lanes_softmax_f(xb, K, nr, eb, mb, spb);
+        /* each lane's target entries (0 for lanes without a row, an ignored target or a
+           row left to the row loop: their results below are not used) */
         for (l = 0; l < 16; l++) {
             int64_t tl = l < nr ? t[l] : ignore;
-            double sp = spb[l], L, s, wt, xt, pt;
-            a[l] = 0.0f;
-            if (tl == ignore) { if (l < nr) term[l] = 0.0; bad &= ~(1 << l); continue; }
-            if ((bad >> l) & 1) continue;
-            L = fa_log1p(sp);
-            s = 1.0 + sp;
-            wt = w[tl];
-            xt = xb[tl][l];
-            term[l] = wt * (((double)mb[l] - xt) + L);
+            int live = tl != ignore && !((bad >> l) & 1);
+            if (tl == ignore) bad &= ~(1 << l);
+            wb[l] = live ? (double)w[tl] : 0.0;
+            xtb[l] = live ? (double)xb[tl][l] : 0.0;
+            etb[l] = live ? (double)eb[tl][l] : 0.0;
+        }
+        /* the per-row finish, one lane per row: a loop GCC vectorises (the log1p and
+           the divisions were most of the time of these rows when done row by row) */
+        for (l = 0; l < 16; l++) {
+            double sp = spb[l], L = fa_log1p(sp), s = 1.0 + sp, wt = wb[l], xt = xtb[l];
+            double pt = etb[l] * 0x1p-32 / s;
+            tmb[l] = wt * (((double)mb[l] - xt) + L);
             a[l] = (float)(gs * wt / s * 0x1p-32);
-            pt = eb[tl][l] * 0x1p-32 / s;
             gt[l] = (float)(gs * wt * (xt == mb[l] ? -sp / s : pt - 1.0));
+        }
+        for (l = 0; l < nr; l++) {
+            if (t[l] == ignore) term[l] = 0.0;
+            else if (!((bad >> l) & 1)) term[l] = tmb[l];
         }
         if (!g) return bad;
         {
@@ -984,6 +992,7 @@ cdef extern from *:
                                        double *term) {
         /* fa_rv_sce_rows_f in double */
         double xb[16][16], eb[16][16], mb[16], a[16], gt[16], spb[16];
+        double wb[16], xtb[16], etb[16], tmb[16];
         Py_ssize_t l, j, h;
         int bad;
         for (l = 0; l < 16; l++)
@@ -991,18 +1000,22 @@ cdef extern from *:
         bad = fa_rv_lanes_softmax_d(xb, K, nr, eb, mb, spb);
         for (l = 0; l < 16; l++) {
             int64_t tl = l < nr ? t[l] : ignore;
-            double sp = spb[l], L, sl, wt, xt, pt;
-            a[l] = 0.0;
-            if (tl == ignore) { if (l < nr) term[l] = 0.0; bad &= ~(1 << l); continue; }
-            if ((bad >> l) & 1) continue;
-            L = fa_log1p(sp);
-            sl = 1.0 + sp;
-            wt = w[tl];
-            xt = xb[tl][l];
-            term[l] = wt * ((mb[l] - xt) + L);
+            int live = tl != ignore && !((bad >> l) & 1);
+            if (tl == ignore) bad &= ~(1 << l);
+            wb[l] = live ? w[tl] : 0.0;
+            xtb[l] = live ? xb[tl][l] : 0.0;
+            etb[l] = live ? eb[tl][l] : 0.0;
+        }
+        for (l = 0; l < 16; l++) {
+            double sp = spb[l], L = fa_log1p(sp), sl = 1.0 + sp, wt = wb[l], xt = xtb[l];
+            double pt = etb[l] * 0x1p-500 / sl;
+            tmb[l] = wt * ((mb[l] - xt) + L);
             a[l] = gs * wt / sl * 0x1p-500;
-            pt = eb[tl][l] * 0x1p-500 / sl;
             gt[l] = gs * wt * (xt == mb[l] ? -sp / sl : pt - 1.0);
+        }
+        for (l = 0; l < nr; l++) {
+            if (t[l] == ignore) term[l] = 0.0;
+            else if (!((bad >> l) & 1)) term[l] = tmb[l];
         }
         if (!g) return bad;
         for (j = 0; j < K; j++)
