@@ -229,6 +229,39 @@ cdef extern from *:
         return s;
     }
 
+    /* ---- max and min of 16 lanes without NaN, as a tree of 4 levels: a chain of 16
+       dependent compares costs about 60 cycles, most of the time of a row of 20 to 60
+       entries.  Max and min are exact, so the order changes no value; for a max of
+       zeros of both signs it may change the sign of the zero returned, which no caller's
+       result depends on (x - m and x == m see -0 and +0 alike). ---- */
+    static inline float fa_tree_max16_f(const float *a) {
+        float b[8]; int l;
+        for (l = 0; l < 8; l++) b[l] = a[l + 8] > a[l] ? a[l + 8] : a[l];
+        for (l = 0; l < 4; l++) b[l] = b[l + 4] > b[l] ? b[l + 4] : b[l];
+        for (l = 0; l < 2; l++) b[l] = b[l + 2] > b[l] ? b[l + 2] : b[l];
+        return b[1] > b[0] ? b[1] : b[0];
+    }
+    static inline float fa_tree_min16_f(const float *a) {
+        float b[8]; int l;
+        for (l = 0; l < 8; l++) b[l] = a[l + 8] < a[l] ? a[l + 8] : a[l];
+        for (l = 0; l < 4; l++) b[l] = b[l + 4] < b[l] ? b[l + 4] : b[l];
+        for (l = 0; l < 2; l++) b[l] = b[l + 2] < b[l] ? b[l + 2] : b[l];
+        return b[1] < b[0] ? b[1] : b[0];
+    }
+    static inline double fa_tree_max16_d(const double *a) {
+        double b[8]; int l;
+        for (l = 0; l < 8; l++) b[l] = a[l + 8] > a[l] ? a[l + 8] : a[l];
+        for (l = 0; l < 4; l++) b[l] = b[l + 4] > b[l] ? b[l + 4] : b[l];
+        for (l = 0; l < 2; l++) b[l] = b[l + 2] > b[l] ? b[l + 2] : b[l];
+        return b[1] > b[0] ? b[1] : b[0];
+    }
+    static inline double fa_tree_min16_d(const double *a) {
+        double b[8]; int l;
+        for (l = 0; l < 8; l++) b[l] = a[l + 8] < a[l] ? a[l + 8] : a[l];
+        for (l = 0; l < 4; l++) b[l] = b[l + 4] < b[l] ? b[l + 4] : b[l];
+        for (l = 0; l < 2; l++) b[l] = b[l + 2] < b[l] ? b[l + 2] : b[l];
+        return b[1] < b[0] ? b[1] : b[0];
+    }
     /* ---- log-softmax backward's first pass: S = Σ dy in double, returned, and the max of
        y (NaN ignored) in *ymax, in one pass over the row.  S is summed in the order of
        _softmax.pyx's scalar lanes (entry j in lane j % 16, the tail in lane 0, the lanes
@@ -237,8 +270,9 @@ cdef extern from *:
                                          float *ymax) {
         double s[16];
         float a[16], m = -INFINITY;
-        Py_ssize_t j = 0; int l;
+        Py_ssize_t j = 0;
     #if FA_RV_HALVES
+        int l;
         fa_d4 q[4] = {{0}, {0}, {0}, {0}};
         fa_f8 c0 = (fa_f8){} - INFINITY, c1 = c0, v8;
         for (; j + 16 <= K; j += 16) {
@@ -250,8 +284,8 @@ cdef extern from *:
         for (l = 0; l < 4; l++) memcpy(s + 4 * l, &q[l], 32);
         for (; j < K; j++) { s[0] += (double)dy[j]; m = y[j] > m ? y[j] : m; }
         memcpy(a, &c0, 32); memcpy(a + 8, &c1, 32);
-        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
-        *ymax = m;
+        a[0] = fa_tree_max16_f(a);
+        *ymax = a[0] > m ? a[0] : m;
         return fa_lanes16(s);
     #else
         fa_d8 lo = {}, hi = {};
@@ -263,61 +297,65 @@ cdef extern from *:
         memcpy(s, &lo, 64); memcpy(s + 8, &hi, 64);
         for (; j < K; j++) { s[0] += (double)dy[j]; m = y[j] > m ? y[j] : m; }
         memcpy(a, &acc, sizeof a);
-        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
-        *ymax = m;
+        a[0] = fa_tree_max16_f(a);
+        *ymax = a[0] > m ? a[0] : m;
         return fa_lanes16(s);
     #endif
     }
     /* ---- max of a row, NaN ignored (-inf for an empty or all-NaN row), and *lo = the
-       least entry above -inf (+inf if none) ---- */
+       least entry above -inf (+inf if none).  The tail goes through the vector lanes
+       padded with NaN, which neither compare takes. ---- */
     static inline float fa_rv_maxmin_f(const float *x, Py_ssize_t K, float *lo) {
-        float a[16], m = -INFINITY, l0 = INFINITY;
-        Py_ssize_t j = 0; int l;
+        float a[16], b[16];
+        Py_ssize_t j = 0;
     #if FA_RV_HALVES
+        int l;
+        float xt[16];
         fa_f8 acc0 = (fa_f8){} - INFINITY, acc1 = acc0, mn0 = (fa_f8){} + INFINITY, mn1 = mn0, v;
-        for (; j + 16 <= K; j += 16) {
-            v = fa_ld_f8(x + j);
+        for (;; j += 16) {
+            const float *p = x + j;
+            if (j + 16 > K) {
+                if (j >= K) break;
+                for (l = 0; l < 16; l++) xt[l] = l < K - j ? x[j + l] : NAN;
+                p = xt;
+            }
+            v = fa_ld_f8(p);
             acc0 = fa_sel_f8(v > acc0, v, acc0);
             mn0 = fa_sel_f8((v < mn0) & (v > -INFINITY), v, mn0);
-            v = fa_ld_f8(x + j + 8);
+            v = fa_ld_f8(p + 8);
             acc1 = fa_sel_f8(v > acc1, v, acc1);
             mn1 = fa_sel_f8((v < mn1) & (v > -INFINITY), v, mn1);
         }
-        for (; j < K; j++) { m = x[j] > m ? x[j] : m; l0 = (x[j] < l0 && x[j] > -INFINITY) ? x[j] : l0; }
         memcpy(a, &acc0, 32); memcpy(a + 8, &acc1, 32);
-        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
-        memcpy(a, &mn0, 32); memcpy(a + 8, &mn1, 32);
+        memcpy(b, &mn0, 32); memcpy(b + 8, &mn1, 32);
     #else
         fa_f16 acc = (fa_f16){} - INFINITY, mn = (fa_f16){} + INFINITY, v;
-        for (; j + 16 <= K; j += 16) {
-            v = fa_ld_f(x + j);
+        for (; j < K; j += 16) {
+            v = j + 16 <= K ? fa_ld_f(x + j) : fa_ld_tail_f(x + j, K - j, NAN);
             acc = fa_sel_f(v > acc, v, acc);
             mn = fa_sel_f((v < mn) & (v > -INFINITY), v, mn);
         }
-        for (; j < K; j++) { m = x[j] > m ? x[j] : m; l0 = (x[j] < l0 && x[j] > -INFINITY) ? x[j] : l0; }
         memcpy(a, &acc, sizeof a);
-        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
-        memcpy(a, &mn, sizeof a);
+        memcpy(b, &mn, sizeof b);
     #endif
-        for (l = 0; l < 16; l++) l0 = a[l] < l0 ? a[l] : l0;
-        *lo = l0;
-        return m;
+        *lo = fa_tree_min16_f(b);
+        return fa_tree_max16_f(a);
     }
     static inline double fa_rv_maxmin_d(const double *x, Py_ssize_t K, double *lo) {
         fa_d8 a0 = (fa_d8){} - INFINITY, a1 = a0, n0 = (fa_d8){} + INFINITY, n1 = n0, v;
-        double a[16], m = -INFINITY, l0 = INFINITY;
-        Py_ssize_t j = 0; int l;
-        for (; j + 16 <= K; j += 16) {
-            v = fa_ld_d(x + j); a0 = fa_sel_d(v > a0, v, a0); n0 = fa_sel_d((v < n0) & (v > -INFINITY), v, n0);
-            v = fa_ld_d(x + j + 8); a1 = fa_sel_d(v > a1, v, a1); n1 = fa_sel_d((v < n1) & (v > -INFINITY), v, n1);
+        double a[16], b[16];
+        Py_ssize_t j = 0;
+        for (; j < K; j += 16) {
+            v = j + 8 <= K ? fa_ld_d(x + j) : fa_ld_tail_d(x + j, K - j, NAN);
+            a0 = fa_sel_d(v > a0, v, a0); n0 = fa_sel_d((v < n0) & (v > -INFINITY), v, n0);
+            if (j + 8 >= K) break;
+            v = j + 16 <= K ? fa_ld_d(x + j + 8) : fa_ld_tail_d(x + j + 8, K - j - 8, NAN);
+            a1 = fa_sel_d(v > a1, v, a1); n1 = fa_sel_d((v < n1) & (v > -INFINITY), v, n1);
         }
-        for (; j < K; j++) { m = x[j] > m ? x[j] : m; l0 = (x[j] < l0 && x[j] > -INFINITY) ? x[j] : l0; }
         memcpy(a, &a0, 64); memcpy(a + 8, &a1, 64);
-        for (l = 0; l < 16; l++) m = a[l] > m ? a[l] : m;
-        memcpy(a, &n0, 64); memcpy(a + 8, &n1, 64);
-        for (l = 0; l < 16; l++) l0 = a[l] < l0 ? a[l] : l0;
-        *lo = l0;
-        return m;
+        memcpy(b, &n0, 64); memcpy(b + 8, &n1, 64);
+        *lo = fa_tree_min16_d(b);
+        return fa_tree_max16_d(a);
     }
 
     /* ---- e^(x - m) 2^SC (see the comment above) ---- */
