@@ -234,34 +234,19 @@ cdef extern from *:
        entries.  Max and min are exact, so the order changes no value; for a max of
        zeros of both signs it may change the sign of the zero returned, which no caller's
        result depends on (x - m and x == m see -0 and +0 alike). ---- */
-    static inline float fa_tree_max16_f(const float *a) {
-        float b[8]; int l;
-        for (l = 0; l < 8; l++) b[l] = a[l + 8] > a[l] ? a[l + 8] : a[l];
-        for (l = 0; l < 4; l++) b[l] = b[l + 4] > b[l] ? b[l + 4] : b[l];
-        for (l = 0; l < 2; l++) b[l] = b[l + 2] > b[l] ? b[l + 2] : b[l];
-        return b[1] > b[0] ? b[1] : b[0];
+    #define FA_DEF_TREE16(NAME, T, CMP) \
+    static inline T NAME(const T *a) { \
+        T b[8]; int l; \
+        for (l = 0; l < 8; l++) b[l] = a[l + 8] CMP a[l] ? a[l + 8] : a[l]; \
+        for (l = 0; l < 4; l++) b[l] = b[l + 4] CMP b[l] ? b[l + 4] : b[l]; \
+        for (l = 0; l < 2; l++) b[l] = b[l + 2] CMP b[l] ? b[l + 2] : b[l]; \
+        return b[1] CMP b[0] ? b[1] : b[0]; \
     }
-    static inline float fa_tree_min16_f(const float *a) {
-        float b[8]; int l;
-        for (l = 0; l < 8; l++) b[l] = a[l + 8] < a[l] ? a[l + 8] : a[l];
-        for (l = 0; l < 4; l++) b[l] = b[l + 4] < b[l] ? b[l + 4] : b[l];
-        for (l = 0; l < 2; l++) b[l] = b[l + 2] < b[l] ? b[l + 2] : b[l];
-        return b[1] < b[0] ? b[1] : b[0];
-    }
-    static inline double fa_tree_max16_d(const double *a) {
-        double b[8]; int l;
-        for (l = 0; l < 8; l++) b[l] = a[l + 8] > a[l] ? a[l + 8] : a[l];
-        for (l = 0; l < 4; l++) b[l] = b[l + 4] > b[l] ? b[l + 4] : b[l];
-        for (l = 0; l < 2; l++) b[l] = b[l + 2] > b[l] ? b[l + 2] : b[l];
-        return b[1] > b[0] ? b[1] : b[0];
-    }
-    static inline double fa_tree_min16_d(const double *a) {
-        double b[8]; int l;
-        for (l = 0; l < 8; l++) b[l] = a[l + 8] < a[l] ? a[l + 8] : a[l];
-        for (l = 0; l < 4; l++) b[l] = b[l + 4] < b[l] ? b[l + 4] : b[l];
-        for (l = 0; l < 2; l++) b[l] = b[l + 2] < b[l] ? b[l + 2] : b[l];
-        return b[1] < b[0] ? b[1] : b[0];
-    }
+    FA_DEF_TREE16(fa_tree_max16_f, float, >)
+    FA_DEF_TREE16(fa_tree_min16_f, float, <)
+    FA_DEF_TREE16(fa_tree_max16_d, double, >)
+    FA_DEF_TREE16(fa_tree_min16_d, double, <)
+
     /* ---- log-softmax backward's first pass: S = Σ dy in double, returned, and the max of
        y (NaN ignored) in *ymax, in one pass over the row.  S is summed in the order of
        _softmax.pyx's scalar lanes (entry j in lane j % 16, the tail in lane 0, the lanes
