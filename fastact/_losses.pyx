@@ -817,6 +817,18 @@ cdef inline int _sce_rows16(int op, const floating* x, const floating* yf, const
         return fa_rv_sce_prob_rows_d(x, yf, w, g, n16, K, 1.0 - eps, eps / <double>K, gs, terms)
 
 
+cdef inline int _sce_mid_rows(const floating* x, const int64_t* yi, const floating* w,
+                              floating* g, Py_ssize_t n, Py_ssize_t K, double gs,
+                              int64_t ignore, bint stream, double* terms) noexcept nogil:
+    """Up to FA_MID_ROWS rows of 17 to FA_MID_K classes of softmax cross-entropy with
+    class indices, their finishes vectorised together.  Returns the mask of rows left
+    to the row loop."""
+    if floating is float:
+        return fa_rv_sce_mid_rows_f(x, yi, w, g, n, K, ignore, gs, stream, terms)
+    else:
+        return fa_rv_sce_mid_rows_d(x, yi, w, g, n, K, ignore, gs, stream, terms)
+
+
 cdef double _nll_rows(const floating* x, const int64_t* yi, const floating* w, floating* lo,
                       floating* g, Py_ssize_t r0, Py_ssize_t nr, Py_ssize_t K, double gs,
                       int64_t ignore) noexcept nogil:
@@ -849,26 +861,36 @@ cdef double _rows_block(int op, const floating* x, const floating* yf, const int
                         const floating* w, floating* lo, floating* g, Py_ssize_t r0,
                         Py_ssize_t nr, Py_ssize_t K, double W, double eps, double gs,
                         int64_t ignore, bint stream, bint grouped=True) noexcept nogil:
-    """Rows r0 .. r0+nr−1; their terms are summed in row order.  grouped: short rows
-    of softmax cross-entropy may go 16 at a time."""
+    """Rows r0 .. r0+nr−1; their terms are summed in row order.  grouped: rows of
+    softmax cross-entropy may go in groups (16 short rows across SIMD lanes, or
+    FA_MID_ROWS rows of up to FA_MID_K classes with their finishes together)."""
     cdef double total = 0.0, term, wt
     cdef double terms[16]
-    cdef Py_ssize_t i, j, l, n16
+    cdef Py_ssize_t i, j, l, ng, group = 0
     cdef int bad
     cdef int64_t t
     cdef floating* gr = NULL
-    if (FA_RV and grouped and K <= 16
-            and (op == OP_SCE_INDEX and eps == 0.0 or op == OP_SCE_PROB)):
-        # short rows: 16 at a time, across SIMD lanes (fastact._rowvec); rows the kernel
-        # leaves out (a non-finite max) go through the row loop one by one, so every
-        # row's result is the same whatever rows share its group
+    if FA_RV and grouped and K <= 16 and (op == OP_SCE_INDEX and eps == 0.0 or op == OP_SCE_PROB):
+        group = 16
+    elif (grouped and op == OP_SCE_INDEX and eps == 0.0 and K <= FA_MID_K
+            and row_kernels_for(x)):
+        group = FA_MID_ROWS
+    if group:
+        # rows in groups (fastact._rowvec); rows the kernels leave out (a non-finite
+        # max) go through the row loop one by one, so every row's result is the same
+        # whatever rows share its group
         i = r0
         while i < r0 + nr:
-            n16 = min(<Py_ssize_t>16, r0 + nr - i)
-            bad = _sce_rows16(op, x + i * K, yf + i * K if yf != NULL else NULL,
-                              yi + i if yi != NULL else NULL, w,
-                              g + i * K if g != NULL else NULL, n16, K, eps, gs, ignore, terms)
-            for l in range(n16):
+            ng = min(group, r0 + nr - i)
+            if group == 16:
+                bad = _sce_rows16(op, x + i * K, yf + i * K if yf != NULL else NULL,
+                                  yi + i if yi != NULL else NULL, w,
+                                  g + i * K if g != NULL else NULL, ng, K, eps, gs, ignore,
+                                  terms)
+            else:
+                bad = _sce_mid_rows(x + i * K, yi + i, w, g + i * K if g != NULL else NULL,
+                                    ng, K, gs, ignore, stream, terms)
+            for l in range(ng):
                 if (bad >> l) & 1:
                     term = _rows_block(op, x, yf, yi, w, lo, g, i + l, 1, K, W, eps, gs,
                                        ignore, stream, False)
@@ -877,7 +899,7 @@ cdef double _rows_block(int op, const floating* x, const floating* yf, const int
                     if lo != NULL:
                         lo[i + l] = <floating>term
                 total += term
-            i += 16
+            i += group
         return total
     if op == OP_CE:
         return _ce_rows(x + r0 * K, yf + r0 * K, g + r0 * K if g != NULL else NULL,

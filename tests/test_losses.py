@@ -1013,21 +1013,43 @@ def test_short_rows_with_probability_targets(dtype, K, label_smoothing):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_short_rows_do_not_depend_on_their_neighbours(dtype):
-    # class-index rows of K <= 16 go 16 at a time; a row whose max is not finite (all
-    # -inf, or +inf) is left to the row loop alone, so the other rows of its group
-    # give the bits they give on their own
+@pytest.mark.parametrize("K", [10, 40, 256, 257])
+def test_grouped_rows_do_not_depend_on_their_neighbours(dtype, K):
+    # class-index rows go in groups: K <= 16 16 at a time across lanes, 16 < K <= 256
+    # 8 at a time with their finishes vectorised together (fastact._rowvec); a row whose
+    # max is not finite (all -inf, or +inf) is left to the row loop alone, and an ignored
+    # row gets a zero gradient, so the other rows of its group give the bits they give
+    # on their own; with class weights and with a far entry (the exact exp path)
     rng = np.random.default_rng(41)
-    x = (3.0 * rng.standard_normal((40, 10))).astype(dtype)
+    x = (3.0 * rng.standard_normal((40, K))).astype(dtype)
     x[3, :] = -np.inf                              # a fully masked row: NaN loss
     x[20, 4] = np.inf
-    t = rng.integers(0, 10, 40)
-    loss, grad = fa.softmax_cross_entropy_with_grad(x, t, reduction="none")
+    x[9, 2] = -60.0                                # more than 32 below the max
+    t = rng.integers(0, K, 40)
+    t[11] = -100
+    w = rng.uniform(0.5, 2.0, K).astype(dtype)
+    loss, grad = fa.softmax_cross_entropy_with_grad(x, t, weight=w, reduction="none")
     for i in range(40):
-        l1, g1 = fa.softmax_cross_entropy_with_grad(x[i:i + 1], t[i:i + 1], reduction="none")
+        l1, g1 = fa.softmax_cross_entropy_with_grad(x[i:i + 1], t[i:i + 1], weight=w,
+                                                    reduction="none")
         assert l1.tobytes() == loss[i:i + 1].tobytes(), i
         assert g1.tobytes() == grad[i:i + 1].tobytes(), i
     assert np.isnan(loss[3]) and not np.isfinite(loss[20])
+    assert loss[11] == 0 and not grad[11].any()
+    # and against float64 arithmetic for the finite rows
+    ok = np.ones(40, bool)
+    ok[[3, 20, 11]] = False
+    xd = x[ok].astype(np.float64)
+    m = xd.max(axis=1, keepdims=True)
+    lse = m[:, 0] + np.log(np.exp(xd - m).sum(axis=1))
+    tt = t[ok]
+    wt = w.astype(np.float64)[tt]
+    ref = wt * (lse - xd[np.arange(len(tt)), tt])
+    p = np.exp(xd - lse[:, None])
+    gref = wt[:, None] * (p - np.eye(K)[tt])
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(loss[ok], ref, rtol=tol, atol=0)
+    np.testing.assert_allclose(grad[ok], gref, rtol=tol, atol=tol * np.abs(gref).max())
 
 
 def _ulp32(v):
