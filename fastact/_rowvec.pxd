@@ -106,6 +106,13 @@ cdef extern from *:
     #endif
     #if FA_RV_HALVES
     static const fa_i8 FA_IOTA8F = {0, 1, 2, 3, 4, 5, 6, 7};
+    /* the first n entries of p (none for n <= 0), the rest `pad`: a masked load, which
+       reads nothing past them (a buffer filled entry by entry stalls the vector load
+       that reads it back) */
+    static inline fa_f8 fa_ld_tail_f8(const float *p, Py_ssize_t n, float pad) {
+        fa_i8 k = FA_IOTA8F < (int32_t)(n < 8 ? n : 8);
+        return fa_sel_f8(k, (fa_f8)_mm256_maskload_ps(p, (__m256i)k), (fa_f8){} + pad);
+    }
     /* lanes 0-3 and 4-7 of v in double (intrinsics: from the generic form GCC 12
        converted two lanes at a time) */
     static inline fa_d4 fa_lo4_d(fa_f8 v) {
@@ -328,20 +335,13 @@ cdef extern from *:
     static inline float fa_rv_maxmin_f(const float *x, Py_ssize_t K, float *lo) {
         Py_ssize_t j = 0;
     #if FA_RV_HALVES
-        int l;
-        float xt[16], a[16], b[16];
+        float a[16], b[16];
         fa_f8 acc0 = (fa_f8){} - INFINITY, acc1 = acc0, mn0 = (fa_f8){} + INFINITY, mn1 = mn0, v;
-        for (;; j += 16) {
-            const float *p = x + j;
-            if (j + 16 > K) {
-                if (j >= K) break;
-                for (l = 0; l < 16; l++) xt[l] = l < K - j ? x[j + l] : NAN;
-                p = xt;
-            }
-            v = fa_ld_f8(p);
+        for (; j < K; j += 16) {
+            v = j + 16 <= K ? fa_ld_f8(x + j) : fa_ld_tail_f8(x + j, K - j, NAN);
             acc0 = fa_sel_f8(v > acc0, v, acc0);
             mn0 = fa_sel_f8((v < mn0) & (v > -INFINITY), v, mn0);
-            v = fa_ld_f8(p + 8);
+            v = j + 16 <= K ? fa_ld_f8(x + j + 8) : fa_ld_tail_f8(x + j + 8, K - j - 8, NAN);
             acc1 = fa_sel_f8(v > acc1, v, acc1);
             mn1 = fa_sel_f8((v < mn1) & (v > -INFINITY), v, mn1);
         }
