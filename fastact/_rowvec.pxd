@@ -951,6 +951,34 @@ cdef extern from *:
     }
     FA_DEF_SCE_MID(_f, float, 0x1p-32, 3.4028235e38f)
     FA_DEF_SCE_MID(_d, double, 0x1p-500, 1.7976931348623157e308)
+    /* ---- log_softmax of nr <= FA_MID_ROWS float32 rows of K <= FA_MID_K entries: each
+       row's max and sum as in _log_softmax_row (_softmax.pyx), the nr logs (fa_log1p,
+       as there) in one vectorised loop, then each row's shift.  Returns the mask of
+       rows left to the row loop (a non-finite max). ---- */
+    static inline int fa_rv_log_softmax_mid_rows_f(const float *x, float *y, Py_ssize_t nr,
+                                                   Py_ssize_t K, int nt) {
+        double spb[FA_MID_ROWS], lnb[FA_MID_ROWS];
+        float mb[FA_MID_ROWS];
+        Py_ssize_t r;
+        int bad = 0;
+        for (r = 0; r < FA_MID_ROWS; r++) {
+            float m, lo;
+            int64_t nmax = 0;
+            spb[r] = 0.0;
+            mb[r] = 0.0f;
+            if (r >= nr) continue;
+            m = fa_rv_maxmin_f(x + r * K, K, &lo);
+            if (!(m > -INFINITY && m < INFINITY)) { bad |= 1 << r; continue; }
+            spb[r] = (m - lo <= FA_RV_NEAR) ? fa_rv_expsum_f(x + r * K, NULL, K, m, &nmax, 0)
+                                            : fa_rv_expsum_f(x + r * K, NULL, K, m, &nmax, 1);
+            spb[r] += (double)(nmax - 1);
+            mb[r] = m;
+        }
+        for (r = 0; r < FA_MID_ROWS; r++) lnb[r] = fa_log1p(spb[r]);
+        for (r = 0; r < nr; r++)
+            if (!((bad >> r) & 1)) fa_rv_shift_f(x + r * K, y + r * K, K, mb[r], (float)lnb[r], nt);
+        return bad;
+    }
     /* ---- Short rows in lanes: nr <= 16 rows of K <= 16 classes transposed into
        xb[j][l] (row l in lane l).  Per lane: the max m (to mb), e'_j = e^(x_j - m) 2^SC
        (to eb[j]) and s' = Σ_{x_j<m} e^(x_j-m) + (#max - 1) in double, summed in class
@@ -1334,6 +1362,7 @@ cdef extern from *:
     #define FA_MID_K 0
     static inline int fa_rv_sce_mid_rows_f(const float *x, const int64_t *t, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, int nt, double *term) { return -1; }
     static inline int fa_rv_sce_mid_rows_d(const double *x, const int64_t *t, const double *w, double *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, int nt, double *term) { return -1; }
+    static inline int fa_rv_log_softmax_mid_rows_f(const float *x, float *y, Py_ssize_t nr, Py_ssize_t K, int nt) { return -1; }
     static inline int fa_rv_sce_rows_d(const double *x, const int64_t *t, const double *w, double *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return -1; }
     static inline int fa_rv_sce_prob_rows_d(const double *x, const double *y, const double *w, double *g, Py_ssize_t nr, Py_ssize_t K, double keep, double eps_k, double gs, double *term) { return -1; }
     #endif
@@ -1382,6 +1411,8 @@ cdef extern from *:
                              Py_ssize_t K, int64_t ignore, double gs, bint nt, double* term) noexcept nogil
     int fa_rv_sce_mid_rows_d(const double* x, const int64_t* t, const double* w, double* g, Py_ssize_t nr,
                              Py_ssize_t K, int64_t ignore, double gs, bint nt, double* term) noexcept nogil
+    int fa_rv_log_softmax_mid_rows_f(const float* x, float* y, Py_ssize_t nr, Py_ssize_t K,
+                                     bint nt) noexcept nogil
     void fa_rv_bce_logits_f(const float* x, const float* t, const float* pw, float* lo, float* g,
                             Py_ssize_t n, double gs, double* acc, bint nt) noexcept nogil
     void fa_rv_bwd_d(const double* dy, const double* y, double* dx, Py_ssize_t K, double dot,

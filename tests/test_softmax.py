@@ -113,6 +113,28 @@ def test_long_rows_against_long_double(dtype):
     assert_rel(fa.logsumexp(x), lse[:, 0], RTOL[dtype], dtype)
 
 
+@pytest.mark.parametrize("K", [3, 24, 256, 257])
+def test_log_softmax_rows_do_not_depend_on_their_neighbours(K):
+    # float32 rows of up to 256 entries go 8 at a time, their logs vectorised together
+    # (AVX-512 build); a row whose max is not finite goes through the row loop alone, so
+    # every row gives the bits it gives on its own, and matches long double arithmetic
+    x = logits((30, K), 4.0, seed=K).astype(F32)
+    x[2, :] = -np.inf
+    x[5, K // 2] = np.inf
+    x[8, 0] = np.nan
+    x[11, -1] = x[11].max() - 60.0                # far from the max: the exact exps
+    y = fa.log_softmax(x)
+    for i in range(30):
+        assert fa.log_softmax(x[i:i + 1]).tobytes() == y[i:i + 1].tobytes(), i
+    assert np.isnan(y[[2, 5, 8]]).all(axis=-1).all()
+    ok = np.ones(30, bool)
+    ok[[2, 5, 8]] = False
+    xl = x[ok].astype(np.longdouble)
+    m = xl.max(axis=-1, keepdims=True)
+    assert_rel(y[ok], xl - (m + np.log(np.exp(xl - m).sum(axis=-1, keepdims=True))),
+               RTOL[F32], F32)
+
+
 @pytest.mark.parametrize("dtype", [F64, F32])
 @pytest.mark.parametrize("axis", [0, 1, 2, -1, -2, -3])
 def test_every_axis_of_3d_against_scipy_and_exact(dtype, axis):
