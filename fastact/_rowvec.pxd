@@ -21,8 +21,9 @@
 #
 # Groups of rows: the softmax cross-entropy takes rows of up to 16 classes 16 at a
 # time across lanes, and (AVX-512 build) rows of 17 to FA_MID_K classes FA_MID_ROWS at
-# a time, their finishes (log1p, divisions) in one vectorised loop: row by row, those
-# scalar chains were most of the time of short rows.  A row's operations are the same
+# a time, their finishes (log1p, divisions) in one vectorised loop, as log_softmax
+# does with its float32 rows' logs: row by row, those scalar chains were most of the
+# time of short rows.  A row's operations are the same
 # in or out of a group, so its result does not depend on the rows beside it.
 #
 # Sums: 16 double lanes (element j of a block of 16 goes to lane j), combined
