@@ -864,7 +864,7 @@ cdef double _rows_block(int op, const floating* x, const floating* yf, const int
     """Rows r0 .. r0+nr−1; their terms are summed in row order.  grouped: rows of
     softmax cross-entropy may go in groups (16 short rows across SIMD lanes, or
     FA_MID_ROWS rows of up to FA_MID_K classes with their finishes together)."""
-    cdef double total = 0.0, term, wt
+    cdef double total = 0.0, term
     cdef double terms[16]
     cdef Py_ssize_t i, j, l, ng, group = 0
     cdef int bad

@@ -303,10 +303,11 @@ cdef extern from *:
     static inline double fa_rv_sum_max_f(const float *dy, const float *y, Py_ssize_t K,
                                          float *ymax) {
         double s[16];
-        float a[16], m = -INFINITY;
+        float m = -INFINITY, t;
         Py_ssize_t j = 0;
     #if FA_RV_HALVES
         int l;
+        float a[16];
         fa_d4 q[4] = {{0}, {0}, {0}, {0}};
         fa_f8 c0 = (fa_f8){} - INFINITY, c1 = c0, v8;
         for (; j + 16 <= K; j += 16) {
@@ -318,9 +319,7 @@ cdef extern from *:
         for (l = 0; l < 4; l++) memcpy(s + 4 * l, &q[l], 32);
         for (; j < K; j++) { s[0] += (double)dy[j]; m = y[j] > m ? y[j] : m; }
         memcpy(a, &c0, 32); memcpy(a + 8, &c1, 32);
-        a[0] = fa_tree_max16_f(a);
-        *ymax = a[0] > m ? a[0] : m;
-        return fa_lanes16(s);
+        t = fa_tree_max16_f(a);
     #else
         fa_d8 lo = {}, hi = {};
         fa_f16 acc = (fa_f16){} - INFINITY, v;
@@ -330,11 +329,10 @@ cdef extern from *:
         }
         memcpy(s, &lo, 64); memcpy(s + 8, &hi, 64);
         for (; j < K; j++) { s[0] += (double)dy[j]; m = y[j] > m ? y[j] : m; }
-        memcpy(a, &acc, sizeof a);
-        a[0] = fa_tree_max16_f(a);
-        *ymax = a[0] > m ? a[0] : m;
-        return fa_lanes16(s);
+        t = fa_vmax16_f(acc);
     #endif
+        *ymax = t > m ? t : m;
+        return fa_lanes16(s);
     }
     /* ---- max of a row, NaN ignored (-inf for an empty or all-NaN row), and *lo = the
        least entry above -inf (+inf if none).  The tail goes through the vector lanes
@@ -904,7 +902,23 @@ cdef extern from *:
        returns the mask of rows left to the row loop (a non-finite max). ---- */
     #define FA_MID_ROWS 8
     #define FA_MID_K 256
-    #define FA_DEF_SCE_MID(SUF, T, ISC, MAXV) \
+    /* a row's max (to *m) and s' = Σ_{x_j<m} e^(x_j-m) + (#max - 1) (to *sp), the e'
+       to e unless NULL, with the TwoSum of x - m only for rows far from their max
+       (as _vmax and _vlog_norm in _softmax.pyx); 0 for a row whose max is not finite */
+    #define FA_DEF_ROW_SP(SUF, T, MAXV) \
+    static inline int fa_rv_row_sp##SUF(const T *x, T *e, Py_ssize_t K, T *m, double *sp) { \
+        T lo; \
+        int64_t nmax = 0; \
+        *m = fa_rv_maxmin##SUF(x, K, &lo); \
+        if (!(*m > -MAXV && *m < MAXV)) return 0; \
+        *sp = (*m - lo <= FA_RV_NEAR) ? fa_rv_expsum##SUF(x, e, K, *m, &nmax, 0) \
+                                      : fa_rv_expsum##SUF(x, e, K, *m, &nmax, 1); \
+        *sp += (double)(nmax - 1); \
+        return 1; \
+    }
+    FA_DEF_ROW_SP(_f, float, 3.4028235e38f)
+    FA_DEF_ROW_SP(_d, double, 1.7976931348623157e308)
+    #define FA_DEF_SCE_MID(SUF, T, ISC) \
     static inline int fa_rv_sce_mid_rows##SUF(const T *x, const int64_t *t, const T *w, T *g, \
                                               Py_ssize_t nr, Py_ssize_t K, int64_t ignore, \
                                               double gs, int nt, double *term) { \
@@ -915,17 +929,12 @@ cdef extern from *:
         int bad = 0; \
         for (r = 0; r < FA_MID_ROWS; r++) { \
             const T *xr = x + r * K; \
-            T m, lo; \
-            int64_t nmax = 0; \
+            T m; \
             spb[r] = mb[r] = wb[r] = xtb[r] = etb[r] = 0.0; \
             e[r] = NULL; \
             if (r >= nr || t[r] == ignore) continue; \
-            m = fa_rv_maxmin##SUF(xr, K, &lo); \
-            if (!(m > -MAXV && m < MAXV)) { bad |= 1 << r; continue; } \
             if (g) e[r] = (nt && FA_HAVE_NT) ? buf + r * K : g + r * K; \
-            spb[r] = (m - lo <= FA_RV_NEAR) ? fa_rv_expsum##SUF(xr, e[r], K, m, &nmax, 0) \
-                                            : fa_rv_expsum##SUF(xr, e[r], K, m, &nmax, 1); \
-            spb[r] += (double)(nmax - 1); \
+            if (!fa_rv_row_sp##SUF(xr, e[r], K, &m, &spb[r])) { bad |= 1 << r; continue; } \
             mb[r] = m; \
             wb[r] = w[t[r]]; \
             xtb[r] = xr[t[r]]; \
@@ -950,8 +959,8 @@ cdef extern from *:
         } \
         return bad; \
     }
-    FA_DEF_SCE_MID(_f, float, 0x1p-32, 3.4028235e38f)
-    FA_DEF_SCE_MID(_d, double, 0x1p-500, 1.7976931348623157e308)
+    FA_DEF_SCE_MID(_f, float, 0x1p-32)
+    FA_DEF_SCE_MID(_d, double, 0x1p-500)
     /* ---- log_softmax of nr <= FA_MID_ROWS float32 rows of K <= FA_MID_K entries: each
        row's max and sum as in _log_softmax_row (_softmax.pyx), the nr logs (fa_log1p,
        as there) in one vectorised loop, then each row's shift.  Returns the mask of
@@ -963,17 +972,9 @@ cdef extern from *:
         Py_ssize_t r;
         int bad = 0;
         for (r = 0; r < FA_MID_ROWS; r++) {
-            float m, lo;
-            int64_t nmax = 0;
             spb[r] = 0.0;
             mb[r] = 0.0f;
-            if (r >= nr) continue;
-            m = fa_rv_maxmin_f(x + r * K, K, &lo);
-            if (!(m > -INFINITY && m < INFINITY)) { bad |= 1 << r; continue; }
-            spb[r] = (m - lo <= FA_RV_NEAR) ? fa_rv_expsum_f(x + r * K, NULL, K, m, &nmax, 0)
-                                            : fa_rv_expsum_f(x + r * K, NULL, K, m, &nmax, 1);
-            spb[r] += (double)(nmax - 1);
-            mb[r] = m;
+            if (r < nr && !fa_rv_row_sp_f(x + r * K, NULL, K, &mb[r], &spb[r])) bad |= 1 << r;
         }
         for (r = 0; r < FA_MID_ROWS; r++) lnb[r] = fa_log1p(spb[r]);
         for (r = 0; r < nr; r++)

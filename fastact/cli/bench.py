@@ -1043,7 +1043,7 @@ def format_rows(rows, peers_shown):
 # --- plan ----------------------------------------------------------------------------------------
 
 QUICK = {"elementwise": [1 << 20], "softmax": [(1024, 1000)], "jacobian": [(64, 32)],
-         "loss": [(1024, 1000), (16384, 10)], "repeats": 5, "min_sample": 2e-3}
+         "loss": [(1024, 1000), (16384, 10)], "repeats": 5, "min_sample": 2e-3, "warm": 0.0}
 FULL = {"elementwise": [1 << 16, 1 << 24], "softmax": [(4096, 1000), (256, 50000)],
         "jacobian": [(256, 64)], "loss": [(4096, 1000), (65536, 10)],
         "repeats": 7, "min_sample": 20e-3, "warm": 50e-3}
@@ -1165,7 +1165,7 @@ def run(args):
                   f"{plan['repeats']}); limit = np.copyto over the same bytes read + written")
             print("  fa/limit: lower is better (1.0 = memory bound); peer/fa: > 1 means fastact is faster")
             rows = [measure_case(c, copy.callable(c.bytes_moved), "copy", plan["repeats"],
-                                 plan["min_sample"], plan.get("warm", 0.0)) for c in large]
+                                 plan["min_sample"], plan["warm"]) for c in large]
             for line in format_rows(rows, peers_shown):
                 print("  " + line)
             all_rows["large"] += rows
