@@ -1028,7 +1028,7 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (FA_HAS_HW_FMA, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_expf_nonpos, fa_exp_dd_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, FA_GELU32_VEC, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_expf_nonpos, fa_exp_dd_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1660,7 +1660,10 @@ cdef inline floating gelu_exact_bwd_fast(floating dy, floating x, double approxi
 
 cdef inline bint gelu_exact_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
     if floating is float:
-        return not (-3.4028234663852886e38 <= x and x <= 3.4028234663852886e38)   # inf, NaN
+        # inf, NaN; with the AVX-512 kernel of _gelu32.h also x < -13, where x Phi(x)
+        # nears the subnormal range
+        return not ((-13.0 if FA_GELU32_VEC else -3.4028234663852886e38) <= x
+                    and x <= 3.4028234663852886e38)
     else:
         # tail, inf, NaN; everything without a hardware fma (baseline build)
         return not (FA_HAS_HW_FMA and -GELU64_FAST_MIN_X <= x and x <= 1.7976931348623157e308)
