@@ -1028,7 +1028,7 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (FA_HAS_HW_FMA, FA_GELU32_VEC, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_expf_nonpos, fa_exp_dd_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, FA_TABLE32_VEC, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_expf_nonpos, fa_exp_dd_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1368,7 +1368,13 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
 
 
 cdef inline bint silu_bwd_hard(floating x) noexcept nogil:
-    return not (-700.0 <= x and x <= 700.0)     # tails, infinities, NaN
+    if floating is float:
+        # with the AVX-512 kernel of _table32.h: x < -87, where e^x |x| nears the
+        # subnormal range; inf, NaN
+        return not ((-87.0 if FA_TABLE32_VEC else -700.0) <= x
+                    and x <= (3.4028234663852886e38 if FA_TABLE32_VEC else 700.0))
+    else:
+        return not (-700.0 <= x and x <= 700.0)     # tails, infinities, NaN
 
 
 cdef inline double poly_about_root(double h, const double* c, double c1lo) noexcept nogil:
@@ -1660,9 +1666,9 @@ cdef inline floating gelu_exact_bwd_fast(floating dy, floating x, double approxi
 
 cdef inline bint gelu_exact_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
     if floating is float:
-        # inf, NaN; with the AVX-512 kernel of _gelu32.h also x < -13, where x Phi(x)
+        # inf, NaN; with the AVX-512 kernel of _table32.h also x < -13, where x Phi(x)
         # nears the subnormal range
-        return not ((-13.0 if FA_GELU32_VEC else -3.4028234663852886e38) <= x
+        return not ((-13.0 if FA_TABLE32_VEC else -3.4028234663852886e38) <= x
                     and x <= 3.4028234663852886e38)
     else:
         # tail, inf, NaN; everything without a hardware fma (baseline build)

@@ -24,9 +24,10 @@ cdef extern from "_vecmath.h" nogil:
     float fa_log1pf_unit(float x)
 
 
-# _gelu32.h: the AVX-512 float32 exact gelu over a block (FA_GELU32_VEC is 0 and the
+# _table32.h: the AVX-512 float32 kernels over a block (FA_TABLE32_VEC is 0 and the
 # functions are empty in other builds)
-cdef extern from "_gelu32.h" nogil:
-    const int FA_GELU32_VEC
+cdef extern from "_table32.h" nogil:
+    const int FA_TABLE32_VEC
     void fa_gelu32_fwd(const float* x, float* y, Py_ssize_t n)
     void fa_gelu32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)
+    void fa_silu32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)
