@@ -34,11 +34,15 @@ cdef enum:
     STREAM_BLOCK_BYTES = 1 << 14
 
 cdef int num_threads() noexcept nogil
+# False when FASTACT_STREAM=0: no output goes out by streaming stores (on some machines
+# they cost time: see the README's benchmark notes)
+cdef bint streaming() noexcept nogil
 
 
 cdef inline bint stream_output(Py_ssize_t nbytes, int nt) noexcept nogil:
     """Whether an output of nbytes written by nt threads goes out by streaming stores."""
-    return nbytes >= STREAM_MIN_BYTES and nbytes >= nt * <Py_ssize_t>STREAM_MIN_THREAD_BYTES
+    return (nbytes >= STREAM_MIN_BYTES and nbytes >= nt * <Py_ssize_t>STREAM_MIN_THREAD_BYTES
+            and streaming())
 
 cdef int threads_for(Py_ssize_t work, Py_ssize_t min_work) noexcept nogil
 

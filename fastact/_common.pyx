@@ -100,6 +100,24 @@ cdef int num_threads() noexcept nogil:
     return _num_threads
 
 
+cdef bint _streaming = True
+
+
+cdef bint streaming() noexcept nogil:
+    return _streaming
+
+
+def _set_streaming(on):
+    """Turn streaming stores for large outputs on or off (FASTACT_STREAM at import).
+    Results are the same bits either way; only the speed differs."""
+    global _streaming
+    _streaming = bool(on)
+
+
+def _streaming_enabled():
+    return bool(_streaming)
+
+
 cdef int threads_for(Py_ssize_t work, Py_ssize_t min_work) noexcept nogil:
     """Threads worth using for `work` units when each thread needs `min_work` of them."""
     cdef Py_ssize_t t
@@ -279,3 +297,13 @@ def _init_threads():
 
 
 _init_threads()
+
+
+def _init_streaming():
+    env = os.environ.get("FASTACT_STREAM", "").strip()
+    if env not in ("", "0", "1"):
+        raise ValueError(f"FASTACT_STREAM must be 0 or 1, got {env!r}")
+    _set_streaming(env != "0")
+
+
+_init_streaming()

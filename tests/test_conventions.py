@@ -279,6 +279,39 @@ def test_env_variable_sets_thread_count():
     assert bad.returncode != 0 and "FASTACT_NUM_THREADS" in bad.stderr
 
 
+def test_env_variable_turns_streaming_stores_off():
+    """FASTACT_STREAM=0 turns the streaming stores of large outputs off, 1 or unset
+    leaves them on; anything else is refused at import, naming the variable."""
+    code = "from fastact import _common; print(_common._streaming_enabled())"
+    for value, want in (("0", "False"), ("1", "True"), ("", "True")):
+        r = subprocess.run([sys.executable, "-c", code], env=child_env(FASTACT_STREAM=value),
+                           capture_output=True, text=True, cwd="/")
+        assert r.returncode == 0 and r.stdout.strip() == want, (value, r.stderr)
+    bad = subprocess.run([sys.executable, "-c", code], env=child_env(FASTACT_STREAM="no"),
+                         capture_output=True, text=True, cwd="/")
+    assert bad.returncode != 0 and "FASTACT_STREAM" in bad.stderr
+
+
+def test_streaming_stores_do_not_change_results(restore_threads):
+    """Outputs large enough to stream (8 MB and 2 MB a thread) are the same bits with
+    streaming stores on and off: an elementwise kernel that streams (relu, through the
+    block buffer), the softmax rows and the cross-entropy gradient."""
+    from fastact import _common
+    x = _data((2100, 1024), np.float32, seed=21)       # 8.6 MB
+    labels = np.arange(2100) % 1024
+    fa.set_num_threads(2)
+    out = {}
+    try:
+        for on in (True, False):
+            _common._set_streaming(on)
+            out[on] = [fa.relu(x), fa.relu_backward(x, x), fa.softmax(x),
+                       fa.softmax_cross_entropy_with_grad(x, labels)[1]]
+    finally:
+        _common._set_streaming(True)
+    for a, b in zip(out[True], out[False]):
+        assert np.array_equal(a.view(np.uint32), b.view(np.uint32))
+
+
 @pytest.mark.parametrize("f", UNARY)
 def test_bitwise_identical_for_any_thread_count(f, restore_threads):
     x = _data((300, 1001), np.float32, seed=7)
