@@ -77,8 +77,8 @@ cdef inline floating tanh_bwd(floating dy, floating y) noexcept nogil:
 
 
 cdef inline floating relu_fwd(floating x) noexcept nogil:
-    # max(x, 0); NaN stays NaN (x <= 0 is false for NaN)
-    return <floating>0.0 if x <= 0 else x
+    # max(x, 0); NaN stays NaN (x < 0 is false for NaN), -0 stays -0 (as PyTorch)
+    return <floating>0.0 if x < 0 else x
 
 
 cdef inline floating relu_bwd(floating dy, floating x) noexcept nogil:
@@ -201,10 +201,10 @@ cdef inline double horner(double x, const double* c, int n) noexcept nogil:
 # --- relu6, leaky_relu, hard_tanh, hard_sigmoid, hard_swish (piecewise) -------
 
 cdef inline floating relu6_fwd(floating x) noexcept nogil:
-    # min(max(x, 0), 6); NaN stays NaN
+    # min(max(x, 0), 6); NaN stays NaN, -0 stays -0
     if x >= 6:
         return <floating>6.0
-    if x <= 0:
+    if x < 0:
         return <floating>0.0
     return x
 
@@ -346,7 +346,9 @@ cdef inline float hard_swish_mid_f(float x) noexcept nogil:
 
 
 cdef inline floating hard_swish_fwd(floating x) noexcept nogil:
-    # x*clip((x + 3)/6, 0, 1) = x(x + 3)/6 on (-3, 3); the limit 0 for x -> -inf
+    # x*clip((x + 3)/6, 0, 1) = x(x + 3)/6 on (-3, 3); the limit 0 for x -> -inf.
+    # On (-3, 3) the result has x's sign: copysign keeps it for x = -0, which the
+    # fma steps of the divisions by 6 turn into +0
     cdef double d = x
     if x <= -3:
         return <floating>(-0.0)
@@ -354,8 +356,8 @@ cdef inline floating hard_swish_fwd(floating x) noexcept nogil:
         return x
     if floating is float:
         if FA_HAS_HW_FMA:
-            return hard_swish_mid_f(x)
-    return <floating>div6_for(x, d * (d + 3.0))
+            return copysign_of(hard_swish_mid_f(x), x)
+    return copysign_of(<floating>div6_for(x, d * (d + 3.0)), x)
 
 
 cdef inline floating hard_swish_bwd(floating dy, floating x) noexcept nogil:
@@ -390,8 +392,9 @@ cdef inline floating softsign_bwd(floating dy, floating x) noexcept nogil:
 # --- elu, selu ------------------------------------------------------------------
 
 cdef inline floating elu_fwd(floating x, double alpha) noexcept nogil:
-    # x if x > 0 else alpha(e^x - 1); expm1 keeps full relative precision near 0
-    if x > 0:
+    # x if x >= 0 else alpha(e^x - 1); expm1 keeps full relative precision near 0;
+    # x >= 0 takes -0 too: elu(-0) = -0 whatever alpha's sign (as PyTorch)
+    if x >= 0:
         return x
     return <floating>(alpha * expm1(<double>x))
 
@@ -415,8 +418,8 @@ cdef inline double selu_scale_alpha() noexcept nogil:
 
 
 cdef inline floating selu_fwd(floating x) noexcept nogil:
-    # scale*x if x > 0 else scale*alpha*(e^x - 1)
-    if x > 0:
+    # scale*x if x >= 0 else scale*alpha*(e^x - 1) (selu(-0) = -0)
+    if x >= 0:
         return <floating>(selu_scale() * <double>x)
     return <floating>(selu_scale_alpha() * expm1(<double>x))
 
@@ -1140,11 +1143,12 @@ cdef inline float float_rest(double c) noexcept nogil:
 cdef inline float times_double(double c, float m) noexcept nogil:
     """c m rounded once to float32 (to within 2^-47 relative before that rounding), in
     float arithmetic: c = hi + lo (float_rest), then fma(hi, m, lo m).  An infinite m
-    (where hi m and lo m can be infinities of opposite signs) gives hi m.  Needs a
-    hardware fma to be fast."""
+    (where hi m and lo m can be infinities of opposite signs) gives hi m, and so does a
+    zero m (the sum of zeros of opposite signs would be +0, whatever the product's
+    sign).  Needs a hardware fma to be fast."""
     cdef float hi = <float>c
     cdef float r = fmaf(hi, m, float_rest(c) * m)
-    return r if r == r else hi * m
+    return r if (r == r and r != 0) else hi * m
 
 
 cdef inline float times_split_2(float dy, float hi, float lo, float m) noexcept nogil:
@@ -1166,8 +1170,8 @@ cdef inline floating elu_fwd_fast(floating x, double alpha) noexcept nogil:
     # float32 with a hardware fma: alpha (e^x - 1) in float arithmetic (times_double)
     if floating is float:
         if FA_HAS_HW_FMA:
-            return x if x > 0 else times_double(alpha, fa_expm1f_nonpos(x))
-    return x if x > 0 else <floating>(alpha * expm1_of(x))
+            return x if x >= 0 else times_double(alpha, fa_expm1f_nonpos(x))
+    return x if x >= 0 else <floating>(alpha * expm1_of(x))
 
 
 cdef inline floating elu_bwd_fast(floating dy, floating x, double alpha) noexcept nogil:
@@ -1180,9 +1184,9 @@ cdef inline floating elu_bwd_fast(floating dy, floating x, double alpha) noexcep
 cdef inline floating selu_fwd_fast(floating x) noexcept nogil:
     if floating is float:
         if FA_HAS_HW_FMA:
-            return (times_double(selu_scale(), x) if x > 0
+            return (times_double(selu_scale(), x) if x >= 0
                     else times_double(selu_scale_alpha(), fa_expm1f_nonpos(x)))
-    return (<floating>(selu_scale() * <double>x) if x > 0
+    return (<floating>(selu_scale() * <double>x) if x >= 0
             else <floating>(selu_scale_alpha() * expm1_of(x)))
 
 
@@ -1489,7 +1493,8 @@ cdef inline double gelu_exact_fwd_fast_d(double d) noexcept nogil:
     cdef double r = 1.0 / (a + GELU_POLY_K)
     cdef double m = gelu_n_poly((a - GELU_POLY_K) * r) * r
     cdef double e = gelu_exp_half_sq(a)
-    return (-a * m) * e if d < 0 else fma(-d, m * e, d)     # -a: d clamped (the result is 0)
+    # -a: d clamped (the result is 0); copysign: gelu(-0) = -0, which the fma makes +0
+    return copysign((-a * m) * e if d < 0 else fma(-d, m * e, d), d)
 
 
 cdef inline double gelu_exact_deriv_fast_d(double d) noexcept nogil:

@@ -187,7 +187,8 @@ FA_INLINE void fa_gelu32_fwd_step(int u, __mmask16 m, const float *xp, float *yp
         __m512 ms = _mm512_fmadd_ps(mr, s[j], rest[j]);               /* M (1 + s) = c0 + ms */
         __m512 v = _mm512_fmadd_ps(x[j], c0, _mm512_mul_ps(x[j], ms));
         __m512 w = _mm512_scalef_ps(v, n[j]);                         /* x Phi(-a) */
-        __mmask16 pos = _mm512_cmp_ps_mask(x[j], _mm512_setzero_ps(), _CMP_GE_OQ);
+        /* x > 0: x - w; x = -0 takes w = x e M = -0 (x - w would give +0) */
+        __mmask16 pos = _mm512_cmp_ps_mask(x[j], _mm512_setzero_ps(), _CMP_GT_OQ);
         _mm512_mask_storeu_ps(yp + 16 * j, FA_T32_MASK(j), _mm512_mask_sub_ps(w, pos, x[j], w));
     }
 }

@@ -153,6 +153,22 @@ def test_forward_and_backward_match_torch(name, params, dtype):
     assert_close_to_torch(g, g_ref, x64, rtol)
 
 
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name,params", CASES, ids=CASE_IDS)
+def test_signed_zeros_match_torch(name, params, dtype):
+    """f(-0) and f(+0) have PyTorch's signs and values, in the scalar path (1 pair) and
+    the vectorised ones (1000 pairs: the table kernels of _table32.h, the fast float32
+    forms).  The odd-at-zero functions keep -0 (relu, relu6, elu for every alpha, selu,
+    gelu, hard_swish, ...): a sign lost by a subtraction or an fma fails."""
+    for n in (1, 1000):
+        x = np.tile(np.array([-0.0, 0.0], dtype), n)
+        y = fwd(name, x, **params)
+        ref = torch_fn(name, params)(torch.from_numpy(x)).numpy()
+        np.testing.assert_array_equal(y, ref)
+        np.testing.assert_array_equal(np.signbit(y), np.signbit(ref))
+
+
 KINK_CASES = [pytest.param(name, params, id=cid)
               for (name, params), cid in zip(CASES, CASE_IDS) if kinks(name, params)]
 
