@@ -1707,8 +1707,12 @@ cdef inline floating gelu_tanh_bwd_fast(floating dy, floating x, double approxim
 
 
 cdef inline bint gelu_tanh_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
-    # float32: the fast forms take e^-|z| unclamped, |z| <= 694 from -21 to 20
+    # float32: the fast forms take e^-|z| unclamped, |z| <= 694 from -21 to 20; the
+    # AVX-512 kernel of _table32.h clamps |x| at 10 and its results near the subnormal
+    # range below -10: there, inf and NaN the careful path runs
     if floating is float:
+        if FA_TABLE32_VEC:
+            return not (-10.0 <= x and x <= 3.4028234663852886e38)
         return not (-21.0 <= x and x <= 20.0)
     else:
         return not (-20.0 <= x and x <= 20.0)

@@ -1,5 +1,5 @@
-/* float32 kernels from piecewise tables, in float32 arithmetic (AVX-512): the exact
- * gelu (both directions) and the silu backward.
+/* float32 kernels from piecewise tables, in float32 arithmetic (AVX-512): the gelu, exact
+ * and tanh form (both directions), and the silu backward.
  *
  * Why kernels of their own: the portable float32 paths of these (_math.pxd) compute in
  * double with divisions, 0.5 ulp but 2 to 4 times PyTorch's time.  These have no
@@ -74,6 +74,29 @@ static const float FA_GELU32_G[7][16] __attribute__((aligned(64))) = {
 static const float FA_GELU32_G_C0LO[16] __attribute__((aligned(64))) = {-0x1.41f76e0000000p-26f, -0x1.6ecb880000000p-28f, 0x1.321c400000000p-28f, -0x1.773e020000000p-28f, 0x1.2c927c0000000p-27f, 0x1.35ef360000000p-27f, 0x1.fd25080000000p-27f, -0x1.ed330e0000000p-27f, 0x1.162c040000000p-27f, -0x1.369b200000000p-28f, 0x1.d84cf40000000p-29f, 0x1.ed4f600000000p-27f, 0x1.ee06980000000p-26f, 0x1.f5b6a20000000p-27f, 0x1.7e876c0000000p-28f, -0x1.3a86f80000000p-26f};
 static const float FA_GELU32_R[16] __attribute__((aligned(64))) = {0x1.80ead20000000p-1f, 0x1.80ead20000000p-1f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0x1.80ead20000000p-1f, 0x1.80ead20000000p-1f, 0x1.80ead20000000p-1f, 0x1.80ead20000000p-1f};
 static const float FA_GELU32_NEG_RLO[16] __attribute__((aligned(64))) = {0x1.a03fd40000000p-27f, 0x1.a03fd40000000p-27f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0x1.a03fd40000000p-27f, 0x1.a03fd40000000p-27f, 0x1.a03fd40000000p-27f, 0x1.a03fd40000000p-27f};
+static const float FA_GELUT32_CENTRE[16] __attribute__((aligned(64))) = {0x1.4000000000000p+0f, 0x1.c000000000000p+0f, 0x1.2000000000000p+1f, 0x1.6000000000000p+1f, 0x1.c000000000000p+1f, 0x1.2000000000000p+2f, 0x1.6000000000000p+2f, 0x1.a000000000000p+2f, 0x1.0000000000000p+3f, 0x1.4000000000000p+3f, 0x1.8000000000000p+3f, 0x1.c000000000000p+3f, 0x1.0000000000000p-3f, 0x1.8000000000000p-2f, 0x1.4000000000000p-1f, 0x1.c000000000000p-1f};
+static const float FA_GELUT32_M[7][16] __attribute__((aligned(64))) = {
+    {0x1.c9d0d40000000p-1f, 0x1.eb75cc0000000p-1f, 0x1.f9cf680000000p-1f, 0x1.fe8fe60000000p-1f, 0x1.ffe8ec0000000p-1f, 0x1.ffffda0000000p-1f, 0x1.0000000000000p+0f, 0x1.0000000000000p+0f, 0x1.0000000000000p+0f, 0x1.0000000000000p+0f, 0x1.0000000000000p+0f, 0x1.0000000000000p+0f, 0x1.1977340000000p-1f, 0x1.4ad4b40000000p-1f, 0x1.77c8cc0000000p-1f, 0x1.9e40e20000000p-1f},
+    {0x1.7614e40000000p-3f, 0x1.6318e60000000p-4f, 0x1.0628980000000p-5f, 0x1.26ffd20000000p-7f, 0x1.8548600000000p-11f, 0x1.c7a7ec0000000p-18f, 0x1.3829380000000p-27f, 0x1.9cf2620000000p-40f, 0x1.f8bef40000000p-55f, -0x1.27a4720000000p-97f, 0x1.096b500000000p-102f, -0x1.63bb260000000p-98f, 0x1.9552800000000p-2f, 0x1.7ca8d00000000p-2f, 0x1.4fcc060000000p-2f, 0x1.1653f80000000p-2f},
+    {-0x1.d186100000000p-4f, -0x1.3490960000000p-4f, -0x1.279b5e0000000p-5f, -0x1.a178ea0000000p-7f, -0x1.77c4520000000p-10f, -0x1.3e94960000000p-16f, -0x1.27a4f20000000p-25f, -0x1.bc636a0000000p-38f, -0x1.89090e0000000p-54f, 0x1.fffed80000000p-49f, 0x1.fffea40000000p-51f, 0x1.bffea00000000p-48f, -0x1.9749a40000000p-6f, -0x1.1ea4d20000000p-4f, -0x1.a4bb220000000p-4f, -0x1.e703ee0000000p-4f},
+    {0x1.1a885a0000000p-6f, 0x1.de42c00000000p-6f, 0x1.5dfb700000000p-6f, 0x1.4d6ca00000000p-7f, 0x1.b1f81e0000000p-10f, 0x1.117e240000000p-15f, 0x1.35e3ce0000000p-24f, 0x1.3e00340000000p-38f, -0x1.bb01a60000000p-53f, 0x1.5a1dc40000000p-98f, 0x1.2219480000000p-100f, 0x1.8f785c0000000p-98f, -0x1.0b322c0000000p-4f, -0x1.b4ad6e0000000p-5f, -0x1.0eb9f00000000p-5f, -0x1.4d999a0000000p-7f},
+    {0x1.b395ba0000000p-7f, -0x1.de2f760000000p-12f, -0x1.7f9d600000000p-8f, -0x1.3565240000000p-8f, -0x1.4702d00000000p-10f, -0x1.516d0a0000000p-15f, -0x1.2ac9900000000p-23f, -0x1.bac6b40000000p-36f, 0x1.cc2c480000000p-52f, -0x1.f875700000000p-48f, -0x1.1d89ec0000000p-49f, -0x1.bed1a20000000p-47f, 0x1.9c89c40000000p-8f, 0x1.1595e40000000p-6f, 0x1.72071c0000000p-6f, 0x1.6b4fd20000000p-6f},
+    {-0x1.87e3ba0000000p-8f, -0x1.0990600000000p-8f, -0x1.0724ac0000000p-11f, 0x1.035e280000000p-10f, 0x1.43475c0000000p-11f, 0x1.593da80000000p-15f, 0x1.403f360000000p-22f, 0x1.910b1c0000000p-33f, 0x1.9bc3140000000p-52f, -0x1.cd8e880000000p-100f, -0x1.cd8e0e0000000p-105f, -0x1.cd8d960000000p-103f, 0x1.3c5b9e0000000p-7f, 0x1.b96cac0000000p-8f, 0x1.1b24100000000p-9f, -0x1.4aa2880000000p-9f},
+    {-0x1.c873fe0000000p-12f, 0x1.50675e0000000p-10f, 0x1.d260dc0000000p-11f, 0x1.419bfc0000000p-13f, -0x1.6134240000000p-13f, -0x1.ae7e2c0000000p-16f, -0x1.3875740000000p-22f, -0x1.0a477a0000000p-32f, -0x1.ae9c320000000p-52f, 0x1.1b11a40000000p-48f, 0x1.7c31f40000000p-50f, 0x1.0145b00000000p-47f, -0x1.4001fc0000000p-10f, -0x1.70f9060000000p-9f, -0x1.acee660000000p-9f, -0x1.570c100000000p-9f},
+};
+static const float FA_GELUT32_M_C0LO[16] __attribute__((aligned(64))) = {0x1.6a78540000000p-28f, -0x1.3876a60000000p-26f, 0x1.77c1600000000p-27f, -0x1.9c08340000000p-26f, 0x1.05ac440000000p-26f, -0x1.31b45e0000000p-27f, -0x1.26fde60000000p-30f, -0x1.9000000000000p-44f, 0.0f, -0x1.0000000000000p-51f, -0x1.0000000000000p-53f, -0x1.c000000000000p-51f, 0x1.186d1e0000000p-26f, -0x1.170aea0000000p-30f, 0x1.b481600000000p-28f, 0x1.8042f40000000p-27f};
+static const float FA_GELUT32_G[7][16] __attribute__((aligned(64))) = {
+    {-0x1.0a43500000000p+1f, -0x1.56a0e20000000p+1f, -0x1.16874c0000000p+1f, -0x1.6ac00c0000000p+1f, -0x1.f7280c0000000p+1f, -0x1.6d556c0000000p+2f, -0x1.f8ebf00000000p+2f, -0x1.4f8e820000000p+3f, -0x1.e577f60000000p+3f, -0x1.6e6f780000000p+4f, -0x1.02b3a40000000p+5f, -0x1.5bd9080000000p+5f, -0x1.8f49200000000p-1f, -0x1.0995ca0000000p+0f, -0x1.527fac0000000p+0f, -0x1.9f67500000000p+0f},
+    {-0x1.3682fe0000000p+0f, -0x1.2d721e0000000p+0f, -0x1.4a5d020000000p+0f, -0x1.5b67f60000000p+0f, -0x1.95e95a0000000p+0f, -0x1.f9dd920000000p+0f, -0x1.31a2580000000p+1f, -0x1.673b9a0000000p+1f, -0x1.b8676c0000000p+1f, -0x1.12a47a0000000p+2f, -0x1.493f580000000p+2f, -0x1.7fee160000000p+2f, -0x1.ec5c7e0000000p-1f, -0x1.17a39a0000000p+0f, -0x1.2da1c20000000p+0f, -0x1.37c0d40000000p+0f},
+    {0x1.2dbcfc0000000p-5f, 0x1.cb3bc60000000p-7f, -0x1.1932040000000p-6f, -0x1.c46ece0000000p-4f, -0x1.7341140000000p-3f, -0x1.9f87a60000000p-3f, -0x1.aa17e20000000p-3f, -0x1.aef24c0000000p-3f, -0x1.b2676c0000000p-3f, -0x1.b45b1c0000000p-3f, -0x1.b538020000000p-3f, -0x1.b5a85a0000000p-3f, -0x1.32883c0000000p-2f, -0x1.c0bdf80000000p-3f, -0x1.fbe2660000000p-4f, -0x1.32ac7c0000000p-5f},
+    {0x1.d955a60000000p-6f, -0x1.9a7caa0000000p-5f, -0x1.264c3a0000000p-4f, -0x1.9abaa20000000p-5f, -0x1.06ed0c0000000p-6f, -0x1.68abe80000000p-9f, -0x1.1f0a400000000p-10f, -0x1.263ae00000000p-11f, -0x1.ffe7de0000000p-13f, -0x1.a512c80000000p-14f, -0x1.9514e20000000p-15f, -0x1.b477840000000p-16f, 0x1.66b0360000000p-4f, 0x1.f3ba280000000p-4f, 0x1.02853a0000000p-3f, 0x1.9a36760000000p-4f},
+    {-0x1.9d7cd60000000p-5f, -0x1.87b3200000000p-6f, 0x1.9f84c80000000p-8f, 0x1.b931ea0000000p-7f, 0x1.ed96fc0000000p-8f, 0x1.d251c20000000p-11f, 0x1.a316bc0000000p-13f, 0x1.6771dc0000000p-14f, 0x1.fff2960000000p-16f, 0x1.4a8b080000000p-17f, 0x1.0b28700000000p-18f, 0x1.eeaa7c0000000p-20f, 0x1.7d9a080000000p-5f, 0x1.4dce5e0000000p-6f, -0x1.8653680000000p-7f, -0x1.3a9e640000000p-5f},
+    {0x1.7a66900000000p-9f, 0x1.cb573e0000000p-7f, 0x1.35a0a20000000p-8f, 0x1.0d8d400000000p-11f, -0x1.2758c40000000p-9f, -0x1.b8d2ac0000000p-12f, -0x1.35d00c0000000p-15f, -0x1.608bae0000000p-17f, -0x1.06b9c80000000p-18f, -0x1.88751c0000000p-21f, -0x1.39218c0000000p-22f, -0x1.3674560000000p-23f, -0x1.0359f00000000p-6f, -0x1.9c42e00000000p-6f, -0x1.94dd940000000p-6f, -0x1.0b8c820000000p-6f},
+    {0x1.e9d0600000000p-8f, -0x1.7a50260000000p-17f, -0x1.3434cc0000000p-11f, -0x1.85e4fc0000000p-10f, 0x1.f9fda40000000p-14f, 0x1.8b69220000000p-13f, 0x1.95af460000000p-17f, 0x1.d07d200000000p-19f, 0x1.05fca80000000p-21f, 0x1.bdc50c0000000p-23f, 0x1.d291280000000p-25f, 0x1.5e1aea0000000p-26f, -0x1.17378a0000000p-7f, -0x1.0898140000000p-8f, 0x1.d5d6600000000p-9f, 0x1.f6855a0000000p-8f},
+};
+static const float FA_GELUT32_G_C0LO[16] __attribute__((aligned(64))) = {-0x1.cd64e40000000p-26f, -0x1.878fd40000000p-27f, 0x1.2882880000000p-24f, 0x1.b6673a0000000p-24f, 0x1.cc7dce0000000p-24f, 0x1.2266b00000000p-25f, -0x1.289ab00000000p-26f, 0x1.706a080000000p-25f, -0x1.7c50520000000p-23f, 0x1.929a2a0000000p-25f, -0x1.54ad160000000p-20f, -0x1.ea8c200000000p-23f, 0x1.35e3000000000p-27f, -0x1.a269ba0000000p-25f, -0x1.5508500000000p-26f, -0x1.b37b3c0000000p-25f};
+static const float FA_GELUT32_R[16] __attribute__((aligned(64))) = {0x1.8142a00000000p-1f, 0x1.8142a00000000p-1f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0x1.8142a00000000p-1f, 0x1.8142a00000000p-1f, 0x1.8142a00000000p-1f, 0x1.8142a00000000p-1f};
+static const float FA_GELUT32_NEG_RLO[16] __attribute__((aligned(64))) = {0x1.85a06c0000000p-27f, 0x1.85a06c0000000p-27f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0x1.85a06c0000000p-27f, 0x1.85a06c0000000p-27f, 0x1.85a06c0000000p-27f, 0x1.85a06c0000000p-27f};
 static const float FA_SILU32_CENTRE[16] __attribute__((aligned(64))) = {0x1.0000000000000p-2f, 0x1.8000000000000p-1f, 0x1.4000000000000p+0f, 0x1.c000000000000p+0f, 0x1.4000000000000p+1f, 0x1.c000000000000p+1f, 0x1.2000000000000p+2f, 0x1.6000000000000p+2f, 0x1.c000000000000p+2f, 0x1.2000000000000p+3f, 0x1.6000000000000p+3f, 0x1.a000000000000p+3f, 0x1.0000000000000p+4f, 0x1.4000000000000p+4f, 0x1.8000000000000p+4f, 0x1.c000000000000p+4f};
 static const float FA_SILU32_G[7][16] __attribute__((aligned(64))) = {
     {-0x1.e111880000000p-2f, -0x1.42d59e0000000p-1f, -0x1.8cba5e0000000p-1f, -0x1.c6211e0000000p-1f, -0x1.fb908a0000000p-1f, -0x1.546d2a0000000p-1f, -0x1.8448920000000p-1f, -0x1.9f20ee0000000p-1f, -0x1.b5fdc60000000p-1f, -0x1.c6fde60000000p-1f, -0x1.d170300000000p-1f, -0x1.d89cf80000000p-1f, -0x1.dffff80000000p-1f, -0x1.e666660000000p-1f, -0x1.eaaaaa0000000p-1f, -0x1.0000000000000p+0f},
@@ -156,15 +179,18 @@ FA_INLINE void fa_t32_store_deriv(__m512 x, __m512 k, __m512 n, __mmask16 m, con
     _mm512_mask_storeu_ps(dxp, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, dyp), g));
 }
 
-/* ---- gelu: e = e^(-a^2/2), pieces of a + 1, a = min(|x|, 14) ---- */
+/* ---- gelu, both forms: pieces of a + 1.  Exact form: e = e^(-a^2/2), a = min(|x|, 14);
+   tanh form: e = e^(-w(a)), w(a) = K a + KC a^3, a = min(|x|, 10) ---- */
 
-FA_INLINE void fa_gelu32_common(int u, const __m512 *x, const float (*T)[16], const float *c0lo,
-                                __m512 *a, __m512i *idx, __m512 *rest, __m512 *s, __m512 *n) {
-    __m512 t[FA_T32_U], h[FA_T32_U], l[FA_T32_U], r[FA_T32_U];
-    /* vrangeps 0x0a: the smaller magnitude, sign cleared: min(|x|, 14) */
-    FA_T32_EACH a[j] = _mm512_range_ps(x[j], FA_T32_SET(14.0f), 0x0a);
-    fa_t32_piece(u, a, a, 1.0f, FA_GELU32_CENTRE, idx, t);
-    fa_t32_poly(u, idx, t, T, c0lo, rest);
+/* K = 2 sqrt(2/pi) and KC = K 0.044715, each as a float-float (hi + lo) */
+#define FA_GELUT_K_HI 0x1.988454p+0f
+#define FA_GELUT_K_LO -0x1.857936p-25f
+#define FA_GELUT_KC_HI 0x1.2444f2p-4f
+#define FA_GELUT_KC_LO 0x1.49b16ap-29f
+
+/* r = -a^2/2 - n ln2, n = round(-a^2/2 log2 e); a^2 = h + l exactly (fma) */
+FA_INLINE void fa_gelu32_reduce(int u, const __m512 *a, __m512 *n, __m512 *r) {
+    __m512 h[FA_T32_U], l[FA_T32_U];
     FA_T32_EACH h[j] = _mm512_mul_ps(a[j], a[j]);
     FA_T32_EACH l[j] = _mm512_fmsub_ps(a[j], a[j], h[j]);                   /* a^2 = h + l */
     FA_T32_EACH n[j] = _mm512_sub_ps(_mm512_fmadd_ps(h[j], FA_T32_SET(-0.5f * FA_LOG2E_F), FA_T32_SET(FA_SHIFT_F)),
@@ -172,45 +198,105 @@ FA_INLINE void fa_gelu32_common(int u, const __m512 *x, const float (*T)[16], co
     FA_T32_EACH r[j] = _mm512_fmadd_ps(h[j], FA_T32_SET(-0.5f), _mm512_mul_ps(n[j], FA_T32_SET(-FA_LN2_HI_F)));
     FA_T32_EACH r[j] = _mm512_fmadd_ps(n[j], FA_T32_SET(-FA_LN2_LO_F), r[j]);
     FA_T32_EACH r[j] = _mm512_fmadd_ps(l[j], FA_T32_SET(-0.5f), r[j]);
+}
+
+/* r = -w - n ln2, n = round(-w log2 e).  w up to 87 must be known to ~2^-30 absolute
+   (its error is e's relative error): w = w + wl from the float-float K and KC, a^3 =
+   c + cl (two fmas), and a two-sum of the two terms; -w - n ln2hi is exact (Sterbenz). */
+FA_INLINE void fa_gelut32_reduce(int u, const __m512 *a, __m512 *n, __m512 *r) {
+    __m512 h[FA_T32_U], c[FA_T32_U], t1[FA_T32_U], t3[FA_T32_U], w[FA_T32_U], wl[FA_T32_U];
+    FA_T32_EACH h[j] = _mm512_mul_ps(a[j], a[j]);
+    FA_T32_EACH c[j] = _mm512_mul_ps(a[j], h[j]);
+    FA_T32_EACH {
+        __m512 cl = _mm512_fmadd_ps(a[j], _mm512_fmsub_ps(a[j], a[j], h[j]),
+                                    _mm512_fmsub_ps(a[j], h[j], c[j]));       /* a^3 = c + cl */
+        t1[j] = _mm512_mul_ps(FA_T32_SET(FA_GELUT_K_HI), a[j]);
+        t3[j] = _mm512_mul_ps(FA_T32_SET(FA_GELUT_KC_HI), c[j]);
+        __m512 t1l = _mm512_fmadd_ps(FA_T32_SET(FA_GELUT_K_LO), a[j],
+                                     _mm512_fmsub_ps(FA_T32_SET(FA_GELUT_K_HI), a[j], t1[j]));
+        __m512 t3l = _mm512_fmadd_ps(FA_T32_SET(FA_GELUT_KC_LO), c[j],
+                                     _mm512_fmadd_ps(FA_T32_SET(FA_GELUT_KC_HI), cl,
+                                                     _mm512_fmsub_ps(FA_T32_SET(FA_GELUT_KC_HI), c[j], t3[j])));
+        wl[j] = _mm512_add_ps(t1l, t3l);
+    }
+    FA_T32_EACH w[j] = _mm512_add_ps(t1[j], t3[j]);
+    FA_T32_EACH {
+        __m512 bb = _mm512_sub_ps(w[j], t1[j]);                              /* two-sum */
+        __m512 err = _mm512_add_ps(_mm512_sub_ps(t1[j], _mm512_sub_ps(w[j], bb)), _mm512_sub_ps(t3[j], bb));
+        wl[j] = _mm512_add_ps(wl[j], err);
+    }
+    FA_T32_EACH n[j] = _mm512_sub_ps(_mm512_fmadd_ps(w[j], FA_T32_SET(-FA_LOG2E_F), FA_T32_SET(FA_SHIFT_F)),
+                                     FA_T32_SET(FA_SHIFT_F));
+    FA_T32_EACH r[j] = _mm512_fnmsub_ps(n[j], FA_T32_SET(FA_LN2_HI_F), w[j]);      /* -w - n ln2hi */
+    FA_T32_EACH r[j] = _mm512_sub_ps(_mm512_fmadd_ps(n[j], FA_T32_SET(-FA_LN2_LO_F), r[j]), wl[j]);
+}
+
+/* Where |x| is clamped */
+#define FA_GELU32_CLAMP(tanh_form) ((tanh_form) ? 10.0f : 14.0f)
+
+/* a, the piece, the table's polynomial (rest) and e = 2^n (1 + s) of u vectors */
+FA_INLINE void fa_gelu32_common(int u, int tanh_form, const __m512 *x, const float (*T)[16], const float *c0lo,
+                                __m512 *a, __m512i *idx, __m512 *rest, __m512 *s, __m512 *n) {
+    __m512 t[FA_T32_U], r[FA_T32_U];
+    /* vrangeps 0x0a: the smaller magnitude, sign cleared: min(|x|, 14 or 10) */
+    FA_T32_EACH a[j] = _mm512_range_ps(x[j], FA_T32_SET(FA_GELU32_CLAMP(tanh_form)), 0x0a);
+    fa_t32_piece(u, a, a, 1.0f, tanh_form ? FA_GELUT32_CENTRE : FA_GELU32_CENTRE, idx, t);
+    fa_t32_poly(u, idx, t, T, c0lo, rest);
+    if (tanh_form)
+        fa_gelut32_reduce(u, a, n, r);
+    else
+        fa_gelu32_reduce(u, a, n, r);
     FA_T32_EACH s[j] = fa_t32_expm1_poly(r[j]);
 }
 
 /* gelu of u vectors at xp (the last one under mask m) to yp */
-FA_INLINE void fa_gelu32_fwd_step(int u, __mmask16 m, const float *xp, float *yp) {
+FA_INLINE void fa_gelu32_fwd_step(int u, int tanh_form, __mmask16 m, const float *xp, float *yp) {
     __m512 x[FA_T32_U], a[FA_T32_U], rest[FA_T32_U], s[FA_T32_U], n[FA_T32_U];
     __m512i idx[FA_T32_U];
+    const float (*M)[16] = tanh_form ? FA_GELUT32_M : FA_GELU32_M;
     FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
-    fa_gelu32_common(u, x, FA_GELU32_M, FA_GELU32_M_C0LO, a, idx, rest, s, n);
+    fa_gelu32_common(u, tanh_form, x, M, tanh_form ? FA_GELUT32_M_C0LO : FA_GELU32_M_C0LO, a, idx, rest, s, n);
     FA_T32_EACH {
-        __m512 c0 = FA_T32_PICK(FA_GELU32_M[0]);
+        /* xc = x clamped as a (vrangeps 0x06: the smaller magnitude, x's sign): x M (1 + s)
+           cannot overflow before the scaling by 2^n, and x e M is below ulp(x) / 2 where
+           |x| is beyond the clamp */
+        __m512 xc = _mm512_range_ps(x[j], FA_T32_SET(FA_GELU32_CLAMP(tanh_form)), 0x06);
+        __m512 c0 = FA_T32_PICK(M[0]);
         __m512 mr = _mm512_add_ps(c0, rest[j]);                       /* M, rounded */
         __m512 ms = _mm512_fmadd_ps(mr, s[j], rest[j]);               /* M (1 + s) = c0 + ms */
-        __m512 v = _mm512_fmadd_ps(x[j], c0, _mm512_mul_ps(x[j], ms));
-        __m512 w = _mm512_scalef_ps(v, n[j]);                         /* x Phi(-a) */
-        /* x > 0: x - w; x = -0 takes w = x e M = -0 (x - w would give +0) */
-        __mmask16 pos = _mm512_cmp_ps_mask(x[j], _mm512_setzero_ps(), _CMP_GT_OQ);
-        _mm512_mask_storeu_ps(yp + 16 * j, FA_T32_MASK(j), _mm512_mask_sub_ps(w, pos, x[j], w));
+        __m512 v = _mm512_fmadd_ps(xc, c0, _mm512_mul_ps(xc, ms));
+        __m512 w = _mm512_scalef_ps(v, n[j]);                         /* xc e M */
+        __mmask16 pos = _mm512_cmp_ps_mask(x[j], _mm512_setzero_ps(), _CMP_GE_OQ);
+        __m512 y = _mm512_mask_sub_ps(w, pos, x[j], w);
+        /* gelu(x) has x's sign; taking it from x (vpternlogd 0xca: bits of x where the
+           mask has them, of y elsewhere) keeps -0, which a sum of zeros makes +0 */
+        y = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_set1_epi32((int)0x80000000),
+                                                          _mm512_castps_si512(x[j]),
+                                                          _mm512_castps_si512(y), 0xca));
+        _mm512_mask_storeu_ps(yp + 16 * j, FA_T32_MASK(j), y);
     }
 }
 
 /* dy gelu'(x) of u vectors */
-FA_INLINE void fa_gelu32_bwd_step(int u, __mmask16 m, const float *dyp, const float *xp, float *dxp) {
+FA_INLINE void fa_gelu32_bwd_step(int u, int tanh_form, __mmask16 m, const float *dyp, const float *xp, float *dxp) {
     __m512 x[FA_T32_U], a[FA_T32_U], rest[FA_T32_U], s[FA_T32_U], n[FA_T32_U];
     __m512i idx[FA_T32_U];
+    const float (*G)[16] = tanh_form ? FA_GELUT32_G : FA_GELU32_G;
     FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
-    fa_gelu32_common(u, x, FA_GELU32_G, FA_GELU32_G_C0LO, a, idx, rest, s, n);
+    fa_gelu32_common(u, tanh_form, x, G, tanh_form ? FA_GELUT32_G_C0LO : FA_GELU32_G_C0LO, a, idx, rest, s, n);
     FA_T32_EACH {
-        __m512 k = fa_t32_zero_form(idx[j], a[j], rest[j], s[j], FA_GELU32_G[0], FA_GELU32_R,
-                                    FA_GELU32_NEG_RLO);
+        __m512 k = fa_t32_zero_form(idx[j], a[j], rest[j], s[j], G[0], tanh_form ? FA_GELUT32_R : FA_GELU32_R,
+                                    tanh_form ? FA_GELUT32_NEG_RLO : FA_GELU32_NEG_RLO);
         fa_t32_store_deriv(x[j], k, n[j], FA_T32_MASK(j), dyp + 16 * j, dxp + 16 * j);
     }
 }
 
 /* ---- silu: e = e^(-a), pieces of min(a, 29.5) + 2, a = min(|x|, 88) ---- */
 
-FA_INLINE void fa_silu32_bwd_step(int u, __mmask16 m, const float *dyp, const float *xp, float *dxp) {
+FA_INLINE void fa_silu32_bwd_step(int u, int form, __mmask16 m, const float *dyp, const float *xp, float *dxp) {
     __m512 x[FA_T32_U], a[FA_T32_U], ap[FA_T32_U], t[FA_T32_U], rest[FA_T32_U], n[FA_T32_U], r[FA_T32_U];
     __m512i idx[FA_T32_U];
+    (void)form;                                                      /* one form */
     FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
     FA_T32_EACH a[j] = _mm512_range_ps(x[j], FA_T32_SET(88.0f), 0x0a);
     FA_T32_EACH ap[j] = _mm512_min_ps(a[j], FA_T32_SET(29.5f));       /* the last piece goes on */
@@ -233,34 +319,41 @@ FA_INLINE void fa_silu32_bwd_step(int u, __mmask16 m, const float *dyp, const fl
    unspecified values (the caller's careful path overwrites them). */
 #define FA_T32_TAIL(i, n) ((n) - (i) >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << ((n) - (i))) - 1u))
 
-FA_INLINE void fa_gelu32_fwd(const float *x, float *y, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 16 * FA_T32_U <= n; i += 16 * FA_T32_U)
-        fa_gelu32_fwd_step(FA_T32_U, 0xffff, x + i, y + i);
-    for (; i < n; i += 16)
-        fa_gelu32_fwd_step(1, FA_T32_TAIL(i, n), x + i, y + i);
-}
-
-#define FA_T32_DEF_BACKWARD(fname, step)                                                  \
+#define FA_T32_DEF_FORWARD(fname, step, form)                                             \
+    FA_INLINE void fname(const float *x, float *y, ptrdiff_t n) {                         \
+        ptrdiff_t i = 0;                                                                  \
+        for (; i + 16 * FA_T32_U <= n; i += 16 * FA_T32_U)                                \
+            step(FA_T32_U, form, 0xffff, x + i, y + i);                                   \
+        for (; i < n; i += 16)                                                            \
+            step(1, form, FA_T32_TAIL(i, n), x + i, y + i);                               \
+    }
+#define FA_T32_DEF_BACKWARD(fname, step, form)                                            \
     FA_INLINE void fname(const float *dy, const float *x, float *dx, ptrdiff_t n) {       \
         ptrdiff_t i = 0;                                                                  \
         for (; i + 16 * FA_T32_U <= n; i += 16 * FA_T32_U)                                \
-            step(FA_T32_U, 0xffff, dy + i, x + i, dx + i);                                \
+            step(FA_T32_U, form, 0xffff, dy + i, x + i, dx + i);                          \
         for (; i < n; i += 16)                                                            \
-            step(1, FA_T32_TAIL(i, n), dy + i, x + i, dx + i);                            \
+            step(1, form, FA_T32_TAIL(i, n), dy + i, x + i, dx + i);                      \
     }
-FA_T32_DEF_BACKWARD(fa_gelu32_bwd, fa_gelu32_bwd_step)
-FA_T32_DEF_BACKWARD(fa_silu32_bwd, fa_silu32_bwd_step)
+FA_T32_DEF_FORWARD(fa_gelu32_fwd, fa_gelu32_fwd_step, 0)
+FA_T32_DEF_BACKWARD(fa_gelu32_bwd, fa_gelu32_bwd_step, 0)
+FA_T32_DEF_FORWARD(fa_gelut32_fwd, fa_gelu32_fwd_step, 1)
+FA_T32_DEF_BACKWARD(fa_gelut32_bwd, fa_gelu32_bwd_step, 1)
+FA_T32_DEF_BACKWARD(fa_silu32_bwd, fa_silu32_bwd_step, 0)
 
 #else
 /* Other builds: the portable double paths of _math.pxd; these are never called. */
 #define FA_TABLE32_VEC 0
-FA_INLINE void fa_gelu32_fwd(const float *x, float *y, ptrdiff_t n) { (void)x; (void)y; (void)n; }
-FA_INLINE void fa_gelu32_bwd(const float *dy, const float *x, float *dx, ptrdiff_t n) {
-    (void)dy; (void)x; (void)dx; (void)n;
-}
-FA_INLINE void fa_silu32_bwd(const float *dy, const float *x, float *dx, ptrdiff_t n) {
-    (void)dy; (void)x; (void)dx; (void)n;
-}
+#define FA_T32_STUB_FORWARD(fname) \
+    FA_INLINE void fname(const float *x, float *y, ptrdiff_t n) { (void)x; (void)y; (void)n; }
+#define FA_T32_STUB_BACKWARD(fname)                                                       \
+    FA_INLINE void fname(const float *dy, const float *x, float *dx, ptrdiff_t n) {       \
+        (void)dy; (void)x; (void)dx; (void)n;                                             \
+    }
+FA_T32_STUB_FORWARD(fa_gelu32_fwd)
+FA_T32_STUB_BACKWARD(fa_gelu32_bwd)
+FA_T32_STUB_FORWARD(fa_gelut32_fwd)
+FA_T32_STUB_BACKWARD(fa_gelut32_bwd)
+FA_T32_STUB_BACKWARD(fa_silu32_bwd)
 #endif
 #endif

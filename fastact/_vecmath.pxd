@@ -30,4 +30,6 @@ cdef extern from "_table32.h" nogil:
     const int FA_TABLE32_VEC
     void fa_gelu32_fwd(const float* x, float* y, Py_ssize_t n)
     void fa_gelu32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)
+    void fa_gelut32_fwd(const float* x, float* y, Py_ssize_t n)
+    void fa_gelut32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)
     void fa_silu32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)

@@ -429,11 +429,11 @@ def _table32_vector():
 @pytest.mark.parametrize("name", sorted(_np_refs()))
 def test_float32_accuracy_against_float64_reference(name):
     bound = bound_bwd = FLOAT32_NATIVE_ULP.get(name, 1.0)
-    if name in ("gelu", "silu") and _table32_vector():
-        # the AVX-512 table kernels, float arithmetic (_table32.h): gelu both ways, the
-        # silu backward
+    if name in ("gelu", "gelu_tanh", "silu") and _table32_vector():
+        # the AVX-512 table kernels, float arithmetic (_table32.h): gelu (both forms) both
+        # ways, the silu backward
         bound_bwd = 2.5
-        bound = 2.5 if name == "gelu" else bound
+        bound = 2.5 if name.startswith("gelu") else bound
     f, d = _np_refs()[name]
     x = float32_sample()
     x64 = x.astype(np.float64)
@@ -1199,6 +1199,8 @@ def test_gelu64_polynomials_match_mpmath(name):
 # On each, polynomials of degree 6 in t = a - centre with float coefficients and c0 a
 # float-float, for
 #   gelu: M(a) = Phi(-a) e^(a^2/2) and G(a) = H(a)/(a - R), H = M - a/sqrt(2 pi);
+#   gelu, tanh form (GELUT32): M(a) = 1/(1 + E) and G(a) = H(a)/(a - R),
+#     H = (1 + E - a w'(a))/(1 + E)^2, E = e^-w(a), w(a) = 2 sqrt(2/pi)(a + 0.044715 a^3);
 #   silu: G(a) = F(a)/(a - R), F = (1 + e^-a - a)/(1 + e^-a)^2,
 # R = a0 (the derivative's zero) on the pieces near it, 0 beyond, and for silu's last
 # piece R = 1, G = -1 exactly (F = 1 - a to 2e-11 from a = 26 on).  Fitted by least
@@ -1209,6 +1211,7 @@ TABLE32_DEGREE = 6
 TABLE32 = {
     # prefix: (b, slots with R = a0, slots with G = -1 and R = 1)
     "GELU32": (1.0, (0, 1, 12, 13, 14, 15), ()),
+    "GELUT32": (1.0, (0, 1, 12, 13, 14, 15), ()),
     "SILU32": (2.0, (0, 1, 2, 3, 4), (15,)),
 }
 
@@ -1230,9 +1233,23 @@ def _silu_f_mp(a):
     return (1 + e - a) / (1 + e) ** 2
 
 
+def _gelut_w(a):
+    """w(a) = 2 sqrt(2/pi)(a + 0.044715 a^3) and w'(a), the tanh form's exponent."""
+    return _z(a), 2 * _BETA * (1 + 3 * _KAPPA * a * a)
+
+
+def _gelut_h_mp(a):
+    a = mp.mpf(a)
+    w, dw = _gelut_w(a)
+    e = mp.exp(-w)
+    return (1 + e - a * dw) / (1 + e) ** 2
+
+
 def _table32_zero(prefix):
     if prefix == "GELU32":
         return _gelu_a0()
+    if prefix == "GELUT32":
+        return mp.findroot(_gelut_h_mp, 0.75)
     return mp.findroot(lambda a: 1 + mp.exp(-a) - a, 1.28)
 
 
@@ -1244,6 +1261,9 @@ def _table32_targets(prefix, slot, a0):
         def m(a):
             return _mills_mp(mp.mpf(a))
         return {"M": m, "G": lambda a: (m(a) - mp.mpf(a) / mp.sqrt(2 * mp.pi)) / (mp.mpf(a) - r)}, r
+    if prefix == "GELUT32":
+        return {"M": lambda a: 1 / (1 + mp.exp(-_gelut_w(mp.mpf(a))[0])),
+                "G": lambda a: _gelut_h_mp(a) / (mp.mpf(a) - r)}, r
     return {"G": lambda a: _silu_f_mp(a) / (mp.mpf(a) - r)}, r
 
 
@@ -1282,7 +1302,7 @@ def generate_table32():
             a0hi = float(np.float32(a0))
             pieces = _table32_pieces(b)
             centre = [float(np.float32((pieces[s][0] + pieces[s][1]) / 2)) for s in range(16)]
-            names = ("M", "G") if prefix == "GELU32" else ("G",)
+            names = ("M", "G") if prefix.startswith("GELU") else ("G",)
             tabs = {name: [[0.0] * 16 for _ in range(TABLE32_DEGREE + 1)] for name in names}
             lows = {name: [0.0] * 16 for name in names}
             rhi, neg_rlo = [0.0] * 16, [0.0] * 16
@@ -1331,7 +1351,8 @@ def _read_table32():
     return out
 
 
-@pytest.mark.parametrize("prefix, name", [("GELU32", "M"), ("GELU32", "G"), ("SILU32", "G")])
+@pytest.mark.parametrize("prefix, name", [("GELU32", "M"), ("GELU32", "G"), ("GELUT32", "M"),
+                                          ("GELUT32", "G"), ("SILU32", "G")])
 def test_table32_matches_mpmath(prefix, name):
     """Each piece's polynomial (float coefficients, c0 a float-float) reproduces its
     function to 0.2 x 2^-24 relative over the piece, widened as for the fit (0.12 to 0.13
@@ -1385,22 +1406,24 @@ def test_table32_exp_polynomial():
         assert abs(1 + s - mp.exp(r)) <= 0.1 * 2.0 ** -24 * mp.exp(r), r
 
 
-@pytest.mark.parametrize("name", ["gelu", "silu"])
+@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu"])
 def test_table32_kernels(name):
-    """The float32 kernels of _table32.h (gelu both directions, silu backward) over every
-    piece boundary (a + b on each quarter binade, 64 floats either side), the zero of the
-    derivative, the ends of the fast range (-13 and -87) and 400,000 random points: within
-    2 ulp (gelu forward) and 2.5 (the backwards) of float64 (1.69 and 2.30 measured for
-    gelu; the portable double paths of other builds, 0.51).  Every length from 1 to 130
-    (the kernels' masked tail) and the in-place calls give the bits of one long call (a
-    wrong tail mask or a store before a load fails)."""
+    """The float32 kernels of _table32.h (gelu, both forms, both directions; silu
+    backward) over every piece boundary (a + b on each quarter binade, 64 floats either
+    side), the zero of the derivative, the ends of the fast range (-13, -10 and -87) and
+    400,000 random points: within 2 ulp (gelu forward) and 2.5 (the backwards) of float64
+    (1.69 and 2.30 measured for gelu, 1.35 and 1.77 for the tanh form; the portable double
+    paths of other builds, 0.51).  Every length from 1 to 130 (the kernels' masked tail)
+    and the in-place calls give the bits of one long call (a wrong tail mask or a store
+    before a load fails)."""
     f, d = _np_refs()[name]
-    prefix = name.upper() + "32"
+    prefix = {"gelu": "GELU32", "gelu_tanh": "GELUT32", "silu": "SILU32"}[name]
+    fn, kw = ("gelu", {"approximate": "tanh"}) if name == "gelu_tanh" else (name, {})
     b = TABLE32[prefix][0]
     vec = _table32_vector()
-    bf = 2.0 if vec and name == "gelu" else FLOAT32_NATIVE_ULP.get(name, 1.0)
+    bf = 2.0 if vec and fn == "gelu" else FLOAT32_NATIVE_ULP.get(name, 1.0)
     bb = 2.5 if vec else 1.0
-    x_min = -13.0 if name == "gelu" else -87.0
+    x_min = {"gelu": -13.0, "gelu_tanh": -10.0, "silu": -87.0}[name]
     e0 = int(math.log2(b))
     edges = [2.0 ** e * (1 + q / 4) - b for e in range(e0, e0 + 4) for q in range(5)]
     edges += [float(_table32_zero(prefix)), -x_min]
@@ -1411,21 +1434,21 @@ def test_table32_kernels(name):
     x = np.concatenate([x, -x])
     x = x[(x >= x_min) & np.isfinite(x)].astype(np.float32)
     x64 = x.astype(np.float64)
-    y = getattr(fa, name)(x)
-    g = getattr(fa, name + "_backward")(np.ones_like(x), x)
+    y = getattr(fa, fn)(x, **kw)
+    g = getattr(fa, fn + "_backward")(np.ones_like(x), x, **kw)
     assert ulp_distance(y, f(x64)).max() <= bf
     assert ulp_distance(g, d(x64)).max() <= bb
     xs = x[:130].copy()
     for n in range(1, 131):
         dy = np.ones(n, np.float32)
-        assert np.array_equal(getattr(fa, name + "_backward")(dy, xs[:n]).view(np.uint32),
+        assert np.array_equal(getattr(fa, fn + "_backward")(dy, xs[:n], **kw).view(np.uint32),
                               g[:n].view(np.uint32)), n
-        assert np.array_equal(getattr(fa, name)(xs[:n]).view(np.uint32), y[:n].view(np.uint32)), n
+        assert np.array_equal(getattr(fa, fn)(xs[:n], **kw).view(np.uint32), y[:n].view(np.uint32)), n
     xi = x.copy()
-    getattr(fa, name)(xi, out=xi)
+    getattr(fa, fn)(xi, out=xi, **kw)
     assert np.array_equal(xi.view(np.uint32), y.view(np.uint32))
     dyi = np.ones_like(x)
-    getattr(fa, name + "_backward")(dyi, x, out=dyi)
+    getattr(fa, fn + "_backward")(dyi, x, out=dyi, **kw)
     assert np.array_equal(dyi.view(np.uint32), g.view(np.uint32))
 
 if __name__ == "__main__":
