@@ -1421,7 +1421,12 @@ cdef inline floating mish_fwd_fast(floating x) noexcept nogil:
 
 
 cdef inline bint mish_fwd_hard(floating x) noexcept nogil:
-    return not (-700.0 <= x and x <= 700.0)     # tails (exp_neg_abs_d), inf, NaN
+    # tails (exp_neg_abs_d), inf, NaN; with the AVX-512 kernel of _table32.h (float32
+    # data) x < -87, where x e^x nears the subnormal range
+    if floating is float:
+        if FA_TABLE32_VEC:
+            return not (-87.0 <= x and x <= 3.4028234663852886e38)
+    return not (-700.0 <= x and x <= 700.0)
 
 
 cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
@@ -1463,6 +1468,9 @@ cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
 
 
 cdef inline bint mish_bwd_hard(floating x) noexcept nogil:
+    if floating is float:
+        if FA_TABLE32_VEC:
+            return mish_fwd_hard(x)
     return not (-700.0 <= x and x <= 50.0)
 
 

@@ -1,5 +1,5 @@
 /* float32 kernels from piecewise tables, in float32 arithmetic (AVX-512): the gelu, exact
- * and tanh form (both directions), and the silu backward.
+ * and tanh form, and the mish (both directions), and the silu backward.
  *
  * Why kernels of their own: the portable float32 paths of these (_math.pxd) compute in
  * double with divisions, 0.5 ulp but 2 to 4 times PyTorch's time.  These have no
@@ -110,6 +110,29 @@ static const float FA_SILU32_G[7][16] __attribute__((aligned(64))) = {
 static const float FA_SILU32_G_C0LO[16] __attribute__((aligned(64))) = {-0x1.fedf940000000p-30f, 0x1.2e782a0000000p-26f, -0x1.e921340000000p-26f, 0x1.fa32840000000p-26f, 0x1.be81b60000000p-29f, -0x1.d25a280000000p-26f, 0x1.4c1c360000000p-26f, -0x1.b188900000000p-26f, 0x1.d4b6820000000p-26f, 0x1.0f8db80000000p-26f, 0x1.8893d20000000p-26f, 0x1.dc1d300000000p-33f, -0x1.5ef4e40000000p-26f, -0x1.0fa8c60000000p-27f, -0x1.5413e20000000p-26f, 0.0f};
 static const float FA_SILU32_R[16] __attribute__((aligned(64))) = {0x1.4749740000000p+0f, 0x1.4749740000000p+0f, 0x1.4749740000000p+0f, 0x1.4749740000000p+0f, 0x1.4749740000000p+0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0x1.0000000000000p+0f};
 static const float FA_SILU32_NEG_RLO[16] __attribute__((aligned(64))) = {0x1.bdf6fa0000000p-27f, 0x1.bdf6fa0000000p-27f, 0x1.bdf6fa0000000p-27f, 0x1.bdf6fa0000000p-27f, 0x1.bdf6fa0000000p-27f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+static const float FA_MISH32_CENTRE[16] __attribute__((aligned(64))) = {0x1.0000000000000p-2f, 0x1.8000000000000p-1f, 0x1.4000000000000p+0f, 0x1.c000000000000p+0f, 0x1.4000000000000p+1f, 0x1.c000000000000p+1f, 0x1.2000000000000p+2f, 0x1.6000000000000p+2f, 0x1.c000000000000p+2f, 0x1.2000000000000p+3f, 0x1.6000000000000p+3f, 0x1.a000000000000p+3f, 0x1.0000000000000p+4f, 0x1.4000000000000p+4f, 0x1.8000000000000p+4f, 0x1.c000000000000p+4f};
+static const float FA_MISH32_M[7][32] __attribute__((aligned(64))) = {
+    {0x1.55aab80000000p-1f, 0x1.8f97760000000p-1f, 0x1.b8ec1c0000000p-1f, 0x1.d414300000000p-1f, 0x1.eb0d2c0000000p-1f, 0x1.f845dc0000000p-1f, 0x1.fd28020000000p-1f, 0x1.fef42c0000000p-1f, 0x1.ffc43e0000000p-1f, 0x1.fff7ea0000000p-1f, 0x1.fffee80000000p-1f, 0x1.ffffda0000000p-1f, 0x1.fffffe0000000p-1f, 0x1.0000000000000p+0f, 0x1.0000000000000p+0f, 0x1.0000000000000p+0f, 0x1.0f91fe0000000p-1f, 0x1.ac461c0000000p-1f, 0x1.26bb0a0000000p+0f, 0x1.6ba6b40000000p+0f, 0x1.b2c4020000000p+0f, 0x1.e202920000000p+0f, 0x1.f4c0300000000p+0f, 0x1.fbd50e0000000p+0f, 0x1.ff112c0000000p+0f, 0x1.ffdfa80000000p+0f, 0x1.fffba00000000p+0f, 0x1.ffff680000000p+0f, 0x1.fffff80000000p+0f, 0x1.0000000000000p+1f, 0x1.0000000000000p+1f, 0x1.0000000000000p+1f},
+    {0x1.0726a60000000p-2f, 0x1.8c741e0000000p-3f, 0x1.0cb04e0000000p-3f, 0x1.571ae80000000p-4f, 0x1.4d2cb20000000p-5f, 0x1.ee1a9c0000000p-7f, 0x1.6bf40c0000000p-8f, 0x1.0bd2f60000000p-9f, 0x1.de194c0000000p-12f, 0x1.02d09c0000000p-14f, 0x1.1836dc0000000p-17f, 0x1.2f620e0000000p-20f, 0x1.e414f40000000p-25f, 0x1.1bb8780000000p-30f, 0x1.4c93dc0000000p-36f, 0.0f, 0x1.1eea540000000p-1f, 0x1.4916940000000p-1f, 0x1.31d8c20000000p-1f, 0x1.e3dbee0000000p-2f, 0x1.1a3c160000000p-2f, 0x1.d0f95c0000000p-4f, 0x1.63ef860000000p-5f, 0x1.09a4480000000p-6f, 0x1.dd39e60000000p-9f, 0x1.02c03c0000000p-11f, 0x1.1834760000000p-14f, 0x1.2f61b40000000p-17f, 0x1.e414ec0000000p-22f, 0x1.1bb8780000000p-27f, 0x1.4c93d20000000p-33f, 0x1.85d9520000000p-39f},
+    {-0x1.c020b60000000p-5f, -0x1.1174a00000000p-4f, -0x1.c914740000000p-5f, -0x1.407cdc0000000p-5f, -0x1.476b020000000p-6f, -0x1.ecd47c0000000p-8f, -0x1.6bd24a0000000p-9f, -0x1.0bcf8c0000000p-10f, -0x1.de17d40000000p-13f, -0x1.02cff80000000p-15f, -0x1.18362c0000000p-18f, -0x1.2f61500000000p-21f, -0x1.e3c18e0000000p-26f, -0x1.1b87700000000p-31f, -0x1.4c5f9a0000000p-37f, 0.0f, 0x1.2136220000000p-3f, 0x1.0ca6dc0000000p-6f, -0x1.8f82500000000p-4f, -0x1.1ec0220000000p-3f, -0x1.ccda980000000p-4f, -0x1.b363900000000p-5f, -0x1.5bdbfc0000000p-6f, -0x1.0773f60000000p-7f, -0x1.dc597e0000000p-10f, -0x1.02af3e0000000p-12f, -0x1.1831600000000p-15f, -0x1.2f609c0000000p-18f, -0x1.e3c1820000000p-23f, -0x1.1b87980000000p-28f, -0x1.4c58560000000p-34f, -0x1.851eae0000000p-40f},
+    {-0x1.3c1cf00000000p-6f, 0x1.d396980000000p-10f, 0x1.5f96500000000p-7f, 0x1.5bac100000000p-7f, 0x1.9ee6cc0000000p-8f, 0x1.460df00000000p-9f, 0x1.e48b700000000p-11f, 0x1.6501520000000p-12f, 0x1.3e61f80000000p-14f, 0x1.58b5ec0000000p-17f, 0x1.7536440000000p-20f, 0x1.9412100000000p-23f, 0x1.3c510e0000000p-27f, 0x1.72c9620000000p-33f, 0x1.b2a2840000000p-39f, 0.0f, -0x1.02529c0000000p-4f, -0x1.74f9d40000000p-4f, -0x1.b7b44a0000000p-5f, -0x1.78c92a0000000p-8f, 0x1.61d79c0000000p-6f, 0x1.f678720000000p-7f, 0x1.ba51de0000000p-8f, 0x1.596c660000000p-9f, 0x1.3c1a720000000p-11f, 0x1.5860460000000p-14f, 0x1.7529b00000000p-17f, 0x1.9410380000000p-20f, 0x1.3c51020000000p-24f, 0x1.72c9600000000p-30f, 0x1.b2a2fe0000000p-36f, 0x1.fd78a20000000p-42f},
+    {0x1.8453f60000000p-7f, 0x1.00094a0000000p-7f, 0x1.9e2ec00000000p-10f, -0x1.2876000000000p-10f, -0x1.62b6d60000000p-10f, -0x1.3ecb4e0000000p-11f, -0x1.e301040000000p-13f, -0x1.64d9ea0000000p-14f, -0x1.3e790c0000000p-16f, -0x1.58d11a0000000p-19f, -0x1.7553900000000p-22f, -0x1.9431ca0000000p-25f, -0x1.3e0dd40000000p-29f, -0x1.74d3fa0000000p-35f, -0x1.b4df940000000p-41f, 0.0f, -0x1.f547aa0000000p-6f, 0x1.4d1e640000000p-8f, 0x1.b0f1c00000000p-6f, 0x1.3100560000000p-6f, 0x1.c0e0da0000000p-10f, -0x1.5d1c3e0000000p-9f, -0x1.8f74520000000p-10f, -0x1.4dc5580000000p-11f, -0x1.39e4500000000p-13f, -0x1.5824d20000000p-16f, -0x1.753a5c0000000p-19f, -0x1.942e1a0000000p-22f, -0x1.3e0da80000000p-26f, -0x1.74d2b40000000p-32f, -0x1.b517e00000000p-38f, -0x1.01ec8e0000000p-43f},
+    {0x1.38e9840000000p-11f, -0x1.6a7b100000000p-9f, -0x1.dea4140000000p-10f, -0x1.f8aa060000000p-12f, 0x1.1f67040000000p-13f, 0x1.dd583a0000000p-14f, 0x1.82414e0000000p-15f, 0x1.2009560000000p-16f, 0x1.09c25e0000000p-18f, 0x1.1fc5d00000000p-21f, 0x1.3791bc0000000p-24f, 0x1.5152ea0000000p-27f, 0x1.2ff13e0000000p-31f, 0x1.64480a0000000p-37f, 0x1.a1a4120000000p-43f, 0.0f, 0x1.2477360000000p-7f, 0x1.e02c520000000p-7f, 0x1.896bc80000000p-10f, -0x1.66ca600000000p-8f, -0x1.5ac4020000000p-9f, 0x1.e3a2880000000p-15f, 0x1.f33d520000000p-13f, 0x1.f3a0d60000000p-14f, 0x1.01067e0000000p-15f, 0x1.1e7d7a0000000p-18f, 0x1.3761e40000000p-21f, 0x1.514bf00000000p-24f, 0x1.2ff0cc0000000p-28f, 0x1.6448100000000p-34f, 0x1.a1a2120000000p-40f, 0x1.e9964e0000000p-46f},
+    {-0x1.055a540000000p-9f, -0x1.8428f60000000p-13f, 0x1.1aa1d60000000p-11f, 0x1.43fb7c0000000p-12f, 0x1.0d7b2a0000000p-15f, -0x1.f361960000000p-17f, -0x1.f2b8c60000000p-18f, -0x1.7e0e520000000p-19f, -0x1.602ff00000000p-21f, -0x1.7d6d5c0000000p-24f, -0x1.9cfc340000000p-27f, -0x1.bf1e840000000p-30f, -0x1.8bfd940000000p-34f, -0x1.d0287c0000000p-40f, -0x1.1061b20000000p-45f, 0.0f, 0x1.82db1c0000000p-8f, -0x1.48ba500000000p-9f, -0x1.1b0bc00000000p-8f, -0x1.c271b00000000p-12f, 0x1.bde0140000000p-11f, 0x1.17955c0000000p-13f, -0x1.258d340000000p-16f, -0x1.193f0e0000000p-16f, -0x1.497e160000000p-18f, -0x1.7a17f80000000p-21f, -0x1.9c7e120000000p-24f, -0x1.bf0bf60000000p-27f, -0x1.8bfccc0000000p-31f, -0x1.d02e540000000p-37f, -0x1.0fe55e0000000p-42f, -0x1.371fac0000000p-48f},
+};
+static const float FA_MISH32_M_C0LO[32] __attribute__((aligned(64))) = {-0x1.79b7640000000p-27f, -0x1.5575120000000p-27f, 0x1.c2bbcc0000000p-26f, -0x1.ac02840000000p-26f, 0x1.2c0af40000000p-26f, 0x1.8fcc680000000p-29f, -0x1.526b760000000p-26f, -0x1.3ae3200000000p-29f, -0x1.a99f540000000p-26f, -0x1.e3da3a0000000p-27f, -0x1.a9f4920000000p-28f, 0x1.3f60740000000p-29f, 0x1.cb10bc0000000p-29f, -0x1.1b44760000000p-30f, -0x1.4c0a800000000p-36f, 0.0f, 0x1.263a1e0000000p-27f, 0x1.e903f00000000p-29f, -0x1.86043c0000000p-25f, -0x1.38a5e40000000p-25f, 0x1.5b979c0000000p-25f, 0x1.7ee5fe0000000p-27f, -0x1.f89b9a0000000p-27f, 0x1.a6a57c0000000p-27f, 0x1.cc46c20000000p-26f, -0x1.bc770a0000000p-25f, -0x1.a05f120000000p-25f, 0x1.3fba520000000p-26f, 0x1.cb10fc0000000p-26f, -0x1.1b446c0000000p-27f, -0x1.4c0c600000000p-33f, -0x1.8558000000000p-39f};
+static const float FA_MISH32_G[7][32] __attribute__((aligned(64))) = {
+    {-0x1.32ce760000000p-1f, -0x1.89ceda0000000p-1f, -0x1.c83e3c0000000p-1f, -0x1.ef03d40000000p-1f, -0x1.05c0a00000000p+0f, -0x1.60797c0000000p-1f, -0x1.892ac40000000p-1f, -0x1.a101c60000000p-1f, -0x1.b66c720000000p-1f, -0x1.c70d2a0000000p-1f, -0x1.d172460000000p-1f, -0x1.d89d400000000p-1f, -0x1.dffffc0000000p-1f, -0x1.e666660000000p-1f, -0x1.eaaaaa0000000p-1f, -0x1.0000000000000p+0f, -0x1.7c39300000000p-1f, -0x1.6501460000000p+0f, -0x1.143a0c0000000p+1f, -0x1.6d721c0000000p+1f, -0x1.ca776a0000000p+1f, -0x1.8e9efa0000000p+1f, -0x1.b78cde0000000p+1f, -0x1.cb97220000000p+1f, -0x1.da18a40000000p+1f, -0x1.e35f800000000p+1f, -0x1.e8b3d00000000p+1f, -0x1.ec4de80000000p+1f, -0x1.effff40000000p+1f, -0x1.f333320000000p+1f, -0x1.f555560000000p+1f, -0x1.f6db6e0000000p+1f},
+    {-0x1.80f2420000000p-2f, -0x1.2e20820000000p-2f, -0x1.8d5ade0000000p-3f, -0x1.d192620000000p-4f, -0x1.644b220000000p-5f, -0x1.b30a9a0000000p-4f, -0x1.e3288c0000000p-5f, -0x1.2cb0b60000000p-5f, -0x1.5c16aa0000000p-6f, -0x1.9856700000000p-7f, -0x1.0f54800000000p-7f, -0x1.83edd20000000p-8f, -0x1.0001dc0000000p-8f, -0x1.47ae280000000p-9f, -0x1.c71c740000000p-10f, 0.0f, -0x1.1625860000000p+0f, -0x1.79fad40000000p+0f, -0x1.833b400000000p+0f, -0x1.3ddc000000000p+0f, -0x1.69cb840000000p-1f, -0x1.d183480000000p-2f, -0x1.bafc620000000p-3f, -0x1.c737080000000p-4f, -0x1.a2ec2a0000000p-5f, -0x1.abcd060000000p-6f, -0x1.11fc280000000p-6f, -0x1.84a6b80000000p-7f, -0x1.000b200000000p-7f, -0x1.47ae800000000p-8f, -0x1.c71c760000000p-9f, -0x1.4e5e0a0000000p-9f},
+    {0x1.8f860c0000000p-5f, 0x1.9e20200000000p-4f, 0x1.817b040000000p-4f, 0x1.0d98560000000p-4f, 0x1.f8fe480000000p-6f, 0x1.1b3d0e0000000p-5f, 0x1.fe35ee0000000p-7f, 0x1.fe65560000000p-8f, 0x1.b43bde0000000p-9f, 0x1.76a63e0000000p-10f, 0x1.8e0b940000000p-11f, 0x1.de68840000000p-12f, 0x1.000ea60000000p-12f, 0x1.06256c0000000p-13f, 0x1.2f68520000000p-14f, 0.0f, -0x1.fd5f4e0000000p-2f, -0x1.ddf8e20000000p-3f, 0x1.32078c0000000p-3f, 0x1.690aec0000000p-2f, 0x1.45e0800000000p-2f, 0x1.5fbfd00000000p-3f, 0x1.3cabd40000000p-4f, 0x1.15cdee0000000p-5f, 0x1.6630e20000000p-7f, 0x1.c41aca0000000p-9f, 0x1.a338100000000p-10f, 0x1.e42c960000000p-11f, 0x1.0058a20000000p-11f, 0x1.0628240000000p-12f, 0x1.2f686c0000000p-13f, 0x1.7e22580000000p-14f},
+    {0x1.da44520000000p-5f, 0x1.7a27e60000000p-7f, -0x1.03726c0000000p-6f, -0x1.3b9e580000000p-6f, -0x1.74bd740000000p-7f, -0x1.414e500000000p-7f, -0x1.fada2e0000000p-9f, -0x1.b40bbc0000000p-10f, -0x1.20f8e80000000p-11f, -0x1.674c420000000p-13f, -0x1.296c700000000p-14f, -0x1.28b4600000000p-15f, -0x1.003d180000000p-16f, -0x1.a36a7a0000000p-18f, -0x1.9486140000000p-19f, 0.0f, 0x1.10da640000000p-4f, 0x1.07da580000000p-2f, 0x1.b691240000000p-3f, 0x1.d740b00000000p-5f, -0x1.d5ba580000000p-5f, -0x1.5c2f260000000p-5f, -0x1.5d9e860000000p-6f, -0x1.2b96760000000p-7f, -0x1.47f15e0000000p-9f, -0x1.1a21fe0000000p-11f, -0x1.619e0e0000000p-13f, -0x1.38079c0000000p-14f, -0x1.01bfae0000000p-15f, -0x1.a385c40000000p-17f, -0x1.94890e0000000p-18f, -0x1.b4b9b00000000p-19f},
+    {-0x1.3fb0f00000000p-6f, -0x1.59820c0000000p-6f, -0x1.a4f94a0000000p-8f, 0x1.89f72a0000000p-10f, 0x1.5ed0440000000p-9f, 0x1.3a4c200000000p-9f, 0x1.c106fe0000000p-11f, 0x1.5d693e0000000p-12f, 0x1.8318200000000p-14f, 0x1.6a783c0000000p-16f, 0x1.cc2c2c0000000p-18f, 0x1.756cbc0000000p-19f, 0x1.011c4c0000000p-20f, 0x1.4f962e0000000p-22f, 0x1.0daf8c0000000p-23f, 0.0f, 0x1.f5387e0000000p-4f, 0x1.5a28020000000p-5f, -0x1.20f68a0000000p-4f, -0x1.1f22980000000p-4f, -0x1.61a6ec0000000p-7f, 0x1.5c038a0000000p-8f, 0x1.19813c0000000p-8f, 0x1.04eaf80000000p-9f, 0x1.134db20000000p-11f, 0x1.80663a0000000p-14f, 0x1.55fd780000000p-16f, 0x1.b28e3e0000000p-18f, 0x1.072b300000000p-19f, 0x1.500a100000000p-21f, 0x1.0db3300000000p-22f, 0x1.f316a00000000p-24f},
+    {-0x1.0ef9100000000p-7f, 0x1.41d22e0000000p-8f, 0x1.4782140000000p-8f, 0x1.941fb60000000p-10f, -0x1.1541f40000000p-12f, -0x1.163fb00000000p-11f, -0x1.6566200000000p-13f, -0x1.005ff80000000p-14f, -0x1.01ae800000000p-16f, -0x1.8285e80000000p-19f, -0x1.7af7ce0000000p-21f, -0x1.e8c3e80000000p-23f, -0x1.0bc9fc0000000p-24f, -0x1.117d6a0000000p-26f, -0x1.6c4d840000000p-28f, 0.0f, 0x1.ed13ca0000000p-9f, -0x1.c2b7260000000p-5f, -0x1.7008880000000p-6f, 0x1.eb3dba0000000p-7f, 0x1.5863100000000p-7f, 0x1.b125860000000p-11f, -0x1.199d4c0000000p-11f, -0x1.643cc00000000p-12f, -0x1.99feb60000000p-14f, -0x1.07957a0000000p-16f, -0x1.77059e0000000p-19f, -0x1.59afd20000000p-21f, -0x1.22de720000000p-23f, -0x1.1367840000000p-25f, -0x1.6bbd0c0000000p-27f, -0x1.1ed14c0000000p-28f},
+    {0x1.67331a0000000p-8f, 0x1.0e79740000000p-9f, -0x1.33e4f00000000p-10f, -0x1.cbe52e0000000p-11f, -0x1.945f320000000p-14f, 0x1.c7ff980000000p-14f, 0x1.fd583e0000000p-16f, 0x1.511bcc0000000p-17f, 0x1.3333260000000p-19f, 0x1.8ca5980000000p-22f, 0x1.3e90d80000000p-24f, 0x1.49740a0000000p-26f, 0x1.13fe0a0000000p-28f, 0x1.b83a9a0000000p-31f, 0x1.e5b7fc0000000p-33f, 0.0f, -0x1.a3f3b20000000p-6f, -0x1.236d380000000p-8f, 0x1.27feea0000000p-6f, 0x1.4d4dee0000000p-8f, -0x1.904df20000000p-9f, -0x1.532f7a0000000p-11f, -0x1.35c6b60000000p-18f, 0x1.5ad8040000000p-15f, 0x1.ec865e0000000p-17f, 0x1.3c0c6a0000000p-19f, 0x1.9338800000000p-22f, 0x1.2aa7c00000000p-24f, 0x1.502a500000000p-27f, 0x1.c097e20000000p-30f, 0x1.e6c0240000000p-32f, 0x1.4a3d160000000p-33f},
+};
+static const float FA_MISH32_G_C0LO[32] __attribute__((aligned(64))) = {-0x1.0438be0000000p-26f, 0x1.970c380000000p-26f, 0x1.94df680000000p-29f, -0x1.580fac0000000p-26f, 0x1.ab74fa0000000p-25f, 0x1.b83cfe0000000p-30f, 0x1.52e55a0000000p-27f, 0x1.4684240000000p-26f, 0x1.848c100000000p-27f, -0x1.c5bc540000000p-26f, -0x1.3032140000000p-28f, -0x1.d6a2800000000p-26f, -0x1.5f8b440000000p-27f, -0x1.54b4a00000000p-27f, -0x1.54b6720000000p-26f, 0.0f, -0x1.3df5b40000000p-28f, 0x1.698bc60000000p-25f, -0x1.0725fe0000000p-24f, 0x1.02e08c0000000p-25f, 0x1.f631f00000000p-25f, -0x1.8ce6de0000000p-24f, -0x1.1e99d80000000p-27f, 0x1.0fadbe0000000p-24f, -0x1.16b0c40000000p-24f, -0x1.2bc6d80000000p-26f, -0x1.1fd86e0000000p-25f, 0x1.8c69580000000p-24f, -0x1.d168500000000p-24f, -0x1.fdfb3a0000000p-24f, 0x1.573eb80000000p-24f, 0x1.24a3700000000p-25f};
+static const float FA_MISH32_R[32] __attribute__((aligned(64))) = {0x1.31432c0000000p+0f, 0x1.31432c0000000p+0f, 0x1.31432c0000000p+0f, 0x1.31432c0000000p+0f, 0x1.31432c0000000p+0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0x1.0000000000000p+0f, 0x1.976efc0000000p-1f, 0x1.976efc0000000p-1f, 0x1.976efc0000000p-1f, 0x1.976efc0000000p-1f, 0x1.976efc0000000p-1f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+static const float FA_MISH32_NEG_RLO[32] __attribute__((aligned(64))) = {-0x1.a25b080000000p-29f, -0x1.a25b080000000p-29f, -0x1.a25b080000000p-29f, -0x1.a25b080000000p-29f, -0x1.a25b080000000p-29f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0x1.adfbc80000000p-26f, 0x1.adfbc80000000p-26f, 0x1.adfbc80000000p-26f, 0x1.adfbc80000000p-26f, 0x1.adfbc80000000p-26f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
 /* END GENERATED TABLE32 TABLES */
 
 /* s = e^r - 1 = r + r^2 Q(r) for |r| <= ln2/2 (+ 0.002): Q of degree 4, a weighted
@@ -124,12 +147,15 @@ static const float FA_SILU32_NEG_RLO[16] __attribute__((aligned(64))) = {0x1.bdf
 /* Vectors in flight per step of the main loops. */
 #define FA_T32_U 4
 #define FA_T32_EACH for (int j = 0; j < u; j++)
-#define FA_T32_PICK(T) fa_t32_pick(idx[j], T)
+#define FA_T32_PICK(T) fa_t32_pick(idx[j], T, 16)
 #define FA_T32_SET(v) _mm512_set1_ps(v)
 #define FA_T32_MASK(j) ((j) == u - 1 ? m : (__mmask16)0xffff)
 
-/* Each lane's entry of a 16-entry table (vpermps reads the low 4 bits of idx) */
-FA_INLINE __m512 fa_t32_pick(__m512i idx, const float *T) {
+/* Each lane's entry of a table of w = 16 entries (vpermps reads the low 4 bits of idx)
+   or of 32 (vpermt2ps reads the low 5: bit 4 picks the second half, mish's x >= 0) */
+FA_INLINE __m512 fa_t32_pick(__m512i idx, const float *T, int w) {
+    if (w == 32)
+        return _mm512_permutex2var_ps(_mm512_load_ps(T), idx, _mm512_load_ps(T + 16));
     return _mm512_permutexvar_ps(idx, _mm512_load_ps(T));
 }
 
@@ -140,13 +166,14 @@ FA_INLINE void fa_t32_piece(int u, const __m512 *a, const __m512 *a_pick, float 
     FA_T32_EACH t[j] = _mm512_sub_ps(a[j], FA_T32_PICK(centre));
 }
 
-/* rest = c1 t + ... + c6 t^6 + c0lo of table T: its value is T[0] + rest */
-FA_INLINE void fa_t32_poly(int u, const __m512i *idx, const __m512 *t, const float (*T)[16],
+/* rest = c1 t + ... + c6 t^6 + c0lo of table T (coefficient k at T + k w, w entries
+   each): its value is T[0] + rest */
+FA_INLINE void fa_t32_poly(int u, const __m512i *idx, const __m512 *t, const float *T, int w,
                            const float *c0lo, __m512 *rest) {
-    FA_T32_EACH rest[j] = FA_T32_PICK(T[6]);
+    FA_T32_EACH rest[j] = fa_t32_pick(idx[j], T + 6 * w, w);
     for (int k = 5; k >= 1; k--)
-        FA_T32_EACH rest[j] = _mm512_fmadd_ps(rest[j], t[j], FA_T32_PICK(T[k]));
-    FA_T32_EACH rest[j] = _mm512_fmadd_ps(rest[j], t[j], FA_T32_PICK(c0lo));
+        FA_T32_EACH rest[j] = _mm512_fmadd_ps(rest[j], t[j], fa_t32_pick(idx[j], T + k * w, w));
+    FA_T32_EACH rest[j] = _mm512_fmadd_ps(rest[j], t[j], fa_t32_pick(idx[j], c0lo, w));
 }
 
 /* s = e^r - 1 by the polynomial above */
@@ -161,13 +188,24 @@ FA_INLINE __m512 fa_t32_expm1_poly(__m512 r) {
 /* (a - R) G (1 + s), the zero factor exact: G = c0 + rest, R = Rhi - neg_rlo.  The Rlo
    term takes G (1 + s) rounded (it is below 2^-26 a); the rest rounds about once. */
 FA_INLINE __m512 fa_t32_zero_form(__m512i idxj, __m512 a, __m512 rest, __m512 s, const float *c0t,
-                                  const float *R, const float *neg_rlo) {
-    __m512 c0 = fa_t32_pick(idxj, c0t);
+                                  const float *R, const float *neg_rlo, int w) {
+    __m512 c0 = fa_t32_pick(idxj, c0t, w);
     __m512 gr = _mm512_add_ps(c0, rest);                                    /* G, rounded */
-    __m512 d = _mm512_sub_ps(a, fa_t32_pick(idxj, R));                      /* exact */
+    __m512 d = _mm512_sub_ps(a, fa_t32_pick(idxj, R, w));                   /* exact */
     __m512 gs = _mm512_fmadd_ps(gr, s, rest);                               /* G (1 + s) = c0 + gs */
-    __m512 lo = _mm512_mul_ps(fa_t32_pick(idxj, neg_rlo), _mm512_fmadd_ps(gr, s, gr));
+    __m512 lo = _mm512_mul_ps(fa_t32_pick(idxj, neg_rlo, w), _mm512_fmadd_ps(gr, s, gr));
     return _mm512_fmadd_ps(d, c0, _mm512_fmadd_ps(d, gs, lo));
+}
+
+/* A forward w = x e M for x < 0, x - w for x >= 0, stored under mask m with x's sign
+   (the functions' own): vpternlogd 0xca takes the sign bit from x, the rest from the
+   result, which keeps -0 (x - w makes it +0) */
+FA_INLINE void fa_t32_store_signed(__m512 x, __m512 w, __mmask16 m, float *yp) {
+    __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ);
+    __m512 y = _mm512_mask_sub_ps(w, pos, x, w);
+    y = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_set1_epi32((int)0x80000000), _mm512_castps_si512(x),
+                                                      _mm512_castps_si512(y), 0xca));
+    _mm512_mask_storeu_ps(yp, m, y);
 }
 
 /* A derivative e (a - R) G (1 + s) = 2^n k for x < 0, 1 minus that for x >= 0, times dy,
@@ -235,13 +273,13 @@ FA_INLINE void fa_gelut32_reduce(int u, const __m512 *a, __m512 *n, __m512 *r) {
 #define FA_GELU32_CLAMP(tanh_form) ((tanh_form) ? 10.0f : 14.0f)
 
 /* a, the piece, the table's polynomial (rest) and e = 2^n (1 + s) of u vectors */
-FA_INLINE void fa_gelu32_common(int u, int tanh_form, const __m512 *x, const float (*T)[16], const float *c0lo,
+FA_INLINE void fa_gelu32_common(int u, int tanh_form, const __m512 *x, const float *T, const float *c0lo,
                                 __m512 *a, __m512i *idx, __m512 *rest, __m512 *s, __m512 *n) {
     __m512 t[FA_T32_U], r[FA_T32_U];
     /* vrangeps 0x0a: the smaller magnitude, sign cleared: min(|x|, 14 or 10) */
     FA_T32_EACH a[j] = _mm512_range_ps(x[j], FA_T32_SET(FA_GELU32_CLAMP(tanh_form)), 0x0a);
     fa_t32_piece(u, a, a, 1.0f, tanh_form ? FA_GELUT32_CENTRE : FA_GELU32_CENTRE, idx, t);
-    fa_t32_poly(u, idx, t, T, c0lo, rest);
+    fa_t32_poly(u, idx, t, T, 16, c0lo, rest);
     if (tanh_form)
         fa_gelut32_reduce(u, a, n, r);
     else
@@ -255,7 +293,7 @@ FA_INLINE void fa_gelu32_fwd_step(int u, int tanh_form, __mmask16 m, const float
     __m512i idx[FA_T32_U];
     const float (*M)[16] = tanh_form ? FA_GELUT32_M : FA_GELU32_M;
     FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
-    fa_gelu32_common(u, tanh_form, x, M, tanh_form ? FA_GELUT32_M_C0LO : FA_GELU32_M_C0LO, a, idx, rest, s, n);
+    fa_gelu32_common(u, tanh_form, x, M[0], tanh_form ? FA_GELUT32_M_C0LO : FA_GELU32_M_C0LO, a, idx, rest, s, n);
     FA_T32_EACH {
         /* xc = x clamped as a (vrangeps 0x06: the smaller magnitude, x's sign): x M (1 + s)
            cannot overflow before the scaling by 2^n, and x e M is below ulp(x) / 2 where
@@ -266,14 +304,7 @@ FA_INLINE void fa_gelu32_fwd_step(int u, int tanh_form, __mmask16 m, const float
         __m512 ms = _mm512_fmadd_ps(mr, s[j], rest[j]);               /* M (1 + s) = c0 + ms */
         __m512 v = _mm512_fmadd_ps(xc, c0, _mm512_mul_ps(xc, ms));
         __m512 w = _mm512_scalef_ps(v, n[j]);                         /* xc e M */
-        __mmask16 pos = _mm512_cmp_ps_mask(x[j], _mm512_setzero_ps(), _CMP_GE_OQ);
-        __m512 y = _mm512_mask_sub_ps(w, pos, x[j], w);
-        /* gelu(x) has x's sign; taking it from x (vpternlogd 0xca: bits of x where the
-           mask has them, of y elsewhere) keeps -0, which a sum of zeros makes +0 */
-        y = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_set1_epi32((int)0x80000000),
-                                                          _mm512_castps_si512(x[j]),
-                                                          _mm512_castps_si512(y), 0xca));
-        _mm512_mask_storeu_ps(yp + 16 * j, FA_T32_MASK(j), y);
+        fa_t32_store_signed(x[j], w, FA_T32_MASK(j), yp + 16 * j);
     }
 }
 
@@ -283,10 +314,10 @@ FA_INLINE void fa_gelu32_bwd_step(int u, int tanh_form, __mmask16 m, const float
     __m512i idx[FA_T32_U];
     const float (*G)[16] = tanh_form ? FA_GELUT32_G : FA_GELU32_G;
     FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
-    fa_gelu32_common(u, tanh_form, x, G, tanh_form ? FA_GELUT32_G_C0LO : FA_GELU32_G_C0LO, a, idx, rest, s, n);
+    fa_gelu32_common(u, tanh_form, x, G[0], tanh_form ? FA_GELUT32_G_C0LO : FA_GELU32_G_C0LO, a, idx, rest, s, n);
     FA_T32_EACH {
         __m512 k = fa_t32_zero_form(idx[j], a[j], rest[j], s[j], G[0], tanh_form ? FA_GELUT32_R : FA_GELU32_R,
-                                    tanh_form ? FA_GELUT32_NEG_RLO : FA_GELU32_NEG_RLO);
+                                    tanh_form ? FA_GELUT32_NEG_RLO : FA_GELU32_NEG_RLO, 16);
         fa_t32_store_deriv(x[j], k, n[j], FA_T32_MASK(j), dyp + 16 * j, dxp + 16 * j);
     }
 }
@@ -301,7 +332,7 @@ FA_INLINE void fa_silu32_bwd_step(int u, int form, __mmask16 m, const float *dyp
     FA_T32_EACH a[j] = _mm512_range_ps(x[j], FA_T32_SET(88.0f), 0x0a);
     FA_T32_EACH ap[j] = _mm512_min_ps(a[j], FA_T32_SET(29.5f));       /* the last piece goes on */
     fa_t32_piece(u, a, ap, 2.0f, FA_SILU32_CENTRE, idx, t);
-    fa_t32_poly(u, idx, t, FA_SILU32_G, FA_SILU32_G_C0LO, rest);
+    fa_t32_poly(u, idx, t, FA_SILU32_G[0], 16, FA_SILU32_G_C0LO, rest);
     FA_T32_EACH n[j] = _mm512_sub_ps(_mm512_fmadd_ps(a[j], FA_T32_SET(-FA_LOG2E_F), FA_T32_SET(FA_SHIFT_F)),
                                      FA_T32_SET(FA_SHIFT_F));
     FA_T32_EACH r[j] = _mm512_fnmsub_ps(n[j], FA_T32_SET(FA_LN2_HI_F), a[j]);      /* -a - n ln2hi */
@@ -309,7 +340,61 @@ FA_INLINE void fa_silu32_bwd_step(int u, int form, __mmask16 m, const float *dyp
     FA_T32_EACH {
         __m512 s = fa_t32_expm1_poly(r[j]);
         __m512 k = fa_t32_zero_form(idx[j], a[j], rest[j], s, FA_SILU32_G[0], FA_SILU32_R,
-                                    FA_SILU32_NEG_RLO);
+                                    FA_SILU32_NEG_RLO, 16);
+        fa_t32_store_deriv(x[j], k, n[j], FA_T32_MASK(j), dyp + 16 * j, dxp + 16 * j);
+    }
+}
+
+/* ---- mish: pieces of min(a, 29.5) + 2 (silu's), tables of 32 entries: 0-15 for x < 0,
+   16-31 for x >= 0 (mish(x) - mish(-x) is not x, so each side has its own):
+     x < 0:  e = e^-a,  mish = x e M(a),      mish' = e (a - R) G(a)
+     x >= 0: e = e^-2a, mish = x - x e M(a),  mish' = 1 - e (a - R) G(a)
+   xc = x clamped to [-88, 12] and a = |xc|: beyond 12, x e M and e (a - R) G are below
+   half an ulp of x and of 1 ---- */
+
+FA_INLINE void fa_mish32_common(int u, const __m512 *x, const float *T, const float *c0lo, __m512 *xc,
+                                __m512 *a, __m512i *idx, __m512 *rest, __m512 *s, __m512 *n) {
+    __m512 ap[FA_T32_U], t[FA_T32_U], q[FA_T32_U], r[FA_T32_U];
+    __mmask16 pos[FA_T32_U];
+    FA_T32_EACH xc[j] = _mm512_max_ps(_mm512_min_ps(x[j], FA_T32_SET(12.0f)), FA_T32_SET(-88.0f));
+    FA_T32_EACH a[j] = _mm512_abs_ps(xc[j]);
+    FA_T32_EACH ap[j] = _mm512_min_ps(a[j], FA_T32_SET(29.5f));       /* the last piece goes on */
+    FA_T32_EACH pos[j] = _mm512_cmp_ps_mask(x[j], _mm512_setzero_ps(), _CMP_GE_OQ);
+    fa_t32_piece(u, a, ap, 2.0f, FA_MISH32_CENTRE, idx, t);
+    FA_T32_EACH idx[j] = _mm512_mask_or_epi32(idx[j], pos[j], idx[j], _mm512_set1_epi32(16));
+    fa_t32_poly(u, idx, t, T, 32, c0lo, rest);
+    FA_T32_EACH q[j] = _mm512_mask_add_ps(a[j], pos[j], a[j], a[j]);  /* a or 2a, exact */
+    FA_T32_EACH n[j] = _mm512_sub_ps(_mm512_fmadd_ps(q[j], FA_T32_SET(-FA_LOG2E_F), FA_T32_SET(FA_SHIFT_F)),
+                                     FA_T32_SET(FA_SHIFT_F));
+    FA_T32_EACH r[j] = _mm512_fnmsub_ps(n[j], FA_T32_SET(FA_LN2_HI_F), q[j]);      /* -q - n ln2hi */
+    FA_T32_EACH r[j] = _mm512_fmadd_ps(n[j], FA_T32_SET(-FA_LN2_LO_F), r[j]);
+    FA_T32_EACH s[j] = fa_t32_expm1_poly(r[j]);
+}
+
+FA_INLINE void fa_mish32_fwd_step(int u, int form, __mmask16 m, const float *xp, float *yp) {
+    __m512 x[FA_T32_U], xc[FA_T32_U], a[FA_T32_U], rest[FA_T32_U], s[FA_T32_U], n[FA_T32_U];
+    __m512i idx[FA_T32_U];
+    (void)form;                                                      /* one form */
+    FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
+    fa_mish32_common(u, x, FA_MISH32_M[0], FA_MISH32_M_C0LO, xc, a, idx, rest, s, n);
+    FA_T32_EACH {
+        __m512 c0 = fa_t32_pick(idx[j], FA_MISH32_M[0], 32);
+        __m512 mr = _mm512_add_ps(c0, rest[j]);
+        __m512 ms = _mm512_fmadd_ps(mr, s[j], rest[j]);
+        __m512 w = _mm512_scalef_ps(_mm512_fmadd_ps(xc[j], c0, _mm512_mul_ps(xc[j], ms)), n[j]);
+        fa_t32_store_signed(x[j], w, FA_T32_MASK(j), yp + 16 * j);
+    }
+}
+
+FA_INLINE void fa_mish32_bwd_step(int u, int form, __mmask16 m, const float *dyp, const float *xp, float *dxp) {
+    __m512 x[FA_T32_U], xc[FA_T32_U], a[FA_T32_U], rest[FA_T32_U], s[FA_T32_U], n[FA_T32_U];
+    __m512i idx[FA_T32_U];
+    (void)form;
+    FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
+    fa_mish32_common(u, x, FA_MISH32_G[0], FA_MISH32_G_C0LO, xc, a, idx, rest, s, n);
+    FA_T32_EACH {
+        __m512 k = fa_t32_zero_form(idx[j], a[j], rest[j], s[j], FA_MISH32_G[0], FA_MISH32_R,
+                                    FA_MISH32_NEG_RLO, 32);
         fa_t32_store_deriv(x[j], k, n[j], FA_T32_MASK(j), dyp + 16 * j, dxp + 16 * j);
     }
 }
@@ -340,6 +425,8 @@ FA_T32_DEF_BACKWARD(fa_gelu32_bwd, fa_gelu32_bwd_step, 0)
 FA_T32_DEF_FORWARD(fa_gelut32_fwd, fa_gelu32_fwd_step, 1)
 FA_T32_DEF_BACKWARD(fa_gelut32_bwd, fa_gelu32_bwd_step, 1)
 FA_T32_DEF_BACKWARD(fa_silu32_bwd, fa_silu32_bwd_step, 0)
+FA_T32_DEF_FORWARD(fa_mish32_fwd, fa_mish32_fwd_step, 0)
+FA_T32_DEF_BACKWARD(fa_mish32_bwd, fa_mish32_bwd_step, 0)
 
 #else
 /* Other builds: the portable double paths of _math.pxd; these are never called. */
@@ -355,5 +442,7 @@ FA_T32_STUB_BACKWARD(fa_gelu32_bwd)
 FA_T32_STUB_FORWARD(fa_gelut32_fwd)
 FA_T32_STUB_BACKWARD(fa_gelut32_bwd)
 FA_T32_STUB_BACKWARD(fa_silu32_bwd)
+FA_T32_STUB_FORWARD(fa_mish32_fwd)
+FA_T32_STUB_BACKWARD(fa_mish32_bwd)
 #endif
 #endif

@@ -429,11 +429,11 @@ def _table32_vector():
 @pytest.mark.parametrize("name", sorted(_np_refs()))
 def test_float32_accuracy_against_float64_reference(name):
     bound = bound_bwd = FLOAT32_NATIVE_ULP.get(name, 1.0)
-    if name in ("gelu", "gelu_tanh", "silu") and _table32_vector():
-        # the AVX-512 table kernels, float arithmetic (_table32.h): gelu (both forms) both
-        # ways, the silu backward
+    if name in ("gelu", "gelu_tanh", "mish", "silu") and _table32_vector():
+        # the AVX-512 table kernels, float arithmetic (_table32.h): gelu (both forms) and
+        # mish both ways, the silu backward
         bound_bwd = 2.5
-        bound = 2.5 if name.startswith("gelu") else bound
+        bound = bound if name == "silu" else 2.5
     f, d = _np_refs()[name]
     x = float32_sample()
     x64 = x.astype(np.float64)
@@ -1202,18 +1202,25 @@ def test_gelu64_polynomials_match_mpmath(name):
 #   gelu, tanh form (GELUT32): M(a) = 1/(1 + E) and G(a) = H(a)/(a - R),
 #     H = (1 + E - a w'(a))/(1 + E)^2, E = e^-w(a), w(a) = 2 sqrt(2/pi)(a + 0.044715 a^3);
 #   silu: G(a) = F(a)/(a - R), F = (1 + e^-a - a)/(1 + e^-a)^2,
-# R = a0 (the derivative's zero) on the pieces near it, 0 beyond, and for silu's last
-# piece R = 1, G = -1 exactly (F = 1 - a to 2e-11 from a = 26 on).  Fitted by least
+#   mish (two sides: slots 0-15 for x < 0, 16-31 for x >= 0; e = e^-a):
+#     x < 0:  M = (2 + e)/(2 + 2e + e^2),  G = ((2 + e)(2 + 2e + e^2) - 4a(1 + e))/(2 + 2e + e^2)^2/(a - R)
+#     x >= 0: M = 2/(1 + 2e + 2e^2),      G = (2(1 + 2e + 2e^2) - 4a(1 + e))/(1 + 2e + 2e^2)^2/(a - R)
+# R = a0 (the derivative's zero, or the zero of the x >= 0 side's G numerator) on the
+# pieces near it, 0 beyond, and for the last piece of silu and of mish's x < 0 side
+# R = 1, G = -1 and M = 1 exactly (F = 1 - a to 2e-11 from a = 26 on, and mish's
+# numerator to 6e-12, M to 1e-22).  Fitted by least
 # squares in relative error on 80 Chebyshev nodes of the piece (widened by
 # 4e-7 max(1, hi): a + b is rounded when the piece is picked), fixing the coefficients
 # to float one at a time from c0 up and refitting the rest.
 TABLE32_DEGREE = 6
 TABLE32 = {
-    # prefix: (b, slots with R = a0, slots with G = -1 and R = 1)
-    "GELU32": (1.0, (0, 1, 12, 13, 14, 15), ()),
-    "GELUT32": (1.0, (0, 1, 12, 13, 14, 15), ()),
-    "SILU32": (2.0, (0, 1, 2, 3, 4), (15,)),
+    # prefix: (b, slots with R = a0, slots with the limits G = -1, R = 1, M = 1, sides)
+    "GELU32": (1.0, (0, 1, 12, 13, 14, 15), (), 1),
+    "GELUT32": (1.0, (0, 1, 12, 13, 14, 15), (), 1),
+    "SILU32": (2.0, (0, 1, 2, 3, 4), (15,), 1),
+    "MISH32": (2.0, (0, 1, 2, 3, 4, 16, 17, 18, 19, 20), (15,), 2),
 }
+TABLE32_NAMES = {"GELU32": ("M", "G"), "GELUT32": ("M", "G"), "SILU32": ("G",), "MISH32": ("M", "G")}
 
 
 def _table32_pieces(b):
@@ -1245,18 +1252,36 @@ def _gelut_h_mp(a):
     return (1 + e - a * dw) / (1 + e) ** 2
 
 
-def _table32_zero(prefix):
+def _mish_mh_mp(a, side):
+    """mish's M and H (the G numerator) at a: side 0 for x = -a, 1 for x = a."""
+    a = mp.mpf(a)
+    e = mp.exp(-a)
+    if side == 0:
+        d = 2 + 2 * e + e * e
+        return (2 + e) / d, ((2 + e) * d - 4 * a * (1 + e)) / d ** 2
+    p = 1 + 2 * e + 2 * e * e
+    return 2 / p, (2 * p - 4 * a * (1 + e)) / p ** 2
+
+
+def _table32_zero(prefix, side=0):
     if prefix == "GELU32":
         return _gelu_a0()
     if prefix == "GELUT32":
         return mp.findroot(_gelut_h_mp, 0.75)
+    if prefix == "MISH32":
+        return mp.findroot(lambda a: _mish_mh_mp(a, side)[1], 0.8 if side else 1.19)
     return mp.findroot(lambda a: 1 + mp.exp(-a) - a, 1.28)
 
 
 def _table32_targets(prefix, slot, a0):
-    """{table name: function of a} for a slot, and its R (an mpf)."""
-    _, a0_slots, one_slots = TABLE32[prefix]
+    """{table name: function of a} for a slot (16 + s: mish's x >= 0 side), and its R
+    (an mpf); a0 the zero of that side."""
+    _, a0_slots, one_slots, _ = TABLE32[prefix]
     r = a0 if slot in a0_slots else (mp.mpf(1) if slot in one_slots else mp.mpf(0))
+    if prefix == "MISH32":
+        side = slot // 16
+        return {"M": lambda a: _mish_mh_mp(a, side)[0],
+                "G": lambda a: _mish_mh_mp(a, side)[1] / (mp.mpf(a) - r)}, r
     if prefix == "GELU32":
         def m(a):
             return _mills_mp(mp.mpf(a))
@@ -1297,36 +1322,38 @@ def generate_table32():
     al = "__attribute__((aligned(64)))"
     lines = []
     with mp.workdps(40):
-        for prefix, (b, _, one_slots) in TABLE32.items():
-            a0 = _table32_zero(prefix)
-            a0hi = float(np.float32(a0))
+        for prefix, (b, _, one_slots, sides) in TABLE32.items():
+            w = 16 * sides
             pieces = _table32_pieces(b)
             centre = [float(np.float32((pieces[s][0] + pieces[s][1]) / 2)) for s in range(16)]
-            names = ("M", "G") if prefix.startswith("GELU") else ("G",)
-            tabs = {name: [[0.0] * 16 for _ in range(TABLE32_DEGREE + 1)] for name in names}
-            lows = {name: [0.0] * 16 for name in names}
-            rhi, neg_rlo = [0.0] * 16, [0.0] * 16
-            for s in range(16):
-                funcs, r = _table32_targets(prefix, s, a0)
+            names = TABLE32_NAMES[prefix]
+            tabs = {name: [[0.0] * w for _ in range(TABLE32_DEGREE + 1)] for name in names}
+            lows = {name: [0.0] * w for name in names}
+            rhi, neg_rlo = [0.0] * w, [0.0] * w
+            for slot in range(w):
+                s = slot % 16
+                a0 = _table32_zero(prefix, slot // 16)
+                funcs, r = _table32_targets(prefix, slot, a0)
                 if r == a0:
-                    rhi[s], neg_rlo[s] = a0hi, float(np.float32(-(r - a0hi)))
+                    a0hi = float(np.float32(a0))
+                    rhi[slot], neg_rlo[slot] = a0hi, float(np.float32(-(r - a0hi)))
                 else:
-                    rhi[s] = float(r)
+                    rhi[slot] = float(r)
                 for name in names:
-                    if s in one_slots:
-                        coefs, lows[name][s] = [-1.0] + [0.0] * TABLE32_DEGREE, 0.0
+                    if slot in one_slots:
+                        coefs, lows[name][slot] = [1.0 if name == "M" else -1.0] + [0.0] * TABLE32_DEGREE, 0.0
                     else:
-                        coefs, lows[name][s] = _table32_fit(funcs[name], pieces[s][0], pieces[s][1], centre[s])
+                        coefs, lows[name][slot] = _table32_fit(funcs[name], pieces[s][0], pieces[s][1], centre[s])
                     for k, v in enumerate(coefs):
-                        tabs[name][k][s] = v
+                        tabs[name][k][slot] = v
             lines.append(f"static const float FA_{prefix}_CENTRE[16] {al} = {row(centre)};")
             for name in names:
-                lines.append(f"static const float FA_{prefix}_{name}[{TABLE32_DEGREE + 1}][16] {al} = {{")
+                lines.append(f"static const float FA_{prefix}_{name}[{TABLE32_DEGREE + 1}][{w}] {al} = {{")
                 lines += [f"    {row(v)}," for v in tabs[name]]
                 lines.append("};")
-                lines.append(f"static const float FA_{prefix}_{name}_C0LO[16] {al} = {row(lows[name])};")
-            lines.append(f"static const float FA_{prefix}_R[16] {al} = {row(rhi)};")
-            lines.append(f"static const float FA_{prefix}_NEG_RLO[16] {al} = {row(neg_rlo)};")
+                lines.append(f"static const float FA_{prefix}_{name}_C0LO[{w}] {al} = {row(lows[name])};")
+            lines.append(f"static const float FA_{prefix}_R[{w}] {al} = {row(rhi)};")
+            lines.append(f"static const float FA_{prefix}_NEG_RLO[{w}] {al} = {row(neg_rlo)};")
     return "\n".join(lines) + "\n"
 
 
@@ -1351,40 +1378,44 @@ def _read_table32():
     return out
 
 
-@pytest.mark.parametrize("prefix, name", [("GELU32", "M"), ("GELU32", "G"), ("GELUT32", "M"),
-                                          ("GELUT32", "G"), ("SILU32", "G")])
+@pytest.mark.parametrize("prefix, name", [(p, n) for p in TABLE32 for n in TABLE32_NAMES[p]])
 def test_table32_matches_mpmath(prefix, name):
     """Each piece's polynomial (float coefficients, c0 a float-float) reproduces its
-    function to 0.2 x 2^-24 relative over the piece, widened as for the fit (0.12 to 0.13
+    function to 0.2 x 2^-24 relative over the piece, widened as for the fit (0.16 or less
     measured); the pieces tile the range in the slots the bits of a + b pick, and R is the
-    derivative's zero where the tables say so; silu's last piece, G = -1, is within 1e-10
-    of F/(a - 1) from a = 26 on (a wrong coefficient, slot or R fails)."""
+    zero of G's numerator where the tables say so; the last piece of silu and of mish's
+    x < 0 side, G = -1 (and M = 1), is within 1e-10 of its function from a = 26 to 88 (a
+    wrong coefficient, slot, side or R fails)."""
     tabs = _read_table32()
-    b, _, one_slots = TABLE32[prefix]
-    coef = np.array(tabs[f"FA_{prefix}_{name}"]).reshape(TABLE32_DEGREE + 1, 16)
+    b, _, one_slots, sides = TABLE32[prefix]
+    coef = np.array(tabs[f"FA_{prefix}_{name}"]).reshape(TABLE32_DEGREE + 1, 16 * sides)
     c0lo = tabs[f"FA_{prefix}_{name}_C0LO"]
     centre = tabs[f"FA_{prefix}_CENTRE"]
     with mp.workdps(40):
-        a0 = _table32_zero(prefix)
-        for s, (lo, hi) in _table32_pieces(b).items():
-            mid = np.float32((lo + hi) / 2)
-            assert (int(np.float32(mid + np.float32(b)).view(np.uint32)) >> 21) & 15 == s
-            assert lo <= centre[s] <= hi
-            funcs, r = _table32_targets(prefix, s, a0)
-            if name == "G":
-                rr = mp.mpf(tabs[f"FA_{prefix}_R"][s]) - mp.mpf(tabs[f"FA_{prefix}_NEG_RLO"][s])
-                assert abs(rr - r) <= 2.0 ** -48
-            eps = 4e-7 * max(1.0, hi)
-            span = (max(lo - eps, 0.0), hi + eps) if s not in one_slots else (lo, 88.0)
-            for a in np.linspace(span[0], span[1], 41):
-                t = mp.mpf(a) - mp.mpf(centre[s])
-                p = mp.mpf(0)
-                for k in range(TABLE32_DEGREE, 0, -1):
-                    p = p * t + mp.mpf(coef[k][s])
-                p = p * t + mp.mpf(c0lo[s]) + mp.mpf(coef[0][s])
-                ref = funcs[name](a)
-                tol = 1e-10 if s in one_slots else 0.2 * 2.0 ** -24
-                assert abs(p - ref) <= tol * abs(ref), (prefix, name, s, a, float(abs(p - ref) / abs(ref)))
+        for side in range(sides):
+            a0 = _table32_zero(prefix, side)
+            for s, (lo, hi) in _table32_pieces(b).items():
+                slot = s + 16 * side
+                mid = np.float32((lo + hi) / 2)
+                # (two sides: bit 4 of the index must be clear, the kernel sets it for x >= 0)
+                assert (int(np.float32(mid + np.float32(b)).view(np.uint32)) >> 21) & (16 * sides - 1) == s
+                assert lo <= centre[s] <= hi
+                funcs, r = _table32_targets(prefix, slot, a0)
+                if name == "G":
+                    rr = mp.mpf(tabs[f"FA_{prefix}_R"][slot]) - mp.mpf(tabs[f"FA_{prefix}_NEG_RLO"][slot])
+                    assert abs(rr - r) <= 2.0 ** -48
+                eps = 4e-7 * max(1.0, hi)
+                span = (max(lo - eps, 0.0), hi + eps) if slot not in one_slots else (lo, 88.0)
+                for a in np.linspace(span[0], span[1], 41):
+                    t = mp.mpf(a) - mp.mpf(centre[s])
+                    p = mp.mpf(0)
+                    for k in range(TABLE32_DEGREE, 0, -1):
+                        p = p * t + mp.mpf(coef[k][slot])
+                    p = p * t + mp.mpf(c0lo[slot]) + mp.mpf(coef[0][slot])
+                    ref = funcs[name](a)
+                    tol = 1e-10 if slot in one_slots else 0.2 * 2.0 ** -24
+                    assert abs(p - ref) <= tol * abs(ref), (prefix, name, slot, a,
+                                                            float(abs(p - ref) / abs(ref)))
 
 
 def test_table32_exp_polynomial():
@@ -1406,31 +1437,33 @@ def test_table32_exp_polynomial():
         assert abs(1 + s - mp.exp(r)) <= 0.1 * 2.0 ** -24 * mp.exp(r), r
 
 
-@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu"])
+@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu", "mish"])
 def test_table32_kernels(name):
-    """The float32 kernels of _table32.h (gelu, both forms, both directions; silu
-    backward) over every piece boundary (a + b on each quarter binade, 64 floats either
-    side), the zero of the derivative, the ends of the fast range (-13, -10 and -87) and
-    400,000 random points: within 2 ulp (gelu forward) and 2.5 (the backwards) of float64
-    (1.69 and 2.30 measured for gelu, 1.35 and 1.77 for the tanh form; the portable double
-    paths of other builds, 0.51).  Every length from 1 to 130 (the kernels' masked tail)
-    and the in-place calls give the bits of one long call (a wrong tail mask or a store
-    before a load fails)."""
+    """The float32 kernels of _table32.h (gelu, both forms, and mish, both directions;
+    silu backward) over every piece boundary (a + b on each quarter binade, 64 floats
+    either side), the zeros of the tables' G, the clamps of |x| (14, 10, 12), the ends of
+    the fast range (-13, -10, -87) and 600,000 random points: within 2 ulp (forwards) and
+    2.5 (backwards) of float64 (1.69 and 2.30 measured for gelu, 1.35 and 1.77 for the tanh
+    form, 1.40 and 1.46 for mish; the portable double paths of other builds, 0.51).  Every
+    length from 1 to 130 (the kernels' masked tail) and the in-place calls give the bits
+    of one long call (a wrong tail mask or a store before a load fails)."""
     f, d = _np_refs()[name]
-    prefix = {"gelu": "GELU32", "gelu_tanh": "GELUT32", "silu": "SILU32"}[name]
+    prefix = {"gelu": "GELU32", "gelu_tanh": "GELUT32", "silu": "SILU32", "mish": "MISH32"}[name]
     fn, kw = ("gelu", {"approximate": "tanh"}) if name == "gelu_tanh" else (name, {})
-    b = TABLE32[prefix][0]
+    b, _, _, sides = TABLE32[prefix]
     vec = _table32_vector()
-    bf = 2.0 if vec and fn == "gelu" else FLOAT32_NATIVE_ULP.get(name, 1.0)
+    bf = 2.0 if vec and name != "silu" else FLOAT32_NATIVE_ULP.get(name, 1.0)
     bb = 2.5 if vec else 1.0
-    x_min = {"gelu": -13.0, "gelu_tanh": -10.0, "silu": -87.0}[name]
+    x_min = {"gelu": -13.0, "gelu_tanh": -10.0, "silu": -87.0, "mish": -87.0}[name]
+    clamp = {"gelu": 14.0, "gelu_tanh": 10.0, "silu": 88.0, "mish": 12.0}[name]
     e0 = int(math.log2(b))
     edges = [2.0 ** e * (1 + q / 4) - b for e in range(e0, e0 + 4) for q in range(5)]
-    edges += [float(_table32_zero(prefix)), -x_min]
+    edges += [float(_table32_zero(prefix, side)) for side in range(sides)] + [-x_min, clamp]
     steps = np.arange(-64, 65, dtype=np.int32)
     pts = [(np.float32(v).view(np.int32) + steps).view(np.float32) for v in edges]
     rng = np.random.default_rng(32)
-    x = np.concatenate(pts + [rng.uniform(x_min, -x_min + 2, 400000).astype(np.float32)])
+    x = np.concatenate(pts + [rng.uniform(x_min, -x_min + 2, 400000).astype(np.float32),
+                              rng.uniform(-16, 16, 200000).astype(np.float32)])
     x = np.concatenate([x, -x])
     x = x[(x >= x_min) & np.isfinite(x)].astype(np.float32)
     x64 = x.astype(np.float64)
