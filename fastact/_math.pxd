@@ -1323,8 +1323,11 @@ cdef inline floating silu_fwd_fast(floating x) noexcept nogil:
 
 
 cdef inline bint silu_fwd_hard(floating x) noexcept nogil:
-    # e^x subnormal (float) or underflowing (double): silu_d rescales
+    # e^x subnormal (float) or underflowing (double): silu_d rescales; with the AVX-512
+    # kernel of _table32.h (float32) inf and NaN too
     if floating is float:
+        if FA_TABLE32_VEC:
+            return not (-87.0 <= x and x <= 3.4028234663852886e38)
         return x < -87.0
     else:
         return x < -700.0

@@ -98,6 +98,16 @@ static const float FA_GELUT32_G_C0LO[16] __attribute__((aligned(64))) = {-0x1.cd
 static const float FA_GELUT32_R[16] __attribute__((aligned(64))) = {0x1.8142a00000000p-1f, 0x1.8142a00000000p-1f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0x1.8142a00000000p-1f, 0x1.8142a00000000p-1f, 0x1.8142a00000000p-1f, 0x1.8142a00000000p-1f};
 static const float FA_GELUT32_NEG_RLO[16] __attribute__((aligned(64))) = {0x1.85a06c0000000p-27f, 0x1.85a06c0000000p-27f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0x1.85a06c0000000p-27f, 0x1.85a06c0000000p-27f, 0x1.85a06c0000000p-27f, 0x1.85a06c0000000p-27f};
 static const float FA_SILU32_CENTRE[16] __attribute__((aligned(64))) = {0x1.0000000000000p-2f, 0x1.8000000000000p-1f, 0x1.4000000000000p+0f, 0x1.c000000000000p+0f, 0x1.4000000000000p+1f, 0x1.c000000000000p+1f, 0x1.2000000000000p+2f, 0x1.6000000000000p+2f, 0x1.c000000000000p+2f, 0x1.2000000000000p+3f, 0x1.6000000000000p+3f, 0x1.a000000000000p+3f, 0x1.0000000000000p+4f, 0x1.4000000000000p+4f, 0x1.8000000000000p+4f, 0x1.c000000000000p+4f};
+static const float FA_SILU32_M[7][16] __attribute__((aligned(64))) = {
+    {0x1.1fd59a0000000p-1f, 0x1.5bbd500000000p-1f, 0x1.8dfa400000000p-1f, 0x1.b433280000000p-1f, 0x1.d9291e0000000p-1f, 0x1.f0fdfc0000000p-1f, 0x1.fa5fec0000000p-1f, 0x1.fdea840000000p-1f, 0x1.ff88960000000p-1f, 0x1.ffefd40000000p-1f, 0x1.fffdd00000000p-1f, 0x1.ffffb40000000p-1f, 0x1.fffffc0000000p-1f, 0x1.0000000000000p+0f, 0x1.0000000000000p+0f, 0x1.0000000000000p+0f},
+    {0x1.f815240000000p-3f, 0x1.be3fbc0000000p-3f, 0x1.6284c40000000p-3f, 0x1.02500a0000000p-3f, 0x1.1f250c0000000p-4f, 0x1.d22c940000000p-6f, 0x1.64108a0000000p-7f, 0x1.09a7a80000000p-8f, 0x1.dd3a360000000p-11f, 0x1.02c03c0000000p-13f, 0x1.1834760000000p-16f, 0x1.2f61b40000000p-19f, 0x1.e414ec0000000p-24f, 0x1.1bb8780000000p-29f, 0x1.4c93e20000000p-35f, 0.0f},
+    {-0x1.f579300000000p-7f, -0x1.3fd54c0000000p-5f, -0x1.893b5a0000000p-5f, -0x1.6ba7cc0000000p-5f, -0x1.e729180000000p-6f, -0x1.b6d84a0000000p-7f, -0x1.5c3d8c0000000p-8f, -0x1.077e0c0000000p-9f, -0x1.dc5a680000000p-12f, -0x1.02af400000000p-14f, -0x1.1831600000000p-17f, -0x1.2f609c0000000p-20f, -0x1.e3c1800000000p-25f, -0x1.1b879c0000000p-30f, -0x1.4c52b40000000p-36f, 0.0f},
+    {-0x1.40737a0000000p-6f, -0x1.6dc9000000000p-7f, -0x1.244ac00000000p-10f, 0x1.4f13ee0000000p-8f, 0x1.bbb3720000000p-8f, 0x1.01c0fa0000000p-8f, 0x1.bbce040000000p-10f, 0x1.5994ce0000000p-11f, 0x1.3c1c0e0000000p-13f, 0x1.5860640000000p-16f, 0x1.7529b00000000p-19f, 0x1.9410380000000p-22f, 0x1.3c51020000000p-26f, 0x1.72c9600000000p-32f, 0x1.b2a2d80000000p-38f, 0.0f},
+    {0x1.4689f00000000p-9f, 0x1.5847560000000p-8f, 0x1.1a68e20000000p-8f, 0x1.f209ae0000000p-10f, -0x1.9c66260000000p-12f, -0x1.816ad20000000p-11f, -0x1.93cce80000000p-12f, -0x1.4e3bc60000000p-13f, -0x1.39e9880000000p-15f, -0x1.5824fa0000000p-18f, -0x1.753a5e0000000p-21f, -0x1.942e1a0000000p-24f, -0x1.3e0db40000000p-28f, -0x1.74d2900000000p-34f, -0x1.b544c00000000p-40f, 0.0f},
+    {0x1.d6b1020000000p-10f, 0x1.3b19a20000000p-12f, -0x1.bc45080000000p-11f, -0x1.e010720000000p-11f, -0x1.427be60000000p-12f, 0x1.c882ea0000000p-15f, 0x1.04b0560000000p-14f, 0x1.f5d4ce0000000p-16f, 0x1.0119740000000p-17f, 0x1.1e7cd80000000p-20f, 0x1.3761ec0000000p-23f, 0x1.514bf00000000p-26f, 0x1.2ff0cc0000000p-30f, 0x1.6448100000000p-36f, 0x1.a1a2320000000p-42f, 0.0f},
+    {-0x1.61844c0000000p-12f, -0x1.19e0e40000000p-11f, -0x1.89b01c0000000p-13f, 0x1.a8c5300000000p-14f, 0x1.eec4640000000p-14f, 0x1.12120e0000000p-16f, -0x1.7884260000000p-18f, -0x1.1df2a20000000p-18f, -0x1.49c1840000000p-20f, -0x1.7a18460000000p-23f, -0x1.9c7e000000000p-26f, -0x1.bf0bf60000000p-29f, -0x1.8bfc880000000p-33f, -0x1.d02f0e0000000p-39f, -0x1.0f7ec40000000p-44f, 0.0f},
+};
+static const float FA_SILU32_M_C0LO[16] __attribute__((aligned(64))) = {-0x1.a8d8040000000p-26f, -0x1.0ba27a0000000p-26f, -0x1.5427660000000p-26f, 0x1.71a6160000000p-27f, -0x1.26c0dc0000000p-28f, 0x1.7d12b80000000p-26f, -0x1.3d4bde0000000p-26f, 0x1.ae7bf40000000p-26f, 0x1.9837740000000p-28f, -0x1.bc88020000000p-27f, -0x1.a05f200000000p-27f, 0x1.3fba520000000p-28f, 0x1.cb10fa0000000p-28f, -0x1.1b446c0000000p-29f, -0x1.4c0dc00000000p-35f, 0.0f};
 static const float FA_SILU32_G[7][16] __attribute__((aligned(64))) = {
     {-0x1.e111880000000p-2f, -0x1.42d59e0000000p-1f, -0x1.8cba5e0000000p-1f, -0x1.c6211e0000000p-1f, -0x1.fb908a0000000p-1f, -0x1.546d2a0000000p-1f, -0x1.8448920000000p-1f, -0x1.9f20ee0000000p-1f, -0x1.b5fdc60000000p-1f, -0x1.c6fde60000000p-1f, -0x1.d170300000000p-1f, -0x1.d89cf80000000p-1f, -0x1.dffff80000000p-1f, -0x1.e666660000000p-1f, -0x1.eaaaaa0000000p-1f, -0x1.0000000000000p+0f},
     {-0x1.49439e0000000p-2f, -0x1.4008c20000000p-2f, -0x1.099c620000000p-2f, -0x1.81c4120000000p-3f, -0x1.86baf20000000p-4f, -0x1.02c2f20000000p-3f, -0x1.16325c0000000p-4f, -0x1.49d0400000000p-5f, -0x1.69bb600000000p-6f, -0x1.9c210e0000000p-7f, -0x1.0fd9a60000000p-7f, -0x1.84122c0000000p-8f, -0x1.0003b00000000p-8f, -0x1.47ae3a0000000p-9f, -0x1.c71c740000000p-10f, 0.0f},
@@ -322,24 +332,47 @@ FA_INLINE void fa_gelu32_bwd_step(int u, int tanh_form, __mmask16 m, const float
     }
 }
 
-/* ---- silu: e = e^(-a), pieces of min(a, 29.5) + 2, a = min(|x|, 88) ---- */
+/* ---- silu: e = e^(-a), pieces of min(a, 29.5) + 2, a = min(|x|, 88):
+   silu(x) = x e M(a) (x < 0), x - x e M(a) (x >= 0), M = 1/(1 + e) ---- */
 
-FA_INLINE void fa_silu32_bwd_step(int u, int form, __mmask16 m, const float *dyp, const float *xp, float *dxp) {
-    __m512 x[FA_T32_U], a[FA_T32_U], ap[FA_T32_U], t[FA_T32_U], rest[FA_T32_U], n[FA_T32_U], r[FA_T32_U];
-    __m512i idx[FA_T32_U];
-    (void)form;                                                      /* one form */
-    FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
+FA_INLINE void fa_silu32_common(int u, const __m512 *x, const float *T, const float *c0lo, __m512 *a,
+                                __m512i *idx, __m512 *rest, __m512 *s, __m512 *n) {
+    __m512 ap[FA_T32_U], t[FA_T32_U], r[FA_T32_U];
     FA_T32_EACH a[j] = _mm512_range_ps(x[j], FA_T32_SET(88.0f), 0x0a);
     FA_T32_EACH ap[j] = _mm512_min_ps(a[j], FA_T32_SET(29.5f));       /* the last piece goes on */
     fa_t32_piece(u, a, ap, 2.0f, FA_SILU32_CENTRE, idx, t);
-    fa_t32_poly(u, idx, t, FA_SILU32_G[0], 16, FA_SILU32_G_C0LO, rest);
+    fa_t32_poly(u, idx, t, T, 16, c0lo, rest);
     FA_T32_EACH n[j] = _mm512_sub_ps(_mm512_fmadd_ps(a[j], FA_T32_SET(-FA_LOG2E_F), FA_T32_SET(FA_SHIFT_F)),
                                      FA_T32_SET(FA_SHIFT_F));
     FA_T32_EACH r[j] = _mm512_fnmsub_ps(n[j], FA_T32_SET(FA_LN2_HI_F), a[j]);      /* -a - n ln2hi */
     FA_T32_EACH r[j] = _mm512_fmadd_ps(n[j], FA_T32_SET(-FA_LN2_LO_F), r[j]);
+    FA_T32_EACH s[j] = fa_t32_expm1_poly(r[j]);
+}
+
+FA_INLINE void fa_silu32_fwd_step(int u, int form, __mmask16 m, const float *xp, float *yp) {
+    __m512 x[FA_T32_U], a[FA_T32_U], rest[FA_T32_U], s[FA_T32_U], n[FA_T32_U];
+    __m512i idx[FA_T32_U];
+    (void)form;                                                      /* one form */
+    FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
+    fa_silu32_common(u, x, FA_SILU32_M[0], FA_SILU32_M_C0LO, a, idx, rest, s, n);
     FA_T32_EACH {
-        __m512 s = fa_t32_expm1_poly(r[j]);
-        __m512 k = fa_t32_zero_form(idx[j], a[j], rest[j], s, FA_SILU32_G[0], FA_SILU32_R,
+        /* x clamped as a, with its sign: x M (1 + s) cannot overflow before the scaling */
+        __m512 xc = _mm512_range_ps(x[j], FA_T32_SET(88.0f), 0x06);
+        __m512 c0 = FA_T32_PICK(FA_SILU32_M[0]);
+        __m512 ms = _mm512_fmadd_ps(_mm512_add_ps(c0, rest[j]), s[j], rest[j]);   /* M (1 + s) = c0 + ms */
+        __m512 w = _mm512_scalef_ps(_mm512_fmadd_ps(xc, c0, _mm512_mul_ps(xc, ms)), n[j]);
+        fa_t32_store_signed(x[j], w, FA_T32_MASK(j), yp + 16 * j);
+    }
+}
+
+FA_INLINE void fa_silu32_bwd_step(int u, int form, __mmask16 m, const float *dyp, const float *xp, float *dxp) {
+    __m512 x[FA_T32_U], a[FA_T32_U], rest[FA_T32_U], s[FA_T32_U], n[FA_T32_U];
+    __m512i idx[FA_T32_U];
+    (void)form;
+    FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
+    fa_silu32_common(u, x, FA_SILU32_G[0], FA_SILU32_G_C0LO, a, idx, rest, s, n);
+    FA_T32_EACH {
+        __m512 k = fa_t32_zero_form(idx[j], a[j], rest[j], s[j], FA_SILU32_G[0], FA_SILU32_R,
                                     FA_SILU32_NEG_RLO, 16);
         fa_t32_store_deriv(x[j], k, n[j], FA_T32_MASK(j), dyp + 16 * j, dxp + 16 * j);
     }
@@ -424,6 +457,7 @@ FA_T32_DEF_FORWARD(fa_gelu32_fwd, fa_gelu32_fwd_step, 0)
 FA_T32_DEF_BACKWARD(fa_gelu32_bwd, fa_gelu32_bwd_step, 0)
 FA_T32_DEF_FORWARD(fa_gelut32_fwd, fa_gelu32_fwd_step, 1)
 FA_T32_DEF_BACKWARD(fa_gelut32_bwd, fa_gelu32_bwd_step, 1)
+FA_T32_DEF_FORWARD(fa_silu32_fwd, fa_silu32_fwd_step, 0)
 FA_T32_DEF_BACKWARD(fa_silu32_bwd, fa_silu32_bwd_step, 0)
 FA_T32_DEF_FORWARD(fa_mish32_fwd, fa_mish32_fwd_step, 0)
 FA_T32_DEF_BACKWARD(fa_mish32_bwd, fa_mish32_bwd_step, 0)
@@ -441,6 +475,7 @@ FA_T32_STUB_FORWARD(fa_gelu32_fwd)
 FA_T32_STUB_BACKWARD(fa_gelu32_bwd)
 FA_T32_STUB_FORWARD(fa_gelut32_fwd)
 FA_T32_STUB_BACKWARD(fa_gelut32_bwd)
+FA_T32_STUB_FORWARD(fa_silu32_fwd)
 FA_T32_STUB_BACKWARD(fa_silu32_bwd)
 FA_T32_STUB_FORWARD(fa_mish32_fwd)
 FA_T32_STUB_BACKWARD(fa_mish32_bwd)
