@@ -975,6 +975,7 @@ def machine_info(peers, threads):
     try:
         from fastact import _common
         info["simd"] = str(_common.cpu_supports())
+        info["streaming"] = _common.streaming_state()
     except Exception:   # noqa: BLE001 -- informational only
         pass
     if "torch" in peers:
