@@ -1200,6 +1200,7 @@ def test_gelu64_polynomials_match_mpmath(name):
 #   gelu, tanh form (GELUT32): M(a) = 1/(1 + E) and G(a) = H(a)/(a - R),
 #     H = (1 + E - a w'(a))/(1 + E)^2, E = e^-w(a), w(a) = 2 sqrt(2/pi)(a + 0.044715 a^3);
 #   silu: M(a) = 1/(1 + e^-a) and G(a) = F(a)/(a - R), F = (1 + e^-a - a)/(1 + e^-a)^2,
+#   tanh: M(a) = tanh(a)/a (no exponential; M(0) = 1);
 #   mish (two sides: slots 0-15 for x < 0, 16-31 for x >= 0; e = e^-a):
 #     x < 0:  M = (2 + e)/(2 + 2e + e^2),  G = ((2 + e)(2 + 2e + e^2) - 4a(1 + e))/(2 + 2e + e^2)^2/(a - R)
 #     x >= 0: M = 2/(1 + 2e + 2e^2),      G = (2(1 + 2e + 2e^2) - 4a(1 + e))/(1 + 2e + 2e^2)^2/(a - R)
@@ -1217,8 +1218,10 @@ TABLE32 = {
     "GELUT32": (1.0, (0, 1, 12, 13, 14, 15), (), 1),
     "SILU32": (2.0, (0, 1, 2, 3, 4), (15,), 1),
     "MISH32": (2.0, (0, 1, 2, 3, 4, 16, 17, 18, 19, 20), (15,), 2),
+    "TANH32": (1.0, (), (), 1),
 }
-TABLE32_NAMES = {"GELU32": ("M", "G"), "GELUT32": ("M", "G"), "SILU32": ("M", "G"), "MISH32": ("M", "G")}
+TABLE32_NAMES = {"GELU32": ("M", "G"), "GELUT32": ("M", "G"), "SILU32": ("M", "G"), "MISH32": ("M", "G"),
+                 "TANH32": ("M",)}
 
 
 def _table32_pieces(b):
@@ -1262,6 +1265,8 @@ def _mish_mh_mp(a, side):
 
 
 def _table32_zero(prefix, side=0):
+    if prefix == "TANH32":
+        return None                         # no derivative table
     if prefix == "GELU32":
         return _gelu_a0()
     if prefix == "GELUT32":
@@ -1276,6 +1281,8 @@ def _table32_targets(prefix, slot, a0):
     (an mpf); a0 the zero of that side."""
     _, a0_slots, one_slots, _ = TABLE32[prefix]
     r = a0 if slot in a0_slots else (mp.mpf(1) if slot in one_slots else mp.mpf(0))
+    if prefix == "TANH32":
+        return {"M": lambda a: mp.tanh(mp.mpf(a)) / mp.mpf(a) if a != 0 else mp.mpf(1)}, r
     if prefix == "MISH32":
         side = slot // 16
         return {"M": lambda a: _mish_mh_mp(a, side)[0],
@@ -1350,8 +1357,9 @@ def generate_table32():
                 lines += [f"    {row(v)}," for v in tabs[name]]
                 lines.append("};")
                 lines.append(f"static const float FA_{prefix}_{name}_C0LO[{w}] {al} = {row(lows[name])};")
-            lines.append(f"static const float FA_{prefix}_R[{w}] {al} = {row(rhi)};")
-            lines.append(f"static const float FA_{prefix}_NEG_RLO[{w}] {al} = {row(neg_rlo)};")
+            if "G" in names:
+                lines.append(f"static const float FA_{prefix}_R[{w}] {al} = {row(rhi)};")
+                lines.append(f"static const float FA_{prefix}_NEG_RLO[{w}] {al} = {row(neg_rlo)};")
     return "\n".join(lines) + "\n"
 
 
@@ -1435,49 +1443,55 @@ def test_table32_exp_polynomial():
         assert abs(1 + s - mp.exp(r)) <= 0.1 * 2.0 ** -24 * mp.exp(r), r
 
 
-@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu", "mish"])
+@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu", "mish", "tanh"])
 def test_table32_kernels(name):
     """The float32 kernels of _table32.h (gelu, both forms, silu and mish, both
-    directions) over every piece boundary (a + b on each quarter binade, 64 floats
-    either side), the zeros of the tables' G, the clamps of |x| (14, 10, 12), the ends of
-    the fast range (-13, -10, -87) and 600,000 random points: within 2 ulp (forwards) and
-    2.5 (backwards) of float64 (1.69 and 2.30 measured for gelu, 1.35 and 1.77 for the tanh
-    form, 1.40 and 1.46 for mish; the portable double paths of other builds, 0.51).  Every
-    length from 1 to 130 (the kernels' masked tail) and the in-place calls give the bits
-    of one long call (a wrong tail mask or a store before a load fails)."""
-    f, d = _np_refs()[name]
-    prefix = {"gelu": "GELU32", "gelu_tanh": "GELUT32", "silu": "SILU32", "mish": "MISH32"}[name]
+    directions; the tanh forward) over every piece boundary (a + b on each quarter
+    binade, 64 floats either side), the zeros of the tables' G, the clamps of |x| (14,
+    10, 88, 12, 9.5; tanh's switch to +-1 at 9.1), the ends of the fast range (-13, -10,
+    -87) and 600,000 random points: within 2 ulp (forwards; tanh 1) and 2.5 (backwards) of
+    float64 (1.69 and 2.30 measured for gelu, 1.35 and 1.77 for the tanh form, 1.40 and
+    1.46 for mish, 0.82 for tanh; the portable paths of other builds, 0.51, and 2.5 for
+    tanh).  Every length from 1 to 130 (the kernels' masked tail) and the in-place calls
+    give the bits of one long call (a wrong tail mask or a store before a load fails)."""
+    f, d = (np.tanh, None) if name == "tanh" else _np_refs()[name]
+    prefix = {"gelu": "GELU32", "gelu_tanh": "GELUT32", "silu": "SILU32", "mish": "MISH32",
+              "tanh": "TANH32"}[name]
     fn, kw = ("gelu", {"approximate": "tanh"}) if name == "gelu_tanh" else (name, {})
+    has_bwd = name != "tanh"                  # (tanh's backward reads the output: not a table kernel)
     b, _, _, sides = TABLE32[prefix]
     vec = _table32_vector()
-    bf = 2.0 if vec else FLOAT32_NATIVE_ULP.get(name, 1.0)
+    bf = (1.0 if name == "tanh" else 2.0) if vec else FLOAT32_NATIVE_ULP.get(name, 1.0)
     bb = 2.5 if vec else 1.0
-    x_min = {"gelu": -13.0, "gelu_tanh": -10.0, "silu": -87.0, "mish": -87.0}[name]
-    clamp = {"gelu": 14.0, "gelu_tanh": 10.0, "silu": 88.0, "mish": 12.0}[name]
+    x_min = {"gelu": -13.0, "gelu_tanh": -10.0, "silu": -87.0, "mish": -87.0, "tanh": -9.1}[name]
+    clamp = {"gelu": 14.0, "gelu_tanh": 10.0, "silu": 88.0, "mish": 12.0, "tanh": 9.5}[name]
     e0 = int(math.log2(b))
     edges = [2.0 ** e * (1 + q / 4) - b for e in range(e0, e0 + 4) for q in range(5)]
-    edges += [float(_table32_zero(prefix, side)) for side in range(sides)] + [-x_min, clamp]
+    edges += [float(_table32_zero(prefix, side)) for side in range(sides) if has_bwd] + [-x_min, clamp]
     steps = np.arange(-64, 65, dtype=np.int32)
     pts = [(np.float32(v).view(np.int32) + steps).view(np.float32) for v in edges]
     rng = np.random.default_rng(32)
     x = np.concatenate(pts + [rng.uniform(x_min, -x_min + 2, 400000).astype(np.float32),
                               rng.uniform(-16, 16, 200000).astype(np.float32)])
     x = np.concatenate([x, -x])
-    x = x[(x >= x_min) & np.isfinite(x)].astype(np.float32)
+    x = x[((x >= x_min) | (name == "tanh")) & np.isfinite(x)].astype(np.float32)
     x64 = x.astype(np.float64)
     y = getattr(fa, fn)(x, **kw)
-    g = getattr(fa, fn + "_backward")(np.ones_like(x), x, **kw)
     assert ulp_distance(y, f(x64)).max() <= bf
-    assert ulp_distance(g, d(x64)).max() <= bb
     xs = x[:130].copy()
     for n in range(1, 131):
-        dy = np.ones(n, np.float32)
-        assert np.array_equal(getattr(fa, fn + "_backward")(dy, xs[:n], **kw).view(np.uint32),
-                              g[:n].view(np.uint32)), n
         assert np.array_equal(getattr(fa, fn)(xs[:n], **kw).view(np.uint32), y[:n].view(np.uint32)), n
     xi = x.copy()
     getattr(fa, fn)(xi, out=xi, **kw)
     assert np.array_equal(xi.view(np.uint32), y.view(np.uint32))
+    if not has_bwd:
+        return
+    g = getattr(fa, fn + "_backward")(np.ones_like(x), x, **kw)
+    assert ulp_distance(g, d(x64)).max() <= bb
+    for n in range(1, 131):
+        dy = np.ones(n, np.float32)
+        assert np.array_equal(getattr(fa, fn + "_backward")(dy, xs[:n], **kw).view(np.uint32),
+                              g[:n].view(np.uint32)), n
     dyi = np.ones_like(x)
     getattr(fa, fn + "_backward")(dyi, x, out=dyi, **kw)
     assert np.array_equal(dyi.view(np.uint32), g.view(np.uint32))
