@@ -206,6 +206,24 @@ FA_INLINE __m512 fa_t32_expm1_poly(__m512 r) {
     return _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, r);
 }
 
+/* n = round(-q log2 e) and s = e^r - 1, r = -q - n ln2 (Cody-Waite; -q - n ln2hi is
+   exact): e^-q = 2^n (1 + s), for q = a (silu, mish x < 0) or 2a (mish x >= 0) */
+FA_INLINE void fa_t32_exp_neg(int u, const __m512 *q, __m512 *n, __m512 *s) {
+    __m512 r[FA_T32_U];
+    FA_T32_EACH n[j] = _mm512_sub_ps(_mm512_fmadd_ps(q[j], FA_T32_SET(-FA_LOG2E_F), FA_T32_SET(FA_SHIFT_F)),
+                                     FA_T32_SET(FA_SHIFT_F));
+    FA_T32_EACH r[j] = _mm512_fnmsub_ps(n[j], FA_T32_SET(FA_LN2_HI_F), q[j]);      /* -q - n ln2hi */
+    FA_T32_EACH r[j] = _mm512_fmadd_ps(n[j], FA_T32_SET(-FA_LN2_LO_F), r[j]);
+    FA_T32_EACH s[j] = fa_t32_expm1_poly(r[j]);
+}
+
+/* 2^n xc M (1 + s), M = c0 + rest (the forwards' x e M): (1 + s) is never rounded on
+   its own, xc M (1 + s) = xc c0 + xc (M s + rest) */
+FA_INLINE __m512 fa_t32_scaled_product(__m512 xc, __m512 c0, __m512 rest, __m512 s, __m512 n) {
+    __m512 ms = _mm512_fmadd_ps(_mm512_add_ps(c0, rest), s, rest);          /* M (1 + s) = c0 + ms */
+    return _mm512_scalef_ps(_mm512_fmadd_ps(xc, c0, _mm512_mul_ps(xc, ms)), n);
+}
+
 /* (a - R) G (1 + s), the zero factor exact: G = c0 + rest, R = Rhi - neg_rlo.  The Rlo
    term takes G (1 + s) rounded (it is below 2^-26 a); the rest rounds about once. */
 FA_INLINE __m512 fa_t32_zero_form(__m512i idxj, __m512 a, __m512 rest, __m512 s, const float *c0t,
@@ -320,11 +338,7 @@ FA_INLINE void fa_gelu32_fwd_step(int u, int tanh_form, __mmask16 m, const float
            cannot overflow before the scaling by 2^n, and x e M is below ulp(x) / 2 where
            |x| is beyond the clamp */
         __m512 xc = _mm512_range_ps(x[j], FA_T32_SET(FA_GELU32_CLAMP(tanh_form)), 0x06);
-        __m512 c0 = FA_T32_PICK(M[0]);
-        __m512 mr = _mm512_add_ps(c0, rest[j]);                       /* M, rounded */
-        __m512 ms = _mm512_fmadd_ps(mr, s[j], rest[j]);               /* M (1 + s) = c0 + ms */
-        __m512 v = _mm512_fmadd_ps(xc, c0, _mm512_mul_ps(xc, ms));
-        __m512 w = _mm512_scalef_ps(v, n[j]);                         /* xc e M */
+        __m512 w = fa_t32_scaled_product(xc, FA_T32_PICK(M[0]), rest[j], s[j], n[j]);    /* xc e M */
         fa_t32_store_signed(x[j], w, FA_T32_MASK(j), yp + 16 * j);
     }
 }
@@ -348,16 +362,12 @@ FA_INLINE void fa_gelu32_bwd_step(int u, int tanh_form, __mmask16 m, const float
 
 FA_INLINE void fa_silu32_common(int u, const __m512 *x, const float *T, const float *c0lo, __m512 *a,
                                 __m512i *idx, __m512 *rest, __m512 *s, __m512 *n) {
-    __m512 ap[FA_T32_U], t[FA_T32_U], r[FA_T32_U];
+    __m512 ap[FA_T32_U], t[FA_T32_U];
     FA_T32_EACH a[j] = _mm512_range_ps(x[j], FA_T32_SET(88.0f), 0x0a);
     FA_T32_EACH ap[j] = _mm512_min_ps(a[j], FA_T32_SET(29.5f));       /* the last piece goes on */
     fa_t32_piece(u, a, ap, 2.0f, FA_SILU32_CENTRE, idx, t);
     fa_t32_poly(u, idx, t, T, 16, c0lo, rest);
-    FA_T32_EACH n[j] = _mm512_sub_ps(_mm512_fmadd_ps(a[j], FA_T32_SET(-FA_LOG2E_F), FA_T32_SET(FA_SHIFT_F)),
-                                     FA_T32_SET(FA_SHIFT_F));
-    FA_T32_EACH r[j] = _mm512_fnmsub_ps(n[j], FA_T32_SET(FA_LN2_HI_F), a[j]);      /* -a - n ln2hi */
-    FA_T32_EACH r[j] = _mm512_fmadd_ps(n[j], FA_T32_SET(-FA_LN2_LO_F), r[j]);
-    FA_T32_EACH s[j] = fa_t32_expm1_poly(r[j]);
+    fa_t32_exp_neg(u, a, n, s);
 }
 
 FA_INLINE void fa_silu32_fwd_step(int u, int form, __mmask16 m, const float *xp, float *yp) {
@@ -369,9 +379,7 @@ FA_INLINE void fa_silu32_fwd_step(int u, int form, __mmask16 m, const float *xp,
     FA_T32_EACH {
         /* x clamped as a, with its sign: x M (1 + s) cannot overflow before the scaling */
         __m512 xc = _mm512_range_ps(x[j], FA_T32_SET(88.0f), 0x06);
-        __m512 c0 = FA_T32_PICK(FA_SILU32_M[0]);
-        __m512 ms = _mm512_fmadd_ps(_mm512_add_ps(c0, rest[j]), s[j], rest[j]);   /* M (1 + s) = c0 + ms */
-        __m512 w = _mm512_scalef_ps(_mm512_fmadd_ps(xc, c0, _mm512_mul_ps(xc, ms)), n[j]);
+        __m512 w = fa_t32_scaled_product(xc, FA_T32_PICK(FA_SILU32_M[0]), rest[j], s[j], n[j]);
         fa_t32_store_signed(x[j], w, FA_T32_MASK(j), yp + 16 * j);
     }
 }
@@ -398,7 +406,7 @@ FA_INLINE void fa_silu32_bwd_step(int u, int form, __mmask16 m, const float *dyp
 
 FA_INLINE void fa_mish32_common(int u, const __m512 *x, const float *T, const float *c0lo, __m512 *xc,
                                 __m512 *a, __m512i *idx, __m512 *rest, __m512 *s, __m512 *n) {
-    __m512 ap[FA_T32_U], t[FA_T32_U], q[FA_T32_U], r[FA_T32_U];
+    __m512 ap[FA_T32_U], t[FA_T32_U], q[FA_T32_U];
     __mmask16 pos[FA_T32_U];
     FA_T32_EACH xc[j] = _mm512_max_ps(_mm512_min_ps(x[j], FA_T32_SET(12.0f)), FA_T32_SET(-88.0f));
     FA_T32_EACH a[j] = _mm512_abs_ps(xc[j]);
@@ -408,11 +416,7 @@ FA_INLINE void fa_mish32_common(int u, const __m512 *x, const float *T, const fl
     FA_T32_EACH idx[j] = _mm512_mask_or_epi32(idx[j], pos[j], idx[j], _mm512_set1_epi32(16));
     fa_t32_poly(u, idx, t, T, 32, c0lo, rest);
     FA_T32_EACH q[j] = _mm512_mask_add_ps(a[j], pos[j], a[j], a[j]);  /* a or 2a, exact */
-    FA_T32_EACH n[j] = _mm512_sub_ps(_mm512_fmadd_ps(q[j], FA_T32_SET(-FA_LOG2E_F), FA_T32_SET(FA_SHIFT_F)),
-                                     FA_T32_SET(FA_SHIFT_F));
-    FA_T32_EACH r[j] = _mm512_fnmsub_ps(n[j], FA_T32_SET(FA_LN2_HI_F), q[j]);      /* -q - n ln2hi */
-    FA_T32_EACH r[j] = _mm512_fmadd_ps(n[j], FA_T32_SET(-FA_LN2_LO_F), r[j]);
-    FA_T32_EACH s[j] = fa_t32_expm1_poly(r[j]);
+    fa_t32_exp_neg(u, q, n, s);
 }
 
 FA_INLINE void fa_mish32_fwd_step(int u, int form, __mmask16 m, const float *xp, float *yp) {
@@ -422,10 +426,7 @@ FA_INLINE void fa_mish32_fwd_step(int u, int form, __mmask16 m, const float *xp,
     FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
     fa_mish32_common(u, x, FA_MISH32_M[0], FA_MISH32_M_C0LO, xc, a, idx, rest, s, n);
     FA_T32_EACH {
-        __m512 c0 = fa_t32_pick(idx[j], FA_MISH32_M[0], 32);
-        __m512 mr = _mm512_add_ps(c0, rest[j]);
-        __m512 ms = _mm512_fmadd_ps(mr, s[j], rest[j]);
-        __m512 w = _mm512_scalef_ps(_mm512_fmadd_ps(xc[j], c0, _mm512_mul_ps(xc[j], ms)), n[j]);
+        __m512 w = fa_t32_scaled_product(xc[j], fa_t32_pick(idx[j], FA_MISH32_M[0], 32), rest[j], s[j], n[j]);
         fa_t32_store_signed(x[j], w, FA_T32_MASK(j), yp + 16 * j);
     }
 }
