@@ -2,37 +2,47 @@
  * and tanh form), silu and mish, both directions, and the tanh forward.
  *
  * Why kernels of their own: the portable float32 paths of these (_math.pxd) compute in
- * double with divisions, 0.5 ulp but 2 to 4 times PyTorch's time.  These have no
- * division and no double.  Both functions are a smooth factor times an exponential:
+ * double with divisions (0.5 ulp, 2 to 4 times PyTorch's time) or in float with one
+ * (silu and tanh forwards, 3.3 and 2.5 ulp).  These have no division and no double.
+ * Each function is a smooth factor times an exponential, a = |x| (clamped):
  *
- *   a = |x| (clamped), e = e^(-a^2/2) (gelu) or e^(-a) (silu)
- *   gelu(x)  = x e M(a)            (x < 0)     x - x e M(a)        (x >= 0)
- *   gelu'(x) = e H(a)              (x < 0)     1 - e H(a)          (x >= 0)
- *   silu'(x) = e F(a)              (x < 0)     1 - e F(a)          (x >= 0)
- *   M(a) = Phi(-a) e^(a^2/2),  H(a) = M(a) - a/sqrt(2 pi),  F(a) = (1 + e^-a - a)/(1 + e^-a)^2
+ *   f(x)  = x e M(a)   (x < 0)     x - x e M(a)   (x >= 0)      gelu, silu, mish
+ *   f'(x) = e H(a)     (x < 0)     1 - e H(a)     (x >= 0)
  *
- * H and F vanish at a = a0 (the derivatives' zero at x = -a0: 0.7518 and 1.2785), so they
- * are kept as (a - R) G(a), with R = a0 as a float-float on the pieces near the zero
- * (a - a0hi is exact there, Sterbenz) and R = 0 (or 1) beyond, where a - R is exact too.
+ *   gelu:       e = e^(-a^2/2), M = Phi(-a) e^(a^2/2),  H = M - a/sqrt(2 pi)
+ *   gelu, tanh: e = e^(-w),     w = 2 sqrt(2/pi)(a + 0.044715 a^3), M = 1/(1 + e)
+ *   silu:       e = e^(-a),     M = 1/(1 + e),  H = (1 + e - a)/(1 + e)^2
+ *   mish:       x < 0: e = e^(-a), x >= 0: e = e^(-2a), with M and H of each side
+ *               (mish(x) - mish(-x) is not x; the tables have 32 entries)
+ *   tanh:       no exponential: tanh(x) = x M(a), M = tanh(a)/a
+ *
+ * H vanishes at a = a0 (a derivative's zero at x = -a0: 0.7518, 0.7525, 1.2785, 1.1924;
+ * mish's x >= 0 side at 0.7958), so it is kept as (a - R) G(a), with R = a0 as a
+ * float-float on the pieces near the zero (a - a0hi is exact there, Sterbenz) and R = 0
+ * (or 1) beyond, where a - R is exact too.
  *
  * Pieces.  M and G are polynomials of degree 6 in t = a - (the piece's centre) on 16
  * pieces picked by the bits of a + b: the low two exponent bits and the top two mantissa
- * bits, i.e. quarters of each binade of a + b.  gelu: b = 1, a in [0, 0.25), ..., [13, 15);
- * silu: b = 2, a in [0, 0.5), ..., [26, 30), and the last piece G = -1, R = 1 exactly
- * (F(a) = 1 - a to 2e-11 there, and beyond, up to the clamp).  Each coefficient of the
- * 16 pieces is one zmm register, fetched for every lane by one vpermps.  A piece is 1/8
- * of its distance to the nearest singularity or narrower, so degree 6 fits to 0.13 x 2^-24
+ * bits, i.e. quarters of each binade of a + b.  gelu and tanh: b = 1, a in [0, 0.25),
+ * ..., [13, 15); silu and mish: b = 2, a in [0, 0.5), ..., [26, 30), and on the last
+ * piece (x < 0) G = -1, R = 1 and M = 1 exactly (to 2e-11 there, and beyond, up to the
+ * clamp).  Each coefficient of the 16 pieces is one zmm register, fetched for every lane
+ * by one vpermps (vpermt2ps from two registers for mish's 32).  A piece is 1/8 of its
+ * distance to the nearest singularity or narrower, so degree 6 fits to 0.16 x 2^-24
  * relative or better (c0 is a float-float; generated and checked, see below).
  *
  * The exponential: e = 2^n (1 + s), n = round(-q log2 e), r = -q - n ln2 (Cody-Waite;
- * gelu's q = a^2/2 is carried as h/2 + l/2 exactly with an fma), s = e^r - 1 a degree-6
- * polynomial.  (1 + s) is never rounded on its own: M (1 + s) = c0 + (rest + M s) and
- * the final product or difference round about once; 2^n is applied last (vscalefps), so
- * the results stay normal down to the ends of the fast range.
+ * gelu's q = a^2/2 is carried as h/2 + l/2 exactly with an fma, the tanh form's w as a
+ * float-float), s = e^r - 1 a degree-6 polynomial.  (1 + s) is never rounded on its own:
+ * M (1 + s) = c0 + (rest + M s) and the final product or difference round about once;
+ * 2^n is applied last (vscalefps), so the results stay normal down to the ends of the
+ * fast range.
  *
  * Fast range (the rest goes to the careful scalar path: the *_hard predicates of
- * _math.pxd): gelu x >= -13 (x Phi(x) nears the subnormal range below), silu x >= -87;
- * inf and NaN.  Errors over every float32 of the range: the README's accuracy table.
+ * _math.pxd): gelu x >= -13, its tanh form x >= -10 (the results near the subnormal
+ * range below), silu and mish x >= -87; inf and NaN (tanh has no careful path: it
+ * handles them itself).  Errors over every float32 of the range: the README's accuracy
+ * table.
  *
  * Speed: about 45 vector instructions per 16 elements; four vectors go through each
  * step together so that their dependency chains (about 60 cycles) overlap.
