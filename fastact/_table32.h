@@ -370,10 +370,10 @@ FA_INLINE void fa_gelu32_bwd_step(int u, int tanh_form, __mmask16 m, const float
 /* ---- silu: e = e^(-a), pieces of min(a, 29.5) + 2, a = min(|x|, 88):
    silu(x) = x e M(a) (x < 0), x - x e M(a) (x >= 0), M = 1/(1 + e) ---- */
 
-FA_INLINE void fa_silu32_common(int u, const __m512 *x, const float *T, const float *c0lo, __m512 *a,
-                                __m512i *idx, __m512 *rest, __m512 *s, __m512 *n) {
+FA_INLINE void fa_silu32_common(int u, const __m512 *x, float clamp, const float *T, const float *c0lo,
+                                __m512 *a, __m512i *idx, __m512 *rest, __m512 *s, __m512 *n) {
     __m512 ap[FA_T32_U], t[FA_T32_U];
-    FA_T32_EACH a[j] = _mm512_range_ps(x[j], FA_T32_SET(88.0f), 0x0a);
+    FA_T32_EACH a[j] = _mm512_range_ps(x[j], FA_T32_SET(clamp), 0x0a);
     FA_T32_EACH ap[j] = _mm512_min_ps(a[j], FA_T32_SET(29.5f));       /* the last piece goes on */
     fa_t32_piece(u, a, ap, 2.0f, FA_SILU32_CENTRE, idx, t);
     fa_t32_poly(u, idx, t, T, 16, c0lo, rest);
@@ -385,7 +385,7 @@ FA_INLINE void fa_silu32_fwd_step(int u, int form, __mmask16 m, const float *xp,
     __m512i idx[FA_T32_U];
     (void)form;                                                      /* one form */
     FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
-    fa_silu32_common(u, x, FA_SILU32_M[0], FA_SILU32_M_C0LO, a, idx, rest, s, n);
+    fa_silu32_common(u, x, 88.0f, FA_SILU32_M[0], FA_SILU32_M_C0LO, a, idx, rest, s, n);
     FA_T32_EACH {
         /* x clamped as a, with its sign: x M (1 + s) cannot overflow before the scaling */
         __m512 xc = _mm512_range_ps(x[j], FA_T32_SET(88.0f), 0x06);
@@ -399,11 +399,31 @@ FA_INLINE void fa_silu32_bwd_step(int u, int form, __mmask16 m, const float *dyp
     __m512i idx[FA_T32_U];
     (void)form;
     FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
-    fa_silu32_common(u, x, FA_SILU32_G[0], FA_SILU32_G_C0LO, a, idx, rest, s, n);
+    fa_silu32_common(u, x, 88.0f, FA_SILU32_G[0], FA_SILU32_G_C0LO, a, idx, rest, s, n);
     FA_T32_EACH {
         __m512 k = fa_t32_zero_form(idx[j], a[j], rest[j], s[j], FA_SILU32_G[0], FA_SILU32_R,
                                     FA_SILU32_NEG_RLO, 16);
         fa_t32_store_deriv(x[j], k, n[j], FA_T32_MASK(j), dyp + 16 * j, dxp + 16 * j);
+    }
+}
+
+/* ---- sigmoid: silu's M and pieces, sigma(x) = e M(a) (x < 0), 1 - e M(a) (x >= 0),
+   e = e^-a, a = min(|x|, 104).  No careful path: below x = -87 the result is subnormal,
+   2^n (n down to -150) applied last by vscalefps rounds it once more, to the subnormal's
+   precision; from -104 on it rounds to 0.  NaN kept (vrangeps drops it: a blend) ---- */
+
+FA_INLINE void fa_sigmoid32_fwd_step(int u, int form, __mmask16 m, const float *xp, float *yp) {
+    __m512 x[FA_T32_U], a[FA_T32_U], rest[FA_T32_U], s[FA_T32_U], n[FA_T32_U];
+    __m512i idx[FA_T32_U];
+    (void)form;
+    FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
+    fa_silu32_common(u, x, 104.0f, FA_SILU32_M[0], FA_SILU32_M_C0LO, a, idx, rest, s, n);
+    FA_T32_EACH {
+        __m512 w = fa_t32_scaled_product(FA_T32_SET(1.0f), FA_T32_PICK(FA_SILU32_M[0]), rest[j], s[j], n[j]);
+        __mmask16 pos = _mm512_cmp_ps_mask(x[j], _mm512_setzero_ps(), _CMP_GE_OQ);
+        __m512 y = _mm512_mask_sub_ps(w, pos, FA_T32_SET(1.0f), w);
+        y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x[j], x[j], _CMP_UNORD_Q), x[j]);
+        _mm512_mask_storeu_ps(yp + 16 * j, FA_T32_MASK(j), y);
     }
 }
 
@@ -507,6 +527,7 @@ FA_T32_DEF_FORWARD(fa_silu32_fwd, fa_silu32_fwd_step, 0)
 FA_T32_DEF_BACKWARD(fa_silu32_bwd, fa_silu32_bwd_step, 0)
 FA_T32_DEF_FORWARD(fa_mish32_fwd, fa_mish32_fwd_step, 0)
 FA_T32_DEF_FORWARD(fa_tanh32_fwd, fa_tanh32_fwd_step, 0)
+FA_T32_DEF_FORWARD(fa_sigmoid32_fwd, fa_sigmoid32_fwd_step, 0)
 FA_T32_DEF_BACKWARD(fa_mish32_bwd, fa_mish32_bwd_step, 0)
 
 #else
@@ -526,6 +547,7 @@ FA_T32_STUB_FORWARD(fa_silu32_fwd)
 FA_T32_STUB_BACKWARD(fa_silu32_bwd)
 FA_T32_STUB_FORWARD(fa_mish32_fwd)
 FA_T32_STUB_FORWARD(fa_tanh32_fwd)
+FA_T32_STUB_FORWARD(fa_sigmoid32_fwd)
 FA_T32_STUB_BACKWARD(fa_mish32_bwd)
 #endif
 #endif

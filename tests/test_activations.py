@@ -1443,28 +1443,33 @@ def test_table32_exp_polynomial():
         assert abs(1 + s - mp.exp(r)) <= 0.1 * 2.0 ** -24 * mp.exp(r), r
 
 
-@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu", "mish", "tanh"])
+@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu", "mish", "tanh", "sigmoid"])
 def test_table32_kernels(name):
     """The float32 kernels of _table32.h (gelu, both forms, silu and mish, both
-    directions; the tanh forward) over every piece boundary (a + b on each quarter
-    binade, 64 floats either side), the zeros of the tables' G, the clamps of |x| (14,
-    10, 88, 12, 9.5; tanh's switch to +-1 at 9.1), the ends of the fast range (-13, -10,
-    -87) and 600,000 random points: within 2 ulp (forwards; tanh 1) and 2.5 (backwards) of
-    float64 (1.69 and 2.30 measured for gelu, 1.35 and 1.77 for the tanh form, 1.40 and
-    1.46 for mish, 0.82 for tanh; the portable paths of other builds, 0.51, and 2.5 for
-    tanh).  Every length from 1 to 130 (the kernels' masked tail) and the in-place calls
-    give the bits of one long call (a wrong tail mask or a store before a load fails)."""
-    f, d = (np.tanh, None) if name == "tanh" else _np_refs()[name]
+    directions; the tanh and sigmoid forwards) over every piece boundary (a + b on each
+    quarter binade, 64 floats either side), the zeros of the tables' G, the clamps of |x|
+    (14, 10, 88, 12, 9.5, 104; tanh's switch to +-1 at 9.1), the ends of the fast range
+    (-13, -10, -87; sigmoid's subnormal results below -87) and 600,000 random points:
+    within 2 ulp (forwards; tanh and sigmoid 1.5) and 2.5 (backwards) of float64 (1.69 and
+    2.30 measured for gelu, 1.35 and 1.77 for the tanh form, 1.40 and 1.46 for mish, 0.82
+    for tanh, 1.24 for sigmoid; the portable paths of other builds, 0.51, and 2.5 for tanh
+    and sigmoid).  Every length from 1 to 130 (the kernels' masked tail) and the in-place
+    calls give the bits of one long call (a wrong tail mask or a store before a load
+    fails); tanh and sigmoid, which have no careful path, give their limits at +-inf and
+    keep NaN."""
+    refs = {"tanh": (np.tanh, None), "sigmoid": (scipy_special.expit, None)}
+    f, d = refs[name] if name in refs else _np_refs()[name]
     prefix = {"gelu": "GELU32", "gelu_tanh": "GELUT32", "silu": "SILU32", "mish": "MISH32",
-              "tanh": "TANH32"}[name]
+              "tanh": "TANH32", "sigmoid": "SILU32"}[name]
     fn, kw = ("gelu", {"approximate": "tanh"}) if name == "gelu_tanh" else (name, {})
-    has_bwd = name != "tanh"                  # (tanh's backward reads the output: not a table kernel)
+    has_bwd = name not in refs                # (their backwards read the output: no table kernel)
     b, _, _, sides = TABLE32[prefix]
     vec = _table32_vector()
-    bf = (1.0 if name == "tanh" else 2.0) if vec else FLOAT32_NATIVE_ULP.get(name, 1.0)
+    bf = (1.5 if name in refs else 2.0) if vec else FLOAT32_NATIVE_ULP.get(name, 1.0)
     bb = 2.5 if vec else 1.0
-    x_min = {"gelu": -13.0, "gelu_tanh": -10.0, "silu": -87.0, "mish": -87.0, "tanh": -9.1}[name]
-    clamp = {"gelu": 14.0, "gelu_tanh": 10.0, "silu": 88.0, "mish": 12.0, "tanh": 9.5}[name]
+    x_min = {"gelu": -13.0, "gelu_tanh": -10.0, "silu": -87.0, "mish": -87.0, "tanh": -9.1,
+             "sigmoid": -87.0}[name]
+    clamp = {"gelu": 14.0, "gelu_tanh": 10.0, "silu": 88.0, "mish": 12.0, "tanh": 9.5, "sigmoid": 104.0}[name]
     e0 = int(math.log2(b))
     edges = [2.0 ** e * (1 + q / 4) - b for e in range(e0, e0 + 4) for q in range(5)]
     edges += [float(_table32_zero(prefix, side)) for side in range(sides) if has_bwd] + [-x_min, clamp]
@@ -1472,12 +1477,16 @@ def test_table32_kernels(name):
     pts = [(np.float32(v).view(np.int32) + steps).view(np.float32) for v in edges]
     rng = np.random.default_rng(32)
     x = np.concatenate(pts + [rng.uniform(x_min, -x_min + 2, 400000).astype(np.float32),
-                              rng.uniform(-16, 16, 200000).astype(np.float32)])
+                              rng.uniform(-16, 16, 200000).astype(np.float32)]
+                       + ([rng.uniform(-110, -80, 100000).astype(np.float32)] if name == "sigmoid" else []))
     x = np.concatenate([x, -x])
-    x = x[((x >= x_min) | (name == "tanh")) & np.isfinite(x)].astype(np.float32)
+    x = x[((x >= x_min) | (name in refs)) & np.isfinite(x)].astype(np.float32)
     x64 = x.astype(np.float64)
     y = getattr(fa, fn)(x, **kw)
     assert ulp_distance(y, f(x64)).max() <= bf
+    if name in refs:
+        special = np.tile(np.array([np.inf, -np.inf, np.nan], np.float32), 40)
+        np.testing.assert_array_equal(getattr(fa, fn)(special), f(special.astype(np.float64)).astype(np.float32))
     xs = x[:130].copy()
     for n in range(1, 131):
         assert np.array_equal(getattr(fa, fn)(xs[:n], **kw).view(np.uint32), y[:n].view(np.uint32)), n
