@@ -407,24 +407,41 @@ FA_INLINE void fa_silu32_bwd_step(int u, int form, __mmask16 m, const float *dyp
     }
 }
 
-/* ---- sigmoid: silu's M and pieces, sigma(x) = e M(a) (x < 0), 1 - e M(a) (x >= 0),
-   e = e^-a, a = min(|x|, 104).  No careful path: below x = -87 the result is subnormal,
-   2^n (n down to -150) applied last by vscalefps rounds it once more, to the subnormal's
-   precision; from -104 on it rounds to 0.  NaN kept (vrangeps drops it: a blend) ---- */
+/* ---- sigmoid (forward; and sigma(-x), log_sigmoid's derivative): silu's M and pieces,
+   sigma(x) = e M(a) (x < 0), 1 - e M(a) (x >= 0), e = e^-a, a = min(|x|, 104).  No
+   careful path: below x = -87 the result is subnormal, 2^n (n down to -150) applied last
+   by vscalefps rounds it once more, to the subnormal's precision; from -104 on it rounds
+   to 0.  NaN kept (vrangeps drops it: a blend) ---- */
 
-FA_INLINE void fa_sigmoid32_fwd_step(int u, int form, __mmask16 m, const float *xp, float *yp) {
-    __m512 x[FA_T32_U], a[FA_T32_U], rest[FA_T32_U], s[FA_T32_U], n[FA_T32_U];
+/* sigma(x) (flip = 0) or sigma(-x) (flip = 1) of u vectors */
+FA_INLINE void fa_sigmoid32_values(int u, int flip, const __m512 *x, __m512 *g) {
+    __m512 a[FA_T32_U], rest[FA_T32_U], s[FA_T32_U], n[FA_T32_U];
     __m512i idx[FA_T32_U];
-    (void)form;
-    FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
     fa_silu32_common(u, x, 104.0f, FA_SILU32_M[0], FA_SILU32_M_C0LO, a, idx, rest, s, n);
     FA_T32_EACH {
         __m512 w = fa_t32_scaled_product(FA_T32_SET(1.0f), FA_T32_PICK(FA_SILU32_M[0]), rest[j], s[j], n[j]);
-        __mmask16 pos = _mm512_cmp_ps_mask(x[j], _mm512_setzero_ps(), _CMP_GE_OQ);
-        __m512 y = _mm512_mask_sub_ps(w, pos, FA_T32_SET(1.0f), w);
-        y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x[j], x[j], _CMP_UNORD_Q), x[j]);
-        _mm512_mask_storeu_ps(yp + 16 * j, FA_T32_MASK(j), y);
+        __mmask16 big = _mm512_cmp_ps_mask(x[j], _mm512_setzero_ps(), flip ? _CMP_LE_OQ : _CMP_GE_OQ);
+        g[j] = _mm512_mask_sub_ps(w, big, FA_T32_SET(1.0f), w);
+        g[j] = _mm512_mask_mov_ps(g[j], _mm512_cmp_ps_mask(x[j], x[j], _CMP_UNORD_Q), x[j]);
     }
+}
+
+FA_INLINE void fa_sigmoid32_fwd_step(int u, int form, __mmask16 m, const float *xp, float *yp) {
+    __m512 x[FA_T32_U], y[FA_T32_U];
+    (void)form;
+    FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
+    fa_sigmoid32_values(u, 0, x, y);
+    FA_T32_EACH _mm512_mask_storeu_ps(yp + 16 * j, FA_T32_MASK(j), y[j]);
+}
+
+/* dy log_sigmoid'(x) = dy sigma(-x) */
+FA_INLINE void fa_logsig32_bwd_step(int u, int form, __mmask16 m, const float *dyp, const float *xp, float *dxp) {
+    __m512 x[FA_T32_U], g[FA_T32_U];
+    (void)form;
+    FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
+    fa_sigmoid32_values(u, 1, x, g);
+    FA_T32_EACH _mm512_mask_storeu_ps(dxp + 16 * j, FA_T32_MASK(j),
+                                      _mm512_mul_ps(_mm512_maskz_loadu_ps(FA_T32_MASK(j), dyp + 16 * j), g[j]));
 }
 
 /* ---- mish: pieces of min(a, 29.5) + 2 (silu's), tables of 32 entries: 0-15 for x < 0,
@@ -528,6 +545,7 @@ FA_T32_DEF_BACKWARD(fa_silu32_bwd, fa_silu32_bwd_step, 0)
 FA_T32_DEF_FORWARD(fa_mish32_fwd, fa_mish32_fwd_step, 0)
 FA_T32_DEF_FORWARD(fa_tanh32_fwd, fa_tanh32_fwd_step, 0)
 FA_T32_DEF_FORWARD(fa_sigmoid32_fwd, fa_sigmoid32_fwd_step, 0)
+FA_T32_DEF_BACKWARD(fa_logsig32_bwd, fa_logsig32_bwd_step, 0)
 FA_T32_DEF_BACKWARD(fa_mish32_bwd, fa_mish32_bwd_step, 0)
 
 #else
@@ -548,6 +566,7 @@ FA_T32_STUB_BACKWARD(fa_silu32_bwd)
 FA_T32_STUB_FORWARD(fa_mish32_fwd)
 FA_T32_STUB_FORWARD(fa_tanh32_fwd)
 FA_T32_STUB_FORWARD(fa_sigmoid32_fwd)
+FA_T32_STUB_BACKWARD(fa_logsig32_bwd)
 FA_T32_STUB_BACKWARD(fa_mish32_bwd)
 #endif
 #endif
