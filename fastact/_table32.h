@@ -1,5 +1,6 @@
 /* float32 kernels from piecewise tables, in float32 arithmetic (AVX-512): the gelu (exact
- * and tanh form), silu and mish, both directions, and the tanh forward.
+ * and tanh form), silu and mish, both directions, the tanh and sigmoid forwards, and the
+ * sigmoid factors of the log_sigmoid and softplus (beta = 1) backwards.
  *
  * Why kernels of their own: the portable float32 paths of these (_math.pxd) compute in
  * double with divisions (0.5 ulp, 2 to 4 times PyTorch's time) or in float with one
@@ -15,6 +16,7 @@
  *   mish:       x < 0: e = e^(-a), x >= 0: e = e^(-2a), with M and H of each side
  *               (mish(x) - mish(-x) is not x; the tables have 32 entries)
  *   tanh:       no exponential: tanh(x) = x M(a), M = tanh(a)/a
+ *   sigmoid:    silu's e and M without the factor x: e M (x < 0), 1 - e M (x >= 0)
  *
  * H vanishes at a = a0 (a derivative's zero at x = -a0: 0.7518, 0.7525, 1.2785, 1.1924;
  * mish's x >= 0 side at 0.7958), so it is kept as (a - R) G(a), with R = a0 as a
@@ -40,8 +42,8 @@
  *
  * Fast range (the rest goes to the careful scalar path: the *_hard predicates of
  * _math.pxd): gelu x >= -13, its tanh form x >= -10 (the results near the subnormal
- * range below), silu and mish x >= -87; inf and NaN (tanh has no careful path: it
- * handles them itself).  Errors over every float32 of the range: the README's accuracy
+ * range below), silu and mish x >= -87; inf and NaN (tanh and sigmoid have no careful
+ * path: they handle them, and sigmoid its subnormal results, themselves).  Errors over every float32 of the range: the README's accuracy
  * table.
  *
  * Speed: about 45 vector instructions per 16 elements; four vectors go through each
@@ -434,12 +436,11 @@ FA_INLINE void fa_sigmoid32_fwd_step(int u, int form, __mmask16 m, const float *
     FA_T32_EACH _mm512_mask_storeu_ps(yp + 16 * j, FA_T32_MASK(j), y[j]);
 }
 
-/* dy log_sigmoid'(x) = dy sigma(-x) */
-FA_INLINE void fa_logsig32_bwd_step(int u, int form, __mmask16 m, const float *dyp, const float *xp, float *dxp) {
+/* dy sigma(x) (form 0: softplus' with beta = 1) or dy sigma(-x) (form 1: log_sigmoid') */
+FA_INLINE void fa_dy_sigmoid32_step(int u, int form, __mmask16 m, const float *dyp, const float *xp, float *dxp) {
     __m512 x[FA_T32_U], g[FA_T32_U];
-    (void)form;
     FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
-    fa_sigmoid32_values(u, 1, x, g);
+    fa_sigmoid32_values(u, form, x, g);
     FA_T32_EACH _mm512_mask_storeu_ps(dxp + 16 * j, FA_T32_MASK(j),
                                       _mm512_mul_ps(_mm512_maskz_loadu_ps(FA_T32_MASK(j), dyp + 16 * j), g[j]));
 }
@@ -545,7 +546,8 @@ FA_T32_DEF_BACKWARD(fa_silu32_bwd, fa_silu32_bwd_step, 0)
 FA_T32_DEF_FORWARD(fa_mish32_fwd, fa_mish32_fwd_step, 0)
 FA_T32_DEF_FORWARD(fa_tanh32_fwd, fa_tanh32_fwd_step, 0)
 FA_T32_DEF_FORWARD(fa_sigmoid32_fwd, fa_sigmoid32_fwd_step, 0)
-FA_T32_DEF_BACKWARD(fa_logsig32_bwd, fa_logsig32_bwd_step, 0)
+FA_T32_DEF_BACKWARD(fa_softplus32_bwd, fa_dy_sigmoid32_step, 0)
+FA_T32_DEF_BACKWARD(fa_logsig32_bwd, fa_dy_sigmoid32_step, 1)
 FA_T32_DEF_BACKWARD(fa_mish32_bwd, fa_mish32_bwd_step, 0)
 
 #else
@@ -566,6 +568,7 @@ FA_T32_STUB_BACKWARD(fa_silu32_bwd)
 FA_T32_STUB_FORWARD(fa_mish32_fwd)
 FA_T32_STUB_FORWARD(fa_tanh32_fwd)
 FA_T32_STUB_FORWARD(fa_sigmoid32_fwd)
+FA_T32_STUB_BACKWARD(fa_softplus32_bwd)
 FA_T32_STUB_BACKWARD(fa_logsig32_bwd)
 FA_T32_STUB_BACKWARD(fa_mish32_bwd)
 #endif

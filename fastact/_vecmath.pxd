@@ -37,5 +37,6 @@ cdef extern from "_table32.h" nogil:
     void fa_mish32_fwd(const float* x, float* y, Py_ssize_t n)
     void fa_tanh32_fwd(const float* x, float* y, Py_ssize_t n)
     void fa_sigmoid32_fwd(const float* x, float* y, Py_ssize_t n)
+    void fa_softplus32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)
     void fa_logsig32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)
     void fa_mish32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)
