@@ -1031,7 +1031,7 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (FA_HAS_HW_FMA, FA_TABLE32_VEC, fa_softplus32_bwd, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_expf_nonpos, fa_exp_dd_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, FA_TABLE32_VEC, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_expf_nonpos, fa_exp_dd_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1300,36 +1300,14 @@ cdef inline floating softplus_bwd_fast(floating dy, floating x, double beta, dou
 
 
 cdef inline bint softplus_bwd_hard(floating x, double beta, double threshold) noexcept nogil:
-    return beta != 1.0
-
-
-cdef inline void softplus32_bwd_table(const float* dy, const float* x, float* dx, Py_ssize_t n,
-                                      double beta, double threshold) noexcept nogil:
-    """The float32 backward with beta = 1 on the table kernel (FA_TABLE32_VEC): dy sigma(x),
-    and dy itself past the threshold (PyTorch).  sigma(x) rounds to 1 in float32 from
-    x = 17.33 on (1 - sigma(x) < e^-x < 2^-25), where dy * 1 is dy: only a threshold
-    below 17.5 needs the inputs past it put aside (dx may be dy or x) and written back."""
-    cdef Py_ssize_t i0, i, m
-    cdef int k, npast
-    cdef int past_at[256]
-    cdef float past_dy[256]
-    cdef float t
-    if threshold >= 17.5:
-        fa_softplus32_bwd(dy, x, dx, n)
-        return
-    t = float_at_or_below(threshold)
-    i0 = 0
-    while i0 < n:
-        m = min(<Py_ssize_t>256, n - i0)
-        npast = 0
-        for i in range(m):
-            past_at[npast] = <int>i
-            past_dy[npast] = dy[i0 + i]
-            npast += x[i0 + i] > t
-        fa_softplus32_bwd(dy + i0, x + i0, dx + i0, m)
-        for k in range(npast):
-            dx[i0 + past_at[k]] = past_dy[k]
-        i0 += m
+    # beta != 1: as the forward.  float32 with the table kernel (FA_TABLE32_VEC), which
+    # computes dy sigma(x) everywhere: also the inputs past a threshold below 17.5, where
+    # PyTorch passes dy through (softplus_bwd) and sigma(x) has not yet rounded to 1 (it
+    # does from x = 17.33 on: 1 - sigma(x) < e^-x < 2^-25, and dy * 1 is dy)
+    if floating is float:
+        return beta != 1.0 or (FA_TABLE32_VEC and threshold < 17.5 and exceeds(x, threshold))
+    else:
+        return beta != 1.0
 
 
 cdef inline floating log_sigmoid_fwd_fast(floating x) noexcept nogil:

@@ -43,8 +43,8 @@
  * Fast range (the rest goes to the careful scalar path: the *_hard predicates of
  * _math.pxd): gelu x >= -13, its tanh form x >= -10 (the results near the subnormal
  * range below), silu and mish x >= -87; inf and NaN (tanh and sigmoid have no careful
- * path: they handle them, and sigmoid its subnormal results, themselves).  Errors over every float32 of the range: the README's accuracy
- * table.
+ * path: they handle them, and sigmoid its subnormal results, themselves).  Errors over
+ * every float32 of the range: the README's accuracy table.
  *
  * Speed: about 45 vector instructions per 16 elements; four vectors go through each
  * step together so that their dependency chains (about 60 cycles) overlap.
