@@ -39,3 +39,21 @@ def test_survey_compare_shows_only_changes_past_the_threshold(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     lines = [line.split()[0] for line in r.stdout.splitlines()[1:]]
     assert lines == ["b", "c"], r.stdout       # slower first, then faster; "a" (1.1x) left out
+
+
+def test_ab_env_runs_both_sides_and_prints_every_kernel(tmp_path):
+    out = tmp_path / "ab.json"
+    script = os.path.join(ROOT, "bench", "ab_env.py")
+    r = subprocess.run([sys.executable, script, "FASTACT_PREFETCH", "--size", "4096", "--rounds", "2",
+                        "--filter", "relu,tanh_backward", "--json", str(out)],
+                       env=child_env(), cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    data = json.loads(out.read_text())
+    assert [len(data["runs"][side]) for side in ("0", "1")] == [2, 2]
+    keys = set(data["runs"]["0"][0])
+    # substrings: relu, relu6, leaky_relu both ways, the tanh and hard_tanh backwards;
+    # both dtypes
+    assert "relu float32" in keys and "hard_tanh_backward float64" in keys and len(keys) == 16
+    assert all(v > 0 for side in data["runs"].values() for run in side for v in run.values())
+    rows = [" ".join(line.split()[:2]) for line in r.stdout.splitlines()[2:]]
+    assert sorted(rows) == sorted(keys)

@@ -385,6 +385,59 @@ def test_streamed_outputs_equal_the_plain_path(dtype, restore_threads):
             np.testing.assert_array_equal(inplace[-1], ref, err_msg=f.__name__)
 
 
+def test_env_variable_turns_prefetching_off():
+    """FASTACT_PREFETCH=0 turns the drivers' software prefetch off, 1 or unset on;
+    anything else is refused at import, naming the variable."""
+    code = "from fastact import _common; print(_common._prefetching_enabled())"
+    for value, want in (("0", "False"), ("1", "True"), ("", "True")):
+        r = subprocess.run([sys.executable, "-c", code], env=child_env(FASTACT_PREFETCH=value),
+                           capture_output=True, text=True, cwd="/")
+        assert r.returncode == 0 and r.stdout.strip() == want, (value, r.stderr)
+    bad = subprocess.run([sys.executable, "-c", code], env=child_env(FASTACT_PREFETCH="yes"),
+                         capture_output=True, text=True, cwd="/")
+    assert bad.returncode != 0 and "FASTACT_PREFETCH" in bad.stderr
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_prefetched_inputs_equal_the_plain_path(dtype, restore_threads):
+    """Inputs of 8 MB and more of the cheap kernels run in 512-byte steps after a software
+    prefetch (streaming stores off, as they are where the output streams otherwise):
+    the bits equal those of calls too small to prefetch and those with prefetching
+    off, for 1, 2 and 8 threads (static and dynamic schedules), a misaligned out, a
+    length that ends inside a step, and in place."""
+    from fastact import _common
+    n = (1 << 23) // np.dtype(dtype).itemsize + 1_048_576 + 37
+    x = _data((n + 1,), dtype, seed=23)
+    x[::997] = np.nan
+    dy = _data((n + 1,), dtype, seed=24)
+    y_sig = fa.sigmoid(x[:n])
+    cases = [(fa.relu, (x[:n],)), (fa.softsign, (x[:n],)), (fa.hard_swish_backward, (dy[:n], x[:n])),
+             (fa.sigmoid_backward, (dy[:n], y_sig)), (fa.elu_backward, (dy[:n], x[:n]))]
+    if dtype == np.float64:
+        cases.append((fa.silu, (x[:n],)))
+    step = 100_003                                               # under PREFETCH_MIN_BYTES
+    stream, prefetch = _common._streaming_enabled(), _common._prefetching_enabled()
+    try:
+        _common._set_streaming(False)
+        for f, args in cases:
+            ref = np.concatenate([f(*(a[i:i + step] for a in args)) for i in range(0, n, step)])
+            for on in (True, False):
+                _common._set_prefetching(on)
+                for threads in (1, 2, 8):
+                    fa.set_num_threads(threads)
+                    np.testing.assert_array_equal(f(*args), ref, err_msg=f.__name__)
+                    out = np.empty(n + 1, dtype)[1:]
+                    assert f(*args, out=out) is out
+                    np.testing.assert_array_equal(out, ref, err_msg=f.__name__)
+                fa.set_num_threads(2)
+                inplace = [a.copy() for a in args]
+                f(*inplace, out=inplace[-1])
+                np.testing.assert_array_equal(inplace[-1], ref, err_msg=f.__name__)
+    finally:
+        _common._set_streaming(stream)
+        _common._set_prefetching(prefetch)
+
+
 def test_kernel_releases_the_gil():
     x = _data((24_000_000,), np.float64)
     window = {}
