@@ -19,45 +19,16 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
-import numpy as np
-
-
-def best_ms(fn, repeats=5, calls=2):
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / calls)
-    return best * 1e3
 
 
 def child(size, threads, only):
     import fastact as fa
-    from fastact.cli.bench import BENCH_SETTINGS, _label
+    from survey import activation_timings, best_seconds   # bench/survey.py, next to this
     fa.set_num_threads(threads)
-    rng = np.random.default_rng(0)
-    res = {}
-    for dt in (np.float32, np.float64):
-        d = np.dtype(dt).name
-        x = (rng.standard_normal(size) * 3).astype(dt)
-        dy = rng.standard_normal(size).astype(dt)
-        out = np.empty_like(x)
-        for name, act in sorted(fa.ACTIVATIONS.items()):
-            fwd, bwd = getattr(fa, name), getattr(fa, name + "_backward")
-            for kw in BENCH_SETTINGS.get(name, [{}]):
-                for label, fn in ((_label(name, kw), lambda: fwd(x, out=out, **kw)),
-                                  (_label(name + "_backward", kw), None)):
-                    if only and not any(o in label for o in only):
-                        continue
-                    if fn is None:
-                        saved = fwd(x, **kw) if act.saves == "output" else x
-                        fn = lambda: bwd(dy, saved, out=out, **kw)  # noqa: E731
-                    res[f"{label} {d}"] = best_ms(fn)
-    return res
+    return activation_timings(fa, size, 3,
+                              lambda call: best_seconds(call, calls=2, repeats=5, warmup=1) * 1e3,
+                              only)
 
 
 def main(argv=None):

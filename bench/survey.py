@@ -25,9 +25,9 @@ import numpy as np
 SHAPES = ((128, 1000), (13107, 10))
 
 
-def ns_per_element(fn, elements, calls=10, repeats=7):
-    """Best of `repeats` batches of `calls` calls, after a warm-up, in ns per element."""
-    for _ in range(5):
+def best_seconds(fn, calls=10, repeats=7, warmup=5):
+    """Best of `repeats` batches of `calls` calls, after `warmup` calls, in s per call."""
+    for _ in range(warmup):
         fn()
     best = float("inf")
     for _ in range(repeats):
@@ -35,26 +35,53 @@ def ns_per_element(fn, elements, calls=10, repeats=7):
         for _ in range(calls):
             fn()
         best = min(best, (time.perf_counter() - t0) / calls)
-    return best / elements * 1e9
+    return best
 
 
-def survey(fa, n):
-    # the activations and their timed settings as `python -m fastact bench` has them
+def ns_per_element(fn, elements, calls=10, repeats=7):
+    """best_seconds in ns per element."""
+    return best_seconds(fn, calls, repeats) / elements * 1e9
+
+
+def activation_calls(fa, x, dy, out):
+    """(label, call) for every activation forward and backward with its timed settings
+    as `python -m fastact bench` has them, on x (and dy), writing out.  The backward's
+    saved input is computed only when its call is first made."""
     from fastact.cli.bench import BENCH_SETTINGS, _label
+    for name, act in sorted(fa.ACTIVATIONS.items()):
+        fwd, bwd = getattr(fa, name), getattr(fa, name + "_backward")
+        for kw in BENCH_SETTINGS.get(name, [{}]):
+            yield _label(name, kw), lambda fwd=fwd, kw=kw: fwd(x, out=out, **kw)
+            saved = []
+
+            def backward(fwd=fwd, bwd=bwd, kw=kw, act=act, saved=saved):
+                if not saved:
+                    saved.append(fwd(x, **kw) if act.saves == "output" else x)
+                return bwd(dy, saved[0], out=out, **kw)
+            yield _label(name + "_backward", kw), backward
+
+
+def activation_timings(fa, n, scale, time_call, only=()):
+    """{"label dtype": time_call(call)} for every activation call of activation_calls
+    (or those whose label contains one of `only`), both dtypes, on n standard normal
+    inputs times `scale`."""
     rng = np.random.default_rng(0)
     res = {}
     for dt in (np.float32, np.float64):
-        d = np.dtype(dt).name
-        x = (rng.standard_normal(n) * 4).astype(dt)
+        x = (rng.standard_normal(n) * scale).astype(dt)
         dy = rng.standard_normal(n).astype(dt)
         out = np.empty_like(x)
-        for name, act in sorted(fa.ACTIVATIONS.items()):
-            fwd, bwd = getattr(fa, name), getattr(fa, name + "_backward")
-            for kw in BENCH_SETTINGS.get(name, [{}]):
-                saved = fwd(x, **kw) if act.saves == "output" else x
-                res[f"{_label(name, kw)} {d}"] = ns_per_element(lambda: fwd(x, out=out, **kw), n)
-                res[f"{_label(name + '_backward', kw)} {d}"] = ns_per_element(
-                    lambda: bwd(dy, saved, out=out, **kw), n)
+        for label, call in activation_calls(fa, x, dy, out):
+            if not only or any(o in label for o in only):
+                res[f"{label} {np.dtype(dt).name}"] = time_call(call)
+    return res
+
+
+def survey(fa, n):
+    res = activation_timings(fa, n, 4, lambda call: ns_per_element(call, n))
+    rng = np.random.default_rng(0)
+    for dt in (np.float32, np.float64):
+        d = np.dtype(dt).name
         for shape in SHAPES:
             sh = f"{shape[0]}x{shape[1]}"
             e = shape[0] * shape[1]
