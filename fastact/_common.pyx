@@ -201,7 +201,7 @@ def streaming_default(cpu=None):
 
 def streaming_state():
     """"on" or "off", and why: FASTACT_STREAM, or this CPU's default."""
-    env = os.environ.get("FASTACT_STREAM", "").strip()
+    env = _env_switch("FASTACT_STREAM")
     why = "FASTACT_STREAM=" + env if env else "default for " + "{} family {} model {}".format(*cpu_id())
     return ("on" if _streaming else "off") + f" ({why})"
 
@@ -427,21 +427,19 @@ def _init_threads():
 _init_threads()
 
 
-def _init_streaming():
-    env = os.environ.get("FASTACT_STREAM", "").strip()
+def _env_switch(name):
+    """The on/off environment variable `name`: "0", "1", or "" when unset or blank;
+    anything else is refused at import, naming the variable."""
+    env = os.environ.get(name, "").strip()
     if env not in ("", "0", "1"):
-        raise ValueError(f"FASTACT_STREAM must be 0 or 1, got {env!r}")
+        raise ValueError(f"{name} must be 0 or 1, got {env!r}")
+    return env
+
+
+def _init_streaming():
+    env = _env_switch("FASTACT_STREAM")
     _set_streaming(env == "1" if env else streaming_default())
 
 
 _init_streaming()
-
-
-def _init_prefetching():
-    env = os.environ.get("FASTACT_PREFETCH", "").strip()
-    if env not in ("", "0", "1"):
-        raise ValueError(f"FASTACT_PREFETCH must be 0 or 1, got {env!r}")
-    _set_prefetching(env != "0")
-
-
-_init_prefetching()
+_set_prefetching(_env_switch("FASTACT_PREFETCH") != "0")

@@ -279,6 +279,21 @@ def test_env_variable_sets_thread_count():
     assert bad.returncode != 0 and "FASTACT_NUM_THREADS" in bad.stderr
 
 
+def _check_env_switch(var, getter, cases, bad_value):
+    """In a fresh interpreter, each (value, printed state of _common.<getter>()) of
+    cases holds with var=value, and var=bad_value is refused at import, naming var."""
+    code = f"from fastact import _common; print(_common.{getter}())"
+
+    def run(value):
+        return subprocess.run([sys.executable, "-c", code], env=child_env(**{var: value}),
+                              capture_output=True, text=True, cwd="/")
+    for value, want in cases:
+        r = run(value)
+        assert r.returncode == 0 and r.stdout.strip() == want, (value, r.stderr)
+    bad = run(bad_value)
+    assert bad.returncode != 0 and var in bad.stderr
+
+
 def test_env_variable_turns_streaming_stores_off():
     """FASTACT_STREAM=0 turns the streaming stores of large outputs off, 1 on; unset, this
     CPU's default holds (off on Intel family 6 model 85 only); anything else is refused
@@ -287,15 +302,8 @@ def test_env_variable_turns_streaming_stores_off():
     assert _common.streaming_default(("intel", 6, 85)) is False
     assert _common.streaming_default(("intel", 6, 207)) is True
     assert _common.streaming_default(("other", 25, 17)) is True
-    default = str(_common.streaming_default())
-    code = "from fastact import _common; print(_common._streaming_enabled())"
-    for value, want in (("0", "False"), ("1", "True"), ("", default)):
-        r = subprocess.run([sys.executable, "-c", code], env=child_env(FASTACT_STREAM=value),
-                           capture_output=True, text=True, cwd="/")
-        assert r.returncode == 0 and r.stdout.strip() == want, (value, r.stderr)
-    bad = subprocess.run([sys.executable, "-c", code], env=child_env(FASTACT_STREAM="no"),
-                         capture_output=True, text=True, cwd="/")
-    assert bad.returncode != 0 and "FASTACT_STREAM" in bad.stderr
+    _check_env_switch("FASTACT_STREAM", "_streaming_enabled",
+                      (("0", "False"), ("1", "True"), ("", str(_common.streaming_default()))), "no")
 
 
 def test_streaming_stores_do_not_change_results(restore_threads):
@@ -388,14 +396,8 @@ def test_streamed_outputs_equal_the_plain_path(dtype, restore_threads):
 def test_env_variable_turns_prefetching_off():
     """FASTACT_PREFETCH=0 turns the drivers' software prefetch off, 1 or unset on;
     anything else is refused at import, naming the variable."""
-    code = "from fastact import _common; print(_common._prefetching_enabled())"
-    for value, want in (("0", "False"), ("1", "True"), ("", "True")):
-        r = subprocess.run([sys.executable, "-c", code], env=child_env(FASTACT_PREFETCH=value),
-                           capture_output=True, text=True, cwd="/")
-        assert r.returncode == 0 and r.stdout.strip() == want, (value, r.stderr)
-    bad = subprocess.run([sys.executable, "-c", code], env=child_env(FASTACT_PREFETCH="yes"),
-                         capture_output=True, text=True, cwd="/")
-    assert bad.returncode != 0 and "FASTACT_PREFETCH" in bad.stderr
+    _check_env_switch("FASTACT_PREFETCH", "_prefetching_enabled",
+                      (("0", "False"), ("1", "True"), ("", "True")), "yes")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
