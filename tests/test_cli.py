@@ -193,6 +193,35 @@ def test_bench_sizes_rejects_bad_values(bad, capsys):
     assert "--sizes" in capsys.readouterr().err
 
 
+def test_bench_peers_times_only_the_named_peers(tmp_path, capsys):
+    out_json = tmp_path / "b.json"
+    assert cli.main(["bench", "--quick", "--filter", "relu6", "--no-small", "--peers", "none",
+                     "--json", str(out_json)]) == 0
+    text = capsys.readouterr().out
+    assert "fa/limit" in text and "numpy/fa" not in text and "torch/fa" not in text
+    rows = json.loads(out_json.read_text())["large"]
+    assert rows and all(set(r["times"]) == {"fastact", "limit"} for r in rows)
+    assert cli.main(["bench", "--quick", "--filter", "relu6", "--no-small", "--peers", "numpy",
+                     "--json", str(out_json)]) == 0
+    assert "numpy/fa" in capsys.readouterr().out
+    rows = json.loads(out_json.read_text())["large"]
+    assert rows and all(set(r["times"]) == {"fastact", "limit", "numpy"} for r in rows)
+
+
+@pytest.mark.parametrize("bad", ["", "tensorflow", "numpy,jax", "none,numpy"])
+def test_bench_peers_rejects_unknown_names(bad, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["bench", "--peers", bad])
+    assert exc.value.code == 2
+    assert "--peers" in capsys.readouterr().err
+
+
+def test_bench_peers_refuses_a_peer_that_is_not_installed(monkeypatch, capsys):
+    monkeypatch.setattr(bench, "load_peers", lambda: {})
+    assert cli.main(["bench", "--quick", "--peers", "torch"]) == 2
+    assert "torch" in capsys.readouterr().err
+
+
 def test_numpy_references_agree_with_fastact():
     """The bench's careful NumPy code computes the same functions (one spot check per kind)."""
     peers = {}

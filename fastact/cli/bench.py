@@ -1110,6 +1110,23 @@ def add_arguments(parser):
                              f"{','.join(map(str, QUICK['elementwise']))} with --quick); with "
                              "--threads 1 and a size that fits in cache (262144) the ratios "
                              "compare the arithmetic alone")
+    parser.add_argument("--peers", metavar="NAME[,NAME...]", type=_peer_names,
+                        help="time only these peers beside fastact and the limit, from "
+                             f"{', '.join(PEERS)}, or 'none' (default: numpy and every installed "
+                             "peer); on a many-core machine the one-threaded NumPy and SciPy "
+                             "references take most of the run")
+
+
+def _peer_names(text):
+    """--peers: a comma-separated subset of PEERS, or 'none'."""
+    names = [v.strip() for v in text.split(",")]
+    if names == ["none"]:
+        return ()
+    unknown = [v for v in names if v not in PEERS]
+    if unknown or not text.strip():
+        raise argparse.ArgumentTypeError(f"expected 'none' or names from {', '.join(PEERS)}, "
+                                         f"got {text!r}")
+    return tuple(names)
 
 
 def _sizes(text):
@@ -1133,6 +1150,14 @@ def run(args):
             return 2
     t_start = time.perf_counter()
     peers = load_peers()
+    if args.peers is not None:
+        missing = [p for p in args.peers if p != "numpy" and p not in peers]
+        if missing:
+            print(f"fastact bench: --peers names {', '.join(missing)}, which is not installed",
+                  file=sys.stderr)
+            return 2
+        peers = {name: mod for name, mod in peers.items() if name in args.peers}
+    timed = {"fastact", *peers} | ({"numpy"} if args.peers is None or "numpy" in args.peers else set())
     plan = QUICK if args.quick else FULL
     if args.sizes:
         plan = dict(plan, elementwise=args.sizes)
@@ -1156,11 +1181,13 @@ def run(args):
         print("fastact bench")
         for key, value in info.items():
             print(f"  {key:16s} {value}")
-        peers_shown = [p for p in PEERS if p == "numpy" or p in peers]
+        peers_shown = [p for p in PEERS if p in timed]
         copy = CopyLimit()
         all_rows = {"large": [], "small": []}
         for dtype in dtypes:
             large, small = build_cases(plan, dtype, peers, wanted)
+            for case in large + small:
+                case.impls = {k: v for k, v in case.impls.items() if k in timed}
             if args.no_small:
                 small = []
             print(f"\nLarge inputs, {dtype}, out= given: time per call (median of "
