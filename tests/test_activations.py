@@ -1022,6 +1022,33 @@ def _chebyshev_monomials_on(f, deg, k, amax):
     return [c[i] for i in range(n)]
 
 
+def _estrin_lines(coefs, var, out):
+    """C lines setting `double out` to sum(coefs[i] var^i) by Estrin's scheme: pairs
+    c[2j] + c[2j+1] var, then pairs of those with var^2, var^4, ... (powers by squaring)."""
+    lines = [f"        double {var}_2 = {var} * {var};"]
+    terms = [f"{coefs[i + 1]!r} * {var} + {coefs[i]!r}" if i + 1 < len(coefs) else f"{coefs[i]!r}"
+             for i in range(0, len(coefs), 2)]
+    names = []
+    for j, t in enumerate(terms):
+        lines.append(f"        double {out}0_{j} = {t};")
+        names.append(f"{out}0_{j}")
+    level, power = 1, f"{var}_2"
+    while len(names) > 1:
+        nxt = []
+        for j in range(0, len(names), 2):
+            name = f"{out}{level}_{j // 2}"
+            rhs = f"{names[j + 1]} * {power} + {names[j]}" if j + 1 < len(names) else names[j]
+            lines.append(f"        double {name} = {rhs};")
+            nxt.append(name)
+        names = nxt
+        if len(names) > 1:
+            lines.append(f"        double {var}_{2 ** (level + 1)} = {power} * {power};")
+            power = f"{var}_{2 ** (level + 1)}"
+        level += 1
+    lines.append(f"        double {out} = {names[0]};")
+    return lines
+
+
 def generate_gelu_polys():
     with mp.workdps(50):
         a0 = _gelu_a0()
@@ -1042,9 +1069,11 @@ def generate_gelu_polys():
             mono = [float(v) for v in exact]
             lows = [float(exact[i] - mp.mpf(mono[i])) for i in (0, 1)]
             lines.append(f'    FA_INLINE double {name.lower().replace("gelu", "gelu64")}_poly(double y, double yl) {{')
-            lines.append(f'        double p = {mono[-1]!r};')
-            for v in reversed(mono[2:-1]):
-                lines.append(f'        p = p * y + {v!r};')
+            # Estrin's scheme for the degrees 4 to 26 (a dependency chain of about 6
+            # operations instead of 22 Horner steps), then two Horner steps and the
+            # compensated tail, so that the last roundings fall on the leading terms
+            lines += _estrin_lines(mono[4:], "y", "e")
+            lines.append(f'        double p = (e * y + {mono[3]!r}) * y + {mono[2]!r};')
             lines.append(f'        return fa_horner_tail2(p, y, yl, {mono[1]!r}, {lows[1]!r}, '
                          f'{mono[0]!r}, {lows[0]!r});')
             lines.append('    }')
@@ -1091,7 +1120,8 @@ def test_gelu_polynomials_match_mpmath(name):
 
 def _read_log1p_q(prefix, var):
     """The coefficients of a Q polynomial of fa_log1pf_unit / fa_log1p_unit in
-    fastact/_vecmath.h (macros <prefix>_LEAD and <prefix>_STEPS(p, var)), lowest first."""
+    fastact/_vecmath.h (the array <prefix>[], or the macros <prefix>_LEAD and
+    <prefix>_STEPS(p, var)), lowest first."""
     import os
     import re
     path = os.path.join(os.path.dirname(_math_pxd_path()), "_vecmath.h")
@@ -1099,6 +1129,9 @@ def _read_log1p_q(prefix, var):
         pytest.skip("source tree not available")
     with open(path) as fh:
         text = fh.read()
+    table = re.search(rf"static const double {prefix}\[\d+\] = {{(.*?)}};", text, re.S)
+    if table:                   # an array, lowest degree first
+        return [float.fromhex(v) for v in table.group(1).replace(",", " ").split()]
     lead = re.search(rf"#define {prefix}_LEAD (\S+?)f?\n", text).group(1)
     steps = text[text.index(f"#define {prefix}_STEPS"):]
     steps = steps[:steps.index("FA_INLINE")]
@@ -1157,11 +1190,16 @@ def _read_gelu64_poly(text, name):
     import re
     fname = name.lower().replace("gelu", "gelu64")
     body = re.search(rf"double {fname}_poly\(double y, double yl\) {{(.*?)\n    }}", text, re.S).group(1)
-    high = [mp.mpf(v) for v in re.findall(r"(?:double p = |p \* y \+ )([-0-9.e]+);", body)]
+    num = r"([-0-9.e]+)"
+    c3, c2 = re.search(rf"double p = \(e \* y \+ {num}\) \* y \+ {num};", body).groups()
+    high = []               # degrees 4 and up: the first level of the Estrin scheme
+    for line in re.findall(r"double e0_\d+ = ([^;]+);", body):
+        pair = re.fullmatch(rf"{num} \* y \+ {num}", line)
+        high += [pair.group(2), pair.group(1)] if pair else [line]
     c1h, c1l, c0h, c0l = (mp.mpf(v) for v in
                           re.search(r"fa_horner_tail2\(p, y, yl, ([^,]+), ([^,]+), ([^,]+), ([^)]+)\)",
                                     body).groups())
-    return [c0h + c0l, c1h + c1l] + high[::-1]
+    return [c0h + c0l, c1h + c1l] + [mp.mpf(v) for v in [c2, c3] + high]
 
 
 @pytest.mark.parametrize("name", ["GELU_N", "GELU_H"])
