@@ -2,6 +2,7 @@
 
     python bench/survey.py [--json FILE] [--size N]
     python bench/survey.py --compare OLD.json NEW.json [--threshold 1.3]
+    python bench/survey.py --floor [--threads T] [--only NAME,...] [--json FILE]
 
 Times every activation (forward and backward), every softmax-family function and
 every loss (with and without the gradient) on data that stays in cache, on one
@@ -14,6 +15,15 @@ vectorise stands out by a factor of 3 to 10, far above this machine's noise
 This is how two such failures were found: GCC 13 left the losses on probabilities
 scalar (11 ns an element against 1.4 with GCC 12), and the AVX2 build of the
 softmax family ran 7 to 11x slower than the AVX-512 build instead of about 2x.
+
+--floor turns the in-cache times of the activations into a lower bound for the
+16M-element targets of `python -m fastact bench`: the arithmetic alone of 16M
+elements on T threads (the one-thread in-cache time per element, times 16M, over
+T, as if the threads scaled perfectly and memory were free) against np.copyto
+over the bytes a 16M-element call must move (the bench's limit).  A kernel whose
+floor is above 1.3 cannot meet the 1.3x target on this machine at its accuracy,
+whatever its memory traffic; PyTorch's kernel, timed the same way where it is
+installed, shows what the peer's algorithm costs.
 """
 import argparse
 import json
@@ -112,6 +122,52 @@ def survey(fa, n):
     return res
 
 
+FLOOR_ELEMENTS = 1 << 24
+
+
+def floor_table(fa, n, threads, only=()):
+    """[(label, dtype, fastact ns, fastact floor, torch ns or None, torch floor or None)]
+    for every activation call of `python -m fastact bench` (or those whose label
+    contains one of `only`): one-thread ns per element on n elements (in cache), and
+    that time for FLOOR_ELEMENTS elements on `threads` threads over the median
+    np.copyto time of the bytes that many elements move."""
+    import statistics
+    from fastact.cli.bench import CopyLimit, elementwise_cases, load_peers
+    peers = {k: v for k, v in load_peers().items() if k == "torch"}
+    if "torch" in peers:
+        peers["torch"].set_num_threads(1)
+    limit = CopyLimit()
+    copy_ms = {}
+    rows = []
+    for dt in (np.float32, np.float64):
+        for case in elementwise_cases(n, dt, peers):
+            if only and not any(o in case.function for o in only):
+                continue
+            moved = case.bytes_moved // n * FLOOR_ELEMENTS
+            if moved not in copy_ms:
+                copy = limit.callable(moved)
+                copy()
+                copy_ms[moved] = statistics.median(best_seconds(copy, 1, 3, 0) for _ in range(5)) * 1e3
+            times = {}
+            for impl in ("fastact", "torch"):
+                if impl in case.impls:
+                    ns = ns_per_element(case.impls[impl], n)
+                    times[impl] = (ns, ns * FLOOR_ELEMENTS / threads / 1e6 / copy_ms[moved])
+            tns, tfloor = times.get("torch", (None, None))
+            rows.append((case.function, case.dtype) + times["fastact"] + (tns, tfloor))
+    return rows
+
+
+def print_floor(rows, threads):
+    print(f"# compute floor: one-thread in-cache time x {FLOOR_ELEMENTS} elements / {threads} "
+          f"threads, over np.copyto of the bytes moved (> 1.3: the 1.3x target is out of reach)")
+    print(f"{'function':40s} {'dtype':8s} {'ns/elem':>8s} {'floor':>6s} {'torch ns':>9s} {'floor':>6s}")
+    for label, dt, ns, fl, tns, tfl in rows:
+        torch_part = f"{tns:9.2f} {tfl:6.2f}" if tns is not None else f"{'-':>9s} {'-':>6s}"
+        mark = "  > 1.3" if fl > 1.3 else ""
+        print(f"{label:40s} {dt:8s} {ns:8.2f} {fl:6.2f} {torch_part}{mark}")
+
+
 def compare(old_file, new_file, threshold):
     with open(old_file) as f:
         old = json.load(f)
@@ -141,12 +197,29 @@ def main(argv=None):
                     help="compare two JSON files of this script instead of timing")
     ap.add_argument("--threshold", type=float, default=1.3,
                     help="with --compare, the change worth showing (default 1.3)")
+    ap.add_argument("--floor", action="store_true",
+                    help="the compute floor of every activation at 16M elements (see above)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="with --floor, the thread count to project to (default: fastact's)")
+    ap.add_argument("--only", default="",
+                    help="with --floor, only the activations whose label contains one of "
+                         "these comma-separated names")
     args = ap.parse_args(argv)
     if args.compare:
         return compare(*args.compare, args.threshold)
     import fastact as fa
     from fastact import _dispatch
+    threads = args.threads or fa.get_num_threads()
     fa.set_num_threads(1)
+    if args.floor:
+        only = tuple(o for o in args.only.split(",") if o)
+        rows = floor_table(fa, min(args.size, 1 << 14), threads, only)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"isa": _dispatch.kernel_isa(), "threads": threads, "floor": rows}, f,
+                          indent=1)
+        print_floor(rows, threads)
+        return 0
     res = survey(fa, args.size)
     isa = _dispatch.kernel_isa()
     if args.json:

@@ -57,3 +57,27 @@ def test_ab_env_runs_both_sides_and_prints_every_kernel(tmp_path):
     assert all(v > 0 for side in data["runs"].values() for run in side for v in run.values())
     rows = [" ".join(line.split()[:2]) for line in r.stdout.splitlines()[2:]]
     assert sorted(rows) == sorted(keys)
+
+
+def test_survey_floor_projects_in_cache_times_onto_the_copy_limit(tmp_path):
+    out = tmp_path / "floor.json"
+    r = _run(["--floor", "--only", "relu6,gelu", "--threads", "3", "--size", "2048",
+              "--json", str(out)], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    data = json.loads(out.read_text())
+    assert data["threads"] == 3
+    rows = data["floor"]
+    # relu6 and gelu (both forms), each both ways, both dtypes
+    assert sorted((row[0], row[1]) for row in rows) == sorted(
+        (f, d) for f in ("relu6", "relu6_backward", "gelu", "gelu_backward",
+                         "gelu[approximate=tanh]", "gelu_backward[approximate=tanh]")
+        for d in ("float32", "float64"))
+    # floor = ns x 2^24 / 3 threads / the copy time of the bytes moved: the rows that move
+    # the same bytes (same dtype and direction) share one copy time, so floor/ns agrees
+    for dt in ("float32", "float64"):
+        for backward in (False, True):
+            ratios = [row[3] / row[2] for row in rows
+                      if row[1] == dt and ("_backward" in row[0]) == backward]
+            assert len(ratios) == 3 and max(ratios) / min(ratios) < 1 + 1e-9, ratios
+    assert all(row[2] > 0 and row[3] > 0 for row in rows)
+    assert "> 1.3" not in [line for line in r.stdout.splitlines() if line.startswith("relu6 ")][0]
