@@ -949,7 +949,7 @@ cdef extern from * nogil:
         p = p * y + -0.4622112442369266;
         return p;
     }
-    FA_INLINE double gelu64_n_poly(double y, double yl) {
+    FA_INLINE double gelu64_n_poly(double y, double yl, double* lo) {
         double y_2 = y * y;
         double e0_0 = -0.00754018896682524 * y + 0.06039657489094323;
         double e0_1 = 0.001630818459394586 * y + -0.003479692367605836;
@@ -980,9 +980,9 @@ cdef extern from * nogil:
         double e4_0 = e3_1 * y_16 + e3_0;
         double e = e4_0;
         double p = (e * y + -0.18652185795965484) * y + 0.3871374007422145;
-        return fa_horner_tail2(p, y, yl, -0.6078966419718921, -4.235936308279525e-17, 0.7552851304157515, -2.215263915481483e-17);
+        return fa_horner_tail2(p, y, yl, -0.6078966419718921, -4.235936308279525e-17, 0.7552851304157515, -2.215263915481483e-17, lo);
     }
-    FA_INLINE double gelu64_h_poly(double y, double yl) {
+    FA_INLINE double gelu64_h_poly(double y, double yl, double* lo) {
         double y_2 = y * y;
         double e0_0 = 0.0017882605413474734 * y + -0.009504950375090823;
         double e0_1 = -0.00018577577622396285 * y + 0.00015461331272611915;
@@ -1013,7 +1013,7 @@ cdef extern from * nogil:
         double e4_0 = e3_1 * y_16 + e3_0;
         double e = e4_0;
         double p = (e * y + 0.028083359953044583) * y + -0.060462936767851194;
-        return fa_horner_tail2(p, y, yl, 0.10336589852195696, -9.64534728867863e-19, -0.4622112440495753, 5.6662121056299014e-18);
+        return fa_horner_tail2(p, y, yl, 0.10336589852195696, -9.64534728867863e-19, -0.4622112440495753, 5.6662121056299014e-18, lo);
     }
     #define GELU_POLY_K 4.0
     #define GELU32_AMAX 15.0
@@ -1022,8 +1022,8 @@ cdef extern from * nogil:
     """
     double gelu_n_poly(double y)
     double gelu_h_poly(double y)
-    double gelu64_n_poly(double y, double yl)
-    double gelu64_h_poly(double y, double yl)
+    double gelu64_n_poly(double y, double yl, double* lo)
+    double gelu64_h_poly(double y, double yl, double* lo)
     const double GELU_POLY_K
     const double GELU32_AMAX
     const double GELU_A0_HI
@@ -1044,7 +1044,7 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (FA_HAS_HW_FMA, FA_TABLE32_VEC, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_expf_nonpos, fa_exp_dd_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, FA_TABLE32_VEC, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_expf_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1536,11 +1536,13 @@ cdef inline double gelu_exact_deriv_fast_d(double d) noexcept nogil:
     return e * h if d < 0 else fma(-e, h, 1.0)
 
 
-# float64 data: the same identities, every step carried as a double-double where
-# its rounding would show in the result, so one rounding and ~1 ulp remain:
+# float64 data: the same identities, the steps whose rounding would show in the result
+# carried as double-doubles, so that about 2 ulp remain (measured below):
 #   y = (a - K)/(a + K) as y + yl (the polynomials are steep in y near a = 0),
-#   the GELU64 polynomials (degree 26, last two Horner steps compensated),
-#   M = N/(a + K) as mh + ml, e = e^(-a^2/2) as eh + el (fa_exp_dd_nonpos, a^2 exact),
+#   the GELU64 polynomials (degree 26) as hi + lo, lo holding yl's and the last two
+#   coefficients' low parts (fa_horner_tail2), folded into the next product,
+#   M = N/(a + K) as mh + ml, e = e^(-a^2/2) as s (1 + p) (a^2 exact, its low part in
+#   the reduced argument), M e = s (mh + v) with v = M (1 + p) - mh,
 #   a - a0 as a two-sum, then the final product or difference rounded once.
 # x < -GELU64_FAST_MIN_X is left to the careful scalar path: x Phi(x) approaches the
 # subnormal range there, where e^(-a^2/2) would lose bits.
@@ -1561,55 +1563,52 @@ cdef inline double gelu64_y(double a, double* yl, double* r, double* rl) noexcep
     return y
 
 
-cdef inline double gelu64_exp_half_sq(double a, double* el) noexcept nogil:
-    """e^(-a^2/2) as eh + el for a >= 0 (a^2 as a double-double; a clamped at 40, where
-    the result is below every double: the sum is exact only for a <= GELU64_FAST_MIN_X)."""
-    cdef double ac = a if a < 40.0 else 40.0
+cdef inline double gelu64_expm1_half_sq(double a, double* s) noexcept nogil:
+    """e^(-a^2/2) = s (1 + p) for a >= 0: returns p, and s a normal power of two.
+    a^2 = q + ql exactly (fma); -q/2 = n ln2 + r, and the low part joins the reduced
+    argument (r - ql/2, still within the polynomial's range), so e^(-a^2/2) is one
+    polynomial and one scale, with no double-double.  a is clamped at 37.5 (2^n stays
+    normal, n >= -1015): exact for a <= GELU64_FAST_MIN_X; beyond it only the x >= 0
+    results use it, and x (1 - M e) rounds to x there."""
+    cdef double ac = a if a < 37.5 else 37.5
     cdef double q = ac * ac
-    cdef double qlo = fma(ac, ac, -q)
-    cdef double lo
-    cdef double eh = fa_exp_dd_nonpos(-0.5 * q, &lo)
-    el[0] = fma(eh, -0.5 * qlo, lo)
-    return eh
+    cdef double ql = fma(ac, ac, -q)
+    cdef double r = fa_reduce_one(-0.5 * q, s)
+    return fa_expm1_poly(fma(-0.5, ql, r))
 
 
 cdef inline double gelu_exact_fwd_fast_dd(double d) noexcept nogil:
     cdef double a = fabs(d)
-    cdef double yl, r, rl, el
+    cdef double yl, r, rl, s, nl
     cdef double y = gelu64_y(a, &yl, &r, &rl)
-    cdef double n = gelu64_n_poly(y, yl)
+    cdef double n = gelu64_n_poly(y, yl, &nl)                 # N = n + nl
     cdef double mh = n * r
-    cdef double ml = fma(n, r, -mh) + n * rl                   # M = mh + ml
-    cdef double eh = gelu64_exp_half_sq(a, &el)
-    # x < 0: x M e, with x M as ph + pl
-    cdef double ph = d * mh
-    cdef double pl = fma(d, mh, -ph) + d * ml
-    cdef double neg = fma(ph, eh, fma(ph, el, pl * eh))
-    # x >= 0: x (1 - M e), with M e = me + mel and 1 - me = w + wl (fast two-sum)
-    cdef double me = mh * eh
-    cdef double mel = fma(mh, eh, -me) + fma(mh, el, ml * eh)
-    cdef double w = 1.0 - me
-    cdef double wl = ((1.0 - w) - me) - mel
-    return neg if d < 0 else fma(d, w, d * wl)
+    cdef double ml = fma(n, r, -mh) + fma(n, rl, nl * r)       # M = N/(a + K) = mh + ml
+    cdef double p = gelu64_expm1_half_sq(a, &s)               # e = s (1 + p)
+    # M e = s (mh + v), v = M (1 + p) - mh (its rounding ~0.3 of mh's ulp)
+    cdef double v = fma(mh, p, fma(ml, p, ml))
+    cdef double xs = d * s                                     # exact: s is a power of two
+    # x <= 0: x M e, one rounding (x = -0 gives -0);  x > 0: x - x M e, mh + v rounded
+    # once (weighted by M e/(1 - M e) <= 1), then one fma
+    return fma(xs, mh, xs * v) if d <= 0 else fma(-xs, mh + v, d)
 
 
 cdef inline double gelu_exact_deriv_fast_dd(double d) noexcept nogil:
-    cdef double a = fabs(d)
-    cdef double yl, r, rl, el
+    # a clamped as in gelu64_expm1_half_sq (there H (a - a0) is bounded, so 1 - e G is 1)
+    cdef double a = fabs(d) if fabs(d) < 37.5 else 37.5
+    cdef double yl, r, rl, s, hpl
     cdef double y = gelu64_y(a, &yl, &r, &rl)
-    cdef double hp = gelu64_h_poly(y, yl)
+    cdef double hp = gelu64_h_poly(y, yl, &hpl)               # H = hp + hpl
     cdef double ah = a - GELU_A0_HI                               # a - a0 as ah + ahl
     cdef double ab = ah - a
     cdef double ahl = ((a - (ah - ab)) + (-GELU_A0_HI - ab)) - GELU_A0_LO
     cdef double hh = ah * hp
-    cdef double hl = fma(ah, hp, -hh) + ahl * hp                 # H (a - a0) = hh + hl
-    cdef double eh = gelu64_exp_half_sq(a, &el)
-    # x < 0: e H (a - a0);  x >= 0: 1 - that (up to 1/2 at x = 0), 1 - g = w + wl
-    cdef double g = eh * hh
-    cdef double gl = fma(eh, hh, -g) + fma(eh, hl, el * hh)
-    cdef double w = 1.0 - g
-    cdef double wl = ((1.0 - w) - g) - gl
-    return g + gl if d < 0 else w + wl
+    cdef double hl = fma(ah, hp, -hh) + fma(ahl, hp, ah * hpl)   # G = H (a - a0) = hh + hl
+    cdef double p = gelu64_expm1_half_sq(a, &s)               # e = s (1 + p)
+    # e G = s u, u = G (1 + p) rounded once;  x < 0: e G;  x >= 0: 1 - e G (up to 1/2
+    # at x = 0), one fma
+    cdef double u = hh + fma(hh, p, fma(hl, p, hl))
+    return s * u if d < 0 else fma(-s, u, 1.0)
 
 
 # --- gelu, tanh form -----------------------------------------------------------------

@@ -970,8 +970,8 @@ GELU_POLY_K = 4
 # results are 0 or x there): relative error below 1e-9 (2^-30), far below a float32 ulp
 GELU32_AMAX = 15
 GELU_POLY_DEGREE = {"GELU_N": 11, "GELU_H": 9}
-# float64 data: degree 26 with the two lowest coefficients as double-doubles (the
-# last two Horner steps compensated, fa_horner_tail2): the truncated series, with
+# float64 data: degree 26 with the two lowest coefficients as double-doubles (their
+# low parts applied in the last Horner step, fa_horner_tail2): the truncated series, with
 # every other coefficient rounded to double, is within 0.3 units of
 # 2^-53 relative on a in [0, 40] (measured in mpmath).
 GELU64_POLY_DEGREE = 26
@@ -1068,21 +1068,23 @@ def generate_gelu_polys():
             exact = _chebyshev_monomials(f, GELU64_POLY_DEGREE, k)
             mono = [float(v) for v in exact]
             lows = [float(exact[i] - mp.mpf(mono[i])) for i in (0, 1)]
-            lines.append(f'    FA_INLINE double {name.lower().replace("gelu", "gelu64")}_poly(double y, double yl) {{')
+            lines.append(f'    FA_INLINE double {name.lower().replace("gelu", "gelu64")}_poly(double y, double yl, '
+                         f'double* lo) {{')
             # Estrin's scheme for the degrees 4 to 26 (a dependency chain of about 6
             # operations instead of 22 Horner steps), then two Horner steps and the
             # compensated tail, so that the last roundings fall on the leading terms
             lines += _estrin_lines(mono[4:], "y", "e")
             lines.append(f'        double p = (e * y + {mono[3]!r}) * y + {mono[2]!r};')
             lines.append(f'        return fa_horner_tail2(p, y, yl, {mono[1]!r}, {lows[1]!r}, '
-                         f'{mono[0]!r}, {lows[0]!r});')
+                         f'{mono[0]!r}, {lows[0]!r}, lo);')
             lines.append('    }')
         lines += [f'    #define GELU_POLY_K {float(GELU_POLY_K)!r}',
                   f'    #define GELU32_AMAX {float(GELU32_AMAX)!r}',
                   f'    #define GELU_A0_HI {hi!r}', f'    #define GELU_A0_LO {float(a0 - mp.mpf(hi))!r}',
                   '    """',
                   '    double gelu_n_poly(double y)', '    double gelu_h_poly(double y)',
-                  '    double gelu64_n_poly(double y, double yl)', '    double gelu64_h_poly(double y, double yl)',
+                  '    double gelu64_n_poly(double y, double yl, double* lo)',
+                  '    double gelu64_h_poly(double y, double yl, double* lo)',
                   '    const double GELU_POLY_K', '    const double GELU32_AMAX',
                   '    const double GELU_A0_HI', '    const double GELU_A0_LO']
     return "\n".join(lines) + "\n"
@@ -1189,7 +1191,8 @@ def _read_gelu64_poly(text, name):
     """The float64 polynomial's coefficients, lowest first, c0 and c1 as exact mpf sums."""
     import re
     fname = name.lower().replace("gelu", "gelu64")
-    body = re.search(rf"double {fname}_poly\(double y, double yl\) {{(.*?)\n    }}", text, re.S).group(1)
+    body = re.search(rf"double {fname}_poly\(double y, double yl, double\* lo\) {{(.*?)\n    }}", text,
+                     re.S).group(1)
     num = r"([-0-9.e]+)"
     c3, c2 = re.search(rf"double p = \(e \* y \+ {num}\) \* y \+ {num};", body).groups()
     high = []               # degrees 4 and up: the first level of the Estrin scheme
@@ -1197,7 +1200,7 @@ def _read_gelu64_poly(text, name):
         pair = re.fullmatch(rf"{num} \* y \+ {num}", line)
         high += [pair.group(2), pair.group(1)] if pair else [line]
     c1h, c1l, c0h, c0l = (mp.mpf(v) for v in
-                          re.search(r"fa_horner_tail2\(p, y, yl, ([^,]+), ([^,]+), ([^,]+), ([^)]+)\)",
+                          re.search(r"fa_horner_tail2\(p, y, yl, ([^,]+), ([^,]+), ([^,]+), ([^,]+), lo\)",
                                     body).groups())
     return [c0h + c0l, c1h + c1l] + [mp.mpf(v) for v in [c2, c3] + high]
 
