@@ -1642,12 +1642,15 @@ cdef inline double gelu_tanh_deriv_fast_d(double d) noexcept nogil:
 
 
 cdef inline double gelu_tanh_exp_dd(double x, double* z) noexcept nogil:
-    """e = e^-|z + zlo| for the double-double z of gelu_tanh_z (|x| <= 20), and z."""
-    cdef double zlo
+    """e = e^-|z + zlo| for the double-double z of gelu_tanh_z (|x| <= 20), and z.
+    |z| <= 603 there, so 2^n is one normal factor (fa_reduce_one), and zlo joins the
+    reduced argument (r -+ zlo stays within the polynomial's range): e = s(1 + p)
+    rounded once."""
+    cdef double zlo, s
     cdef double zz = gelu_tanh_z(x, &zlo)
-    cdef double e = fa_exp_nonpos(-fabs(zz))
+    cdef double r = fa_reduce_one(-fabs(zz), &s)
     z[0] = zz
-    return fma(e, zlo if zz < 0 else -zlo, e)
+    return fma(s, fa_expm1_poly(r + (zlo if zz < 0 else -zlo)), s)
 
 
 cdef inline double gelu_tanh_fwd_fast_dd(double d) noexcept nogil:
