@@ -1537,7 +1537,9 @@ cdef inline double gelu_exact_deriv_fast_d(double d) noexcept nogil:
 
 
 # float64 data: the same identities, the steps whose rounding would show in the result
-# carried as double-doubles, so that about 2 ulp remain (measured below):
+# carried as double-doubles, so that under 2 ulp remain (1.82 forward, 1.79 backward at
+# 40,000 uniform points on each of [-37, -10] and [-10, 10] against mpmath; 1.45 and 1.39
+# in `python -m fastact accuracy --dtype float64 --only gelu`):
 #   y = (a - K)/(a + K) as y + yl (the polynomials are steep in y near a = 0),
 #   the GELU64 polynomials (degree 26) as hi + lo, lo holding yl's and the last two
 #   coefficients' low parts (fa_horner_tail2), folded into the next product,
