@@ -102,6 +102,19 @@ def test_float64_sample_covers_every_binade_and_sign():
         assert set(range(-1073, 1025)) <= set(e.tolist())
     for edge in (0.0, 20.0, -88.7, 710.0, -1e4, np.finfo(f64).max, 5e-324, 6.0, -3.0):
         assert edge in x
+    # and 256 points per binade's share spread evenly over [-40, 40]: 2 x 256 = 512
+    # points, about 64 in each eighth of it
+    inner = x[np.abs(x) < 40]
+    counts = np.histogram(inner, bins=8, range=(-40, 40))[0]
+    assert counts.min() >= 32, counts
+
+
+def test_float64_sample_is_dense_where_the_kernels_change():
+    x = acc.f64_sample(24)                          # the mpmath cases' full sample
+    tail = x[(x > -37) & (x < -10)]
+    # the binade sample alone puts 3 x 24 = 72 points there; the uniform part 24 x 256 x
+    # 27/80, about 2,070, more
+    assert tail.size > 1800, tail.size
 
 
 def test_float32_edges_and_quick_sample():
