@@ -1044,7 +1044,7 @@ cdef extern from * nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (FA_HAS_HW_FMA, FA_TABLE32_VEC, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_expf_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, FA_TABLE32_VEC, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_exp_inrange_dd, fa_expf_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1339,7 +1339,7 @@ cdef inline floating log_sigmoid_bwd_fast(floating dy, floating x) noexcept nogi
 cdef inline floating silu_fwd_fast(floating x) noexcept nogil:
     # x e/(1+e) (x < 0) or x/(1+e) (x >= 0), e = e^-|x|
     cdef floating e
-    cdef double s, p, ed, el
+    cdef double ed, el
     if floating is float:
         e = exp_neg_abs(x)
         return x * (e if x < 0 else <floating>1.0) / (<floating>1.0 + e)
@@ -1347,12 +1347,10 @@ cdef inline floating silu_fwd_fast(floating x) noexcept nogil:
         # float64: for x < 0 the roundings of e, x e, 1 + e and the quotient pass on
         # whole (about 4.6 units of 2^-53 at worst, which for a result just below a
         # power of two is over 4 ulp; 2.76 measured).  e's rounding error is exact
-        # (el, as in mish_fwd_fast) and joins x e in one fma, which leaves 3.6 units.
+        # (fa_exp_inrange_dd) and joins x e in one fma, which leaves 3.6 units.
         # -|x| is clamped at -700 (2^n stays normal): x > 700 gives x/(1 + e^-700) = x,
         # and NaN x stays NaN (x over anything).
-        p = fa_expm1_poly(fa_reduce_one(-fabs(x) if fabs(x) < 700.0 else -700.0, &s))
-        ed = fma(s, p, s)
-        el = fma(s, p, s - ed)                               # s - ed exact (Sterbenz)
+        ed = fa_exp_inrange_dd(-fabs(x) if fabs(x) < 700.0 else -700.0, &el)
         return (fma(x, ed, x * el) if x < 0 else x) / (1.0 + ed)
 
 
@@ -1455,32 +1453,29 @@ cdef inline double exp_neg_abs_d(floating x) noexcept nogil:
 cdef inline floating mish_fwd_fast(floating x) noexcept nogil:
     # x >= 0, E = e^-x: x(1 + 2E)/(1 + 2E + 2E^2);  x < 0, e = e^x: x n/(2 + n), n = e(2 + e);
     # numerator and denominator are selected first, so there is one division; no step
-    # cancels, so e's relative error passes through at most about once
+    # cancels, so e's relative error passes through at most about once.
+    # float64 data: for x < 0 (n/(2 + n) ~ e) every rounding passes on whole, and five of
+    # them (e, 2 + e, e(2 + e), x n, the quotient) reached 3.86 ulp (x = -2.0762, among
+    # 150,000 points of [-40, 0]; their bound passes 4).  So: e as e + el
+    # (fa_exp_inrange_dd: its rounding error, exact), n = 2e + e^2 in one rounding,
+    # 2 + n and x n with their exact errors, and 1/den from one division with its exact
+    # residual: n's rounding and the last fma's are left, 2.21 ulp at most over those
+    # points.  (Costs 1.45x in cache; mish(x) has x's sign, and copysign keeps mish(-0)
+    # = -0, which the final sum would make +0.)
     cdef double d = x
-    cdef double e, el, n, s, p, p1, num, den, denl, xn, q, rem
+    cdef double e, el, n, p1, num, den, denl, xn, q, rem
     if floating is float:
         e = exp_neg_abs_d(x)
-        p1 = fma(2.0, e, 1.0)
         n = e * (2.0 + e)
-        num = p1 if d >= 0 else n
-        den = fma(2.0 * e, e, p1) if d >= 0 else 2.0 + n
+    else:
+        e = fa_exp_inrange_dd(-fabs(d), &el)                # |x| <= 700 (mish_fwd_hard)
+        n = fma(e, e, fma(2.0 * el, 1.0 + e, 2.0 * e))
+    p1 = fma(2.0, e, 1.0)
+    num = p1 if d >= 0 else n
+    den = fma(2.0 * e, e, p1) if d >= 0 else 2.0 + n
+    if floating is float:
         return <floating>((d * num) / den)
     else:
-        # float64 data: for x < 0 (n/(2 + n) ~ e) every rounding passes on whole, and
-        # five of them (e, 2 + e, e(2 + e), x n, the quotient) reached 3.86 ulp (x =
-        # -2.0762, among 150,000 points of [-40, 0]; their bound passes 4).  So: e as
-        # eh + el (the fma's rounding error, exact), n = 2e + e^2 in one rounding, 2 + n
-        # and x n with their exact errors, and 1/den from one division with its exact
-        # residual: n's rounding and the last fma's are left, 2.21 ulp at most over
-        # those points.  (Costs 1.45x in cache; mish(x) has x's sign, and copysign keeps
-        # mish(-0) = -0, which the final sum would make +0.)
-        p = fa_expm1_poly(fa_reduce_one(-fabs(d), &s))     # |x| <= 700 (mish_fwd_hard)
-        e = fma(s, p, s)
-        el = fma(s, p, s - e)                                # s - e exact (Sterbenz)
-        n = fma(e, e, fma(2.0 * el, 1.0 + e, 2.0 * e))
-        p1 = fma(2.0, e, 1.0)
-        num = p1 if d >= 0 else n
-        den = fma(2.0 * e, e, p1) if d >= 0 else 2.0 + n
         denl = 0.0 if d >= 0 else (2.0 - den) + n           # fast two-sum: n <= 3
         xn = d * num
         q = 1.0 / den

@@ -181,6 +181,17 @@ FA_INLINE double fa_exp_inrange(double x) {
     double p = fa_expm1_poly(fa_reduce_one(x, &s));
     return fma(s, p, s);
 }
+/* fa_exp_inrange and, in *lo, that fma's rounding error, exactly (s - e is exact by
+   Sterbenz: e/s = 1 + p lies in [0.7, 1.42]): e^x = e + *lo to the polynomial's and
+   the reduction's accuracy, for kernels that pass e's error on whole (float64 mish and
+   silu forwards) */
+FA_INLINE double fa_exp_inrange_dd(double x, double *lo) {
+    double s;
+    double p = fa_expm1_poly(fa_reduce_one(x, &s));
+    double e = fma(s, p, s);
+    *lo = fma(s, p, s - e);
+    return e;
+}
 /* fa_exp for x <= 0 (callers pass -|t|), with the one clamp that can act: a second,
    dead one makes GCC blend constant results into the clamped lanes (see fa_exp_lean) */
 FA_INLINE double fa_exp_nonpos(double x) {

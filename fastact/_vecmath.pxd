@@ -5,6 +5,7 @@ cdef extern from "_vecmath.h" nogil:
     double fa_exp(double x)
     double fa_exp_nonpos(double x)
     double fa_exp_inrange(double x)
+    double fa_exp_inrange_dd(double x, double* lo)
     double fa_exp_lean(double x)
     double fa_exp_lean_inrange(double x)
     double fa_reduce_one(double xc, double* s)
