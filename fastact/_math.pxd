@@ -1605,16 +1605,20 @@ cdef inline double gelu64_y(double a, double* yl, double* r, double* rl) noexcep
     return y
 
 
+cdef inline double gelu64_clamp(double a) noexcept nogil:
+    """a = |x| clamped at 37.5 for gelu64_expm1_half_sq, where 2^n stays normal (n >=
+    -1015): no change for a <= GELU64_FAST_MIN_X; beyond it only x >= 0 reaches the fast
+    path, where x (1 - M e) rounds to x and 1 - e G to 1."""
+    return a if a < 37.5 else 37.5
+
+
 cdef inline double gelu64_expm1_half_sq(double a, double* s) noexcept nogil:
-    """e^(-a^2/2) = s (1 + p) for a >= 0: returns p, and s a normal power of two.
-    a^2 = q + ql exactly (fma); -q/2 = n ln2 + r, and the low part joins the reduced
-    argument (r - ql/2, still within the polynomial's range), so e^(-a^2/2) is one
-    polynomial and one scale, with no double-double.  a is clamped at 37.5 (2^n stays
-    normal, n >= -1015): exact for a <= GELU64_FAST_MIN_X; beyond it only the x >= 0
-    results use it, and x (1 - M e) rounds to x there."""
-    cdef double ac = a if a < 37.5 else 37.5
-    cdef double q = ac * ac
-    cdef double ql = fma(ac, ac, -q)
+    """e^(-a^2/2) = s (1 + p) for 0 <= a <= 37.5 (gelu64_clamp): returns p, and s a
+    normal power of two.  a^2 = q + ql exactly (fma); -q/2 = n ln2 + r, and the low part
+    joins the reduced argument (r - ql/2, still within the polynomial's range), so
+    e^(-a^2/2) is one polynomial and one scale, with no double-double."""
+    cdef double q = a * a
+    cdef double ql = fma(a, a, -q)
     cdef double r = fa_reduce_one(-0.5 * q, s)
     return fa_expm1_poly(fma(-0.5, ql, r))
 
@@ -1626,7 +1630,7 @@ cdef inline double gelu_exact_fwd_fast_dd(double d) noexcept nogil:
     cdef double n = gelu64_n_poly(y, yl, &nl)                 # N = n + nl
     cdef double mh = n * r
     cdef double ml = fma(n, r, -mh) + fma(n, rl, nl * r)       # M = N/(a + K) = mh + ml
-    cdef double p = gelu64_expm1_half_sq(a, &s)               # e = s (1 + p)
+    cdef double p = gelu64_expm1_half_sq(gelu64_clamp(a), &s)  # e = s (1 + p)
     # M e = s (mh + v), v = M (1 + p) - mh (its rounding ~0.3 of mh's ulp)
     cdef double v = fma(mh, p, fma(ml, p, ml))
     cdef double xs = d * s                                     # exact: s is a power of two
@@ -1636,8 +1640,9 @@ cdef inline double gelu_exact_fwd_fast_dd(double d) noexcept nogil:
 
 
 cdef inline double gelu_exact_deriv_fast_dd(double d) noexcept nogil:
-    # a clamped as in gelu64_expm1_half_sq (there H (a - a0) is bounded, so 1 - e G is 1)
-    cdef double a = fabs(d) if fabs(d) < 37.5 else 37.5
+    # a clamped once, for y and H too (beyond the clamp H (a - a0) is bounded, so 1 - e G
+    # is 1)
+    cdef double a = gelu64_clamp(fabs(d))
     cdef double yl, r, rl, s, hpl
     cdef double y = gelu64_y(a, &yl, &r, &rl)
     cdef double hp = gelu64_h_poly(y, yl, &hpl)               # H = hp + hpl
