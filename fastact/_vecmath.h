@@ -477,4 +477,25 @@ FA_INLINE double fa_horner_tail2(double p, double y, double yl, double c1h, doub
     return fma(fma(p, y, c1h), y, c0h);
 }
 
+/* c[0] + c[1] Y + ... + c[26] Y^26 at Y = y + yl, c[0] and c[1] double-doubles with
+   low parts c01lo[0], c01lo[1]: the float64 gelu polynomials (their coefficients are
+   generated; see _math.pxd).  Estrin's scheme for the degrees 4 to 26 (a dependency
+   chain of about 6 operations instead of 22 Horner steps), then two Horner steps for
+   c[3], c[2] and fa_horner_tail2, so that the last roundings fall on the leading terms;
+   returns hi, and *lo as fa_horner_tail2. */
+FA_INLINE double fa_poly26_dd(const double *c, const double *c01lo, double y, double yl,
+                              double *lo) {
+    double y2 = y * y, y4 = y2 * y2, y8 = y4 * y4, y16 = y8 * y8;
+    double a0 = c[5] * y + c[4], a1 = c[7] * y + c[6], a2 = c[9] * y + c[8];
+    double a3 = c[11] * y + c[10], a4 = c[13] * y + c[12], a5 = c[15] * y + c[14];
+    double a6 = c[17] * y + c[16], a7 = c[19] * y + c[18], a8 = c[21] * y + c[20];
+    double a9 = c[23] * y + c[22], a10 = c[25] * y + c[24];
+    double b0 = a1 * y2 + a0, b1 = a3 * y2 + a2, b2 = a5 * y2 + a4;
+    double b3 = a7 * y2 + a6, b4 = a9 * y2 + a8, b5 = c[26] * y2 + a10;
+    double d0 = b1 * y4 + b0, d1 = b3 * y4 + b2, d2 = b5 * y4 + b4;
+    double e = d2 * y16 + (d1 * y8 + d0);                   /* c[4] ... c[26] */
+    double p = (e * y + c[3]) * y + c[2];
+    return fa_horner_tail2(p, y, yl, c[1], c01lo[1], c[0], c01lo[0], lo);
+}
+
 #endif  /* FASTACT_VECMATH_H */

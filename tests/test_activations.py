@@ -1022,39 +1022,12 @@ def _chebyshev_monomials_on(f, deg, k, amax):
     return [c[i] for i in range(n)]
 
 
-def _estrin_lines(coefs, var, out):
-    """C lines setting `double out` to sum(coefs[i] var^i) by Estrin's scheme: pairs
-    c[2j] + c[2j+1] var, then pairs of those with var^2, var^4, ... (powers by squaring)."""
-    lines = [f"        double {var}_2 = {var} * {var};"]
-    terms = [f"{coefs[i + 1]!r} * {var} + {coefs[i]!r}" if i + 1 < len(coefs) else f"{coefs[i]!r}"
-             for i in range(0, len(coefs), 2)]
-    names = []
-    for j, t in enumerate(terms):
-        lines.append(f"        double {out}0_{j} = {t};")
-        names.append(f"{out}0_{j}")
-    level, power = 1, f"{var}_2"
-    while len(names) > 1:
-        nxt = []
-        for j in range(0, len(names), 2):
-            name = f"{out}{level}_{j // 2}"
-            rhs = f"{names[j + 1]} * {power} + {names[j]}" if j + 1 < len(names) else names[j]
-            lines.append(f"        double {name} = {rhs};")
-            nxt.append(name)
-        names = nxt
-        if len(names) > 1:
-            lines.append(f"        double {var}_{2 ** (level + 1)} = {power} * {power};")
-            power = f"{var}_{2 ** (level + 1)}"
-        level += 1
-    lines.append(f"        double {out} = {names[0]};")
-    return lines
-
-
 def generate_gelu_polys():
     with mp.workdps(50):
         a0 = _gelu_a0()
         hi = float(a0)
         k = mp.mpf(GELU_POLY_K)
-        lines = ['cdef extern from * nogil:', '    """', '    #include "_vecmath.h"   /* FA_INLINE, fa_horner_tail2 */']
+        lines = ['cdef extern from * nogil:', '    """', '    #include "_vecmath.h"   /* FA_INLINE, fa_poly26_dd */']
         for name, f in _gelu_poly_targets().items():
             mono = [float(v) for v in _chebyshev_monomials_on(f, GELU_POLY_DEGREE[name], k,
                                                                GELU32_AMAX)]
@@ -1068,15 +1041,13 @@ def generate_gelu_polys():
             exact = _chebyshev_monomials(f, GELU64_POLY_DEGREE, k)
             mono = [float(v) for v in exact]
             lows = [float(exact[i] - mp.mpf(mono[i])) for i in (0, 1)]
-            lines.append(f'    FA_INLINE double {name.lower().replace("gelu", "gelu64")}_poly(double y, double yl, '
-                         f'double* lo) {{')
-            # Estrin's scheme for the degrees 4 to 26 (a dependency chain of about 6
-            # operations instead of 22 Horner steps), then two Horner steps and the
-            # compensated tail, so that the last roundings fall on the leading terms
-            lines += _estrin_lines(mono[4:], "y", "e")
-            lines.append(f'        double p = (e * y + {mono[3]!r}) * y + {mono[2]!r};')
-            lines.append(f'        return fa_horner_tail2(p, y, yl, {mono[1]!r}, {lows[1]!r}, '
-                         f'{mono[0]!r}, {lows[0]!r}, lo);')
+            arr = name.replace("GELU", "GELU64")
+            lines.append(f'    static const double {arr}[{len(mono)}] FASTACT_UNUSED = '
+                         f'{{{", ".join(repr(v) for v in mono)}}};')
+            lines.append(f'    static const double {arr}_LO[2] FASTACT_UNUSED = '
+                         f'{{{lows[0]!r}, {lows[1]!r}}};')
+            lines.append(f'    FA_INLINE double {arr.lower()}_poly(double y, double yl, double* lo) {{')
+            lines.append(f'        return fa_poly26_dd({arr}, {arr}_LO, y, yl, lo);')
             lines.append('    }')
         lines += [f'    #define GELU_POLY_K {float(GELU_POLY_K)!r}',
                   f'    #define GELU32_AMAX {float(GELU32_AMAX)!r}',
@@ -1190,19 +1161,11 @@ def test_log1p_unit_polynomial():
 def _read_gelu64_poly(text, name):
     """The float64 polynomial's coefficients, lowest first, c0 and c1 as exact mpf sums."""
     import re
-    fname = name.lower().replace("gelu", "gelu64")
-    body = re.search(rf"double {fname}_poly\(double y, double yl, double\* lo\) {{(.*?)\n    }}", text,
-                     re.S).group(1)
-    num = r"([-0-9.e]+)"
-    c3, c2 = re.search(rf"double p = \(e \* y \+ {num}\) \* y \+ {num};", body).groups()
-    high = []               # degrees 4 and up: the first level of the Estrin scheme
-    for line in re.findall(r"double e0_\d+ = ([^;]+);", body):
-        pair = re.fullmatch(rf"{num} \* y \+ {num}", line)
-        high += [pair.group(2), pair.group(1)] if pair else [line]
-    c1h, c1l, c0h, c0l = (mp.mpf(v) for v in
-                          re.search(r"fa_horner_tail2\(p, y, yl, ([^,]+), ([^,]+), ([^,]+), ([^,]+), lo\)",
-                                    body).groups())
-    return [c0h + c0l, c1h + c1l] + [mp.mpf(v) for v in [c2, c3] + high]
+    arr = name.replace("GELU", "GELU64")
+    coefs, lows = ([mp.mpf(v) for v in re.search(rf"{key}\[\d+\] FASTACT_UNUSED = \{{([^}}]*)\}}",
+                                                 text).group(1).split(",")]
+                   for key in (arr, arr + "_LO"))
+    return [coefs[0] + lows[0], coefs[1] + lows[1]] + coefs[2:]
 
 
 @pytest.mark.parametrize("name", ["GELU_N", "GELU_H"])
