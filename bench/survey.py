@@ -200,7 +200,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--json", metavar="FILE", help="write the times as JSON")
     ap.add_argument("--size", type=int, default=1 << 17,
-                    help="elements of the elementwise arrays (default 131072: fits in L2)")
+                    help="elements of the elementwise arrays (default 131072: fits in L2; "
+                         "--floor takes at most 16384)")
     ap.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
                     help="compare two JSON files of this script instead of timing")
     ap.add_argument("--threshold", type=float, default=1.3,

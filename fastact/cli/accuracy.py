@@ -25,8 +25,9 @@ Design
   for every binade (exponent -1074..1023) a fixed number of random mantissas,
   both signs, plus the edges (0, tiny, kinks, ±20, ±88.7, ±710, ±1e4, max,
   and their neighbours), plus 256 times that number of uniform points on
-  [-40, 40], where the binades are few and the kernels' pieces many.  --quick samples float32 (2^20 random patterns and
-  the edges) and uses fewer float64 mantissas.
+  [-40, 40], where the binades are few and the kernels' pieces many.
+  --quick samples float32 (2^20 random patterns and the edges) and uses fewer
+  float64 mantissas.
 * Optional peer columns (--peers): PyTorch (torch.nn.functional forward,
   autograd backward; aten's sigmoid_backward/tanh_backward from y) and SciPy
   (expit, log_expit), measured on the same inputs against the same references.
