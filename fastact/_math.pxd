@@ -147,6 +147,7 @@ cdef inline floating row_max(const floating* x, Py_ssize_t k) noexcept nogil:
 # Parameters arrive as doubles.  NaN inputs give NaN in forward and backward.
 
 from libc.math cimport fma, ldexp, copysign
+from fastact._vecmath cimport FA_SILU_ROOT_HI, FA_SILU_ROOT_LO, FA_SILU_E_ROOT, fa_div_sq_1p, fa_silu64_bwd
 
 cdef inline double exp_dd_scaled(double hi, double lo, int* e2) noexcept nogil:
     """m with e^(hi + lo) = m * 2^e2; m stays normal while e^(hi + lo) is subnormal.
@@ -179,17 +180,8 @@ cdef inline double div_sq_dd(double a, double q, double qlo) noexcept nogil:
 
 
 cdef inline double div_sq_1p(double a, double e) noexcept nogil:
-    """a/(1 + e)^2 for 0 <= e <= 1, with (1 + e)^2 carried as a double-double D + Dlo
-    (1 + e = d + dlo exactly, fast two-sum), so the whole quotient is rounded about once."""
-    cdef double d = 1.0 + e
-    cdef double dlo = (1.0 - d) + e
-    cdef double D = d * d
-    cdef double Dlo = fma(d, d, -D) + 2.0 * d * dlo
-    cdef double q = a / D
-    # Dlo/D is below 2^-51 relative: 1/D to 1.5% (a cubic in e) keeps it within 0.03 ulp
-    cdef double inv_D = fma(fma(fma(-0.6563149978317371, e, 1.7052884083078017), e,
-                                -1.7971017506868847), e, 0.994498527761517)
-    return q - q * (Dlo * inv_D)
+    """a/(1 + e)^2 for 0 <= e <= 1, rounded about once (fa_div_sq_1p, _lanes64.h)."""
+    return fa_div_sq_1p(a, e)
 
 
 cdef inline double horner(double x, const double* c, int n) noexcept nogil:
@@ -525,12 +517,12 @@ cdef inline double silu_root_offset(double x) noexcept nogil:
     """h = x - r for the zero r = -1 - W(1/e) = -1.27846454276107379... of 1 + x + e^x,
     r as a double-double: x minus its high part is exact near r (Sterbenz), so h keeps
     its relative precision there."""
-    return (x - -1.2784645427610737) - -1.0946994183093437e-16
+    return (x - FA_SILU_ROOT_HI) - FA_SILU_ROOT_LO
 
 
 cdef inline double silu_e_root() noexcept nogil:
     """e^r = -(1 + r) = 0.27846454276107379..., rounded to a double (within 0.05 ulp)."""
-    return 0.2784645427610738
+    return FA_SILU_E_ROOT
 
 
 cdef inline double silu_deriv_d(double x) noexcept nogil:
@@ -1315,7 +1307,7 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
     # x >= 0: (1 + E + xE)/(1+E)^2;  x < 0: e(1 + x + e)/(1+e)^2
     cdef double d = x
     cdef double h = silu_root_offset(d)
-    cdef double e, near_zero, n, num, p, s, c, a, w
+    cdef double e, near_zero, n, num
     if floating is float:
         # e = fa_exp_lean (2^-31) and 1 + x exact: 1 + x + e is good to e 2^-31, which
         # relative to |1 + x + e| >= 0.08 (|x - r| >= 1/16, r = -1.2784645... its zero)
@@ -1330,32 +1322,9 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
         num = fma(e, d, 1.0 + e) if d >= 0 else e * n
         return <floating>(<double>dy * (num / ((1.0 + e) * (1.0 + e))))
     else:
-        # near the zero r of 1 + x + e^x (-2.5 < x < -0.625) the identity
-        # 1 + x + e^x = h + e^r expm1(h), h = x - r, and there e^x = e^r e^h; elsewhere
-        # e = e^-|x|.  One reduction and one polynomial serve both (arg = h in the band,
-        # -|x| outside; e^arg = s(1 + p), e^arg - 1 = s p + (s - 1), s = 2^k): e = c(1 + p)
-        # with c = e^r s or s (exact: s is a power of two; e^r = 0.27846454276107379...
-        # rounds to a double within 0.05 ulp), so e is rounded once, as fa_exp's result
-        # (the band -2.5 < x < -0.625 is tested as one comparison of doubles, |x + 1.5625|
-        # < 0.9375, and not kept in a bint: an int flag or the ints of `and` make GCC
-        # vectorise 16 lanes at a time, two registers per double, which spills)
-        w = fabs(d + 1.5625)
-        a = -fabs(d)
-        # (a >= -700: silu_bwd_hard sends |x| > 700 to the scalar path)
-        p = fa_expm1_poly(fa_reduce_one(h if w < 0.9375 else a, &s))
-        c = silu_e_root() * s if w < 0.9375 else s
-        e = fma(c, p, c)
-        # x < 0: e(1 + x + e) passes e's error, n's and the product's on whole, and
-        # 1 + x rounds for x > -1/2: counted, the bound passed 4 ulp (3.16 measured at
-        # x = -0.56487 among 80,000 points of [-0.625, 0)).  So e's rounding error
-        # (exact: c - e is, by Sterbenz) joins the product in one fma, and 1 + x is
-        # a fast two-sum, its low part added to e first: 2.31 ulp there
-        el = fma(c, p, c - e)
-        sx = 1.0 + d
-        n = fma(silu_e_root(), fma(s, p, s - 1.0), h) if w < 0.9375 else \
-            sx + (e + ((1.0 - sx) + d))
-        num = fma(e, d, 1.0 + e) if d >= 0 else fma(e, n, el * n)
-        return <floating>(<double>dy * div_sq_1p(num, e))
+        # float64: fa_silu64_bwd (_lanes64.h), whose block loop runs four elements as
+        # interleaved lanes
+        return fa_silu64_bwd(dy, x)
 
 
 cdef inline bint silu_bwd_hard(floating x) noexcept nogil:

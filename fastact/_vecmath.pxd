@@ -41,3 +41,13 @@ cdef extern from "_table32.h" nogil:
     void fa_softplus32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)
     void fa_logsig32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)
     void fa_mish32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)
+
+
+# _lanes64.h: float64 kernels as interleaved lanes (every build)
+cdef extern from "_lanes64.h" nogil:
+    const double FA_SILU_ROOT_HI
+    const double FA_SILU_ROOT_LO
+    const double FA_SILU_E_ROOT
+    double fa_div_sq_1p(double a, double e)
+    double fa_silu64_bwd(double dy, double x)
+    void fa_silu64_bwd_block(const double* dy, const double* x, double* dx, Py_ssize_t n)

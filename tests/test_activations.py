@@ -602,6 +602,34 @@ def test_marked_inputs_inside_a_block_equal_the_same_inputs_alone(name, params):
             np.testing.assert_array_equal(d2 if which == "dy" else s2, alone_g)
 
 
+def test_interleaved_lanes_equal_the_point_function():
+    # the float64 silu backward runs each full block of 256 as four interleaved quarters
+    # (fastact/_lanes64.h) and shorter blocks one element at a time: every element of
+    # full blocks must equal the same element computed alone, with inputs on both sides
+    # of the band edges (-2.5, -0.625), at the derivative's zero, and at 0
+    rng = np.random.default_rng(8)
+    edges = np.array([-2.5, -0.625, -1.2784645427610737, 0.0, -0.0, 1.5625 - 3.125])
+    near = (edges[:, None] + np.linspace(-1e-6, 1e-6, 41)[None, :]).ravel()
+    x = np.concatenate([near, rng.uniform(-9, 9, 4096 - near.size)])
+    x = rng.permutation(x)
+    dy = rng.normal(0, 1, x.size)
+    whole = fa.silu_backward(dy, x)
+    alone = np.array([fa.silu_backward(dy[i:i + 1], x[i:i + 1])[0] for i in range(x.size)])
+    np.testing.assert_array_equal(whole, alone)
+    # the same inputs in blocks shifted by one element against the lanes
+    np.testing.assert_array_equal(fa.silu_backward(dy[1:], x[1:]), alone[1:])
+    # and the result is the derivative: float64 against mpmath at a few of them
+    for i in range(0, x.size, 97):
+        ref = float(dy[i] * _silu_deriv_ref(mp.mpf(x[i])))
+        assert ulp_distance(np.array([whole[i]]), np.array([ref]))[0] <= 4, x[i]
+
+
+def _silu_deriv_ref(x):
+    with mp.workdps(40):
+        s = _sig(x)
+        return s * (1 + x * (1 - s))
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_dtypes_shapes_and_validation(name):
     x16 = np.array([-2.5, -0.5, 0.0, 0.5, 4.0], dtype=np.float16)

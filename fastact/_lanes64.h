@@ -1,0 +1,148 @@
+/* float64 kernels written as interleaved lanes: a point function over u elements at
+ * once, each step done for every element before the next step.
+ *
+ * Why.  The float64 kernels with an exponential and a division are bound by latency,
+ * not by arithmetic: one element's path (reduction, Estrin polynomial, the division,
+ * the corrections) is about 100 cycles long, the loop over an array is about 85
+ * instructions per 8 elements, and the out-of-order window holds about two such
+ * iterations, so the two 512-bit FMA ports of a Cascade Lake core sit idle most of the
+ * time (the float64 silu backward: 52 floating-point instructions per 8 elements in
+ * 66 cycles, where the ports could issue them in 26).  A loop over
+ *
+ *     fa_X_lanes(4, ...)  on elements i, i + q, i + 2q, i + 3q  (q = a quarter block)
+ *
+ * is vectorised by GCC over i as before, but each step of its body is now four
+ * independent vector instructions in a row, so four dependency chains advance
+ * together (the float32 table kernels of _table32.h overlap theirs the same way, by
+ * hand).  The operations on each element are those of fa_X_lanes(1, ...), in the same
+ * order: the results are the same bits whichever way an element goes.
+ *
+ * FA_L64_EACH unrolls the loop over the u lanes (GCC and Clang read the pragma), so
+ * the lane arrays become registers.
+ */
+#ifndef FASTACT_LANES64_H
+#define FASTACT_LANES64_H
+#include <stddef.h>
+#include "_vecmath.h"
+
+#define FA_L64_U 4
+/* The block functions are compiled on their own, not inlined into the Cython loops
+   (GCC 12 did not vectorise the lane loop inlined there: "no vectype"); one call per
+   block of 256 elements. */
+#if defined(__GNUC__)
+#define FA_BLOCK_FN static __attribute__((noinline))
+#else
+#define FA_BLOCK_FN static
+#endif
+#define FA_L64_EACH _Pragma("GCC unroll 4") for (int k = 0; k < u; k++)
+
+/* a/(1 + e)^2 for 0 <= e <= 1, with (1 + e)^2 carried as a double-double D + Dlo
+   (1 + e = d + dlo exactly, fast two-sum), so the whole quotient is rounded about once.
+   Dlo/D is below 2^-51 relative: 1/D to 1.5% (a cubic in e) keeps its correction within
+   0.03 ulp, without a second division. */
+FA_INLINE double fa_div_sq_1p(double a, double e) {
+    double d = 1.0 + e;
+    double dlo = (1.0 - d) + e;
+    double D = d * d;
+    double Dlo = fma(d, d, -D) + 2.0 * d * dlo;
+    double q = a / D;
+    double inv_D = fma(fma(fma(-0.6563149978317371, e, 1.7052884083078017), e,
+                           -1.7971017506868847), e, 0.994498527761517);
+    return q - q * (Dlo * inv_D);
+}
+
+/* ---- silu backward, float64: dy silu'(x), silu'(x) = sigma(x)(1 + x(1 - sigma(x))),
+   for -700 <= x <= 700 (silu_bwd_hard sends the rest to the careful scalar path).
+     x >= 0, E = e^-x:  (1 + E + xE)/(1 + E)^2
+     x < 0,  e = e^x:   e n/(1 + e)^2,  n = 1 + x + e
+   n vanishes at r = -1 - W(1/e) = -1.27846454276107379...; near it (-2.5 < x < -0.625)
+   1 + x + e^x = h + e^r expm1(h), h = x - r, and e^x = e^r e^h.  One reduction and one
+   polynomial serve both (argument h in that band, -|x| outside it: e^arg = s(1 + p),
+   e^arg - 1 = s p + (s - 1), s = 2^k), so e = c(1 + p) with c = e^r s or s (exact: s
+   is a power of two; e^r rounds to a double within 0.05 ulp) is rounded once.
+   For x < 0, e n passes e's error, n's and the product's on whole, and 1 + x rounds for
+   x > -1/2: counted, that bound passed 4 ulp (3.16 measured at x = -0.56487 among
+   80,000 points of [-0.625, 0)).  So e's rounding error el (exact: c - e is, by
+   Sterbenz) joins the product in one fma, and 1 + x is a fast two-sum whose low part
+   is added to e first: at most 2.76 ulp in the scans.
+   (The band is tested as one comparison of doubles, |x + 1.5625| < 0.9375, kept as a
+   double: an int flag made GCC vectorise 16 lanes at a time, two registers per double,
+   which spills.) ---- */
+#define FA_SILU_ROOT_HI (-1.2784645427610737)
+#define FA_SILU_ROOT_LO (-1.0946994183093437e-16)
+#define FA_SILU_E_ROOT 0.2784645427610738
+
+#define FA_SILU64_BWD_LANES(fname, U)                                                      \
+FA_INLINE void fname(const double *dy, const double *x, double *out) {                        \
+    const int u = U;                                                                        \
+    double h[FA_L64_U], w[FA_L64_U], arg[FA_L64_U], s[FA_L64_U], p[FA_L64_U];               \
+    double c[FA_L64_U], e[FA_L64_U], el[FA_L64_U], sx[FA_L64_U], n[FA_L64_U], num[FA_L64_U];\
+    FA_L64_EACH {                                                                           \
+        h[k] = (x[k] - FA_SILU_ROOT_HI) - FA_SILU_ROOT_LO;                                  \
+        w[k] = fabs(x[k] + 1.5625);                                                         \
+        arg[k] = w[k] < 0.9375 ? h[k] : -fabs(x[k]);                                        \
+    }                                                                                       \
+    FA_L64_EACH p[k] = fa_expm1_poly(fa_reduce_one(arg[k], &s[k]));                         \
+    FA_L64_EACH {                                                                           \
+        c[k] = w[k] < 0.9375 ? FA_SILU_E_ROOT * s[k] : s[k];                                \
+        e[k] = fma(c[k], p[k], c[k]);                                                       \
+    }                                                                                       \
+    FA_L64_EACH {                                                                           \
+        el[k] = fma(c[k], p[k], c[k] - e[k]);                                               \
+        sx[k] = 1.0 + x[k];                                                                 \
+        n[k] = w[k] < 0.9375 ? fma(FA_SILU_E_ROOT, fma(s[k], p[k], s[k] - 1.0), h[k])       \
+                             : sx[k] + (e[k] + ((1.0 - sx[k]) + x[k]));                     \
+    }                                                                                       \
+    FA_L64_EACH num[k] = x[k] >= 0 ? fma(e[k], x[k], 1.0 + e[k]) : fma(e[k], n[k], el[k] * n[k]);\
+    FA_L64_EACH out[k] = dy[k] * fa_div_sq_1p(num[k], e[k]);                                \
+}
+FA_SILU64_BWD_LANES(fa_silu64_bwd_1, 1)
+FA_SILU64_BWD_LANES(fa_silu64_bwd_4, 4)
+
+FA_INLINE double fa_silu64_bwd(double dy, double x) {
+    double out;
+    fa_silu64_bwd_1(&dy, &x, &out);
+    return out;
+}
+
+/* The fast part of a block of m elements: each chunk of FA_L64_CHUNK elements runs as its
+   four quarters, interleaved lanes; the rest one element at a time.  The chunk is a
+   constant so that GCC sees the four streams of each array as one range (with a
+   variable quarter it wanted 38 run-time alias tests, over its limit of 10, and left the
+   loop scalar), and small, 64 elements, because the drivers' prefetching steps are 512
+   bytes (_common.pyx, PREFETCH_STEP_BYTES). */
+#define FA_L64_CHUNK 64
+#define FA_L64_QUARTER (FA_L64_CHUNK / 4)
+FA_BLOCK_FN void fa_silu64_bwd_block(const double *dy, const double *x, double *dx, ptrdiff_t m) {
+    ptrdiff_t c = 0, i;
+    /* (without a hardware fma, as in the baseline x86-64 build, each fma is a libm call
+       and the lanes only cost: 8% slower there) */
+    if (FA_HAS_HW_FMA) {
+        for (; c + FA_L64_CHUNK <= m; c += FA_L64_CHUNK) {
+            /* the chunk's inputs copied first (to L1, where they are): the lanes then
+               read arrays that cannot overlap dx, and GCC tests no aliasing */
+            double xc[FA_L64_CHUNK], dyc[FA_L64_CHUNK];
+            double *dxc = dx + c;
+            for (i = 0; i < FA_L64_CHUNK; i++) {
+                xc[i] = x[c + i];
+                dyc[i] = dy[c + i];
+            }
+            for (i = 0; i < FA_L64_QUARTER; i++) {
+                double xs[4] = {xc[i], xc[FA_L64_QUARTER + i], xc[2 * FA_L64_QUARTER + i],
+                                xc[3 * FA_L64_QUARTER + i]};
+                double ys[4] = {dyc[i], dyc[FA_L64_QUARTER + i], dyc[2 * FA_L64_QUARTER + i],
+                                dyc[3 * FA_L64_QUARTER + i]};
+                double o[4];
+                fa_silu64_bwd_4(ys, xs, o);
+                dxc[i] = o[0];
+                dxc[FA_L64_QUARTER + i] = o[1];
+                dxc[2 * FA_L64_QUARTER + i] = o[2];
+                dxc[3 * FA_L64_QUARTER + i] = o[3];
+            }
+        }
+    }
+    for (i = c; i < m; i++)
+        dx[i] = fa_silu64_bwd(dy[i], x[i]);
+}
+
+#endif
