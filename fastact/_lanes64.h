@@ -51,6 +51,37 @@ FA_INLINE double fa_div_sq_1p(double a, double e) {
     return q - q * (Dlo * inv_D);
 }
 
+/* a/(q + qlo)^2 with the square carried as a double-double: one rounding for a/Q and a
+   tiny first-order correction for Q's low part. */
+FA_INLINE double fa_div_sq_dd(double a, double q, double qlo) {
+    double Q = q * q;
+    double Qlo = fma(q, q, -Q) + 2.0 * q * qlo;
+    double r = a / Q;
+    return r - r * (Qlo / Q);
+}
+
+/* c[0] + c[1] x + ... + c[n-1] x^(n-1) (Horner; unrolled, and so vectorised, for the
+   constant n of each caller) */
+FA_INLINE double fa_horner(double x, const double *c, int n) {
+    double r = c[n - 1];
+    for (int i = n - 2; i >= 0; i--)
+        r = fma(r, x, c[i]);
+    return r;
+}
+
+/* c[1] h + c[2] h^2 + ... + c[25] h^25 for a 26-term Taylor table about a zero (c[0] = 0).
+   The leading term is a double-double ((c[1] + c1lo) h exactly, then one rounding), so
+   the sum keeps its relative precision at small h; the rest is Horner in two halves of
+   12 terms. */
+FA_INLINE double fa_poly_about_root(double h, const double *c, double c1lo) {
+    double h2 = h * h;
+    double h4 = h2 * h2;
+    double q = fma((h4 * h4) * h4, fa_horner(h, c + 14, 12), fa_horner(h, c + 2, 12));
+    double ph = c[1] * h;
+    double pl = fma(c[1], h, -ph) + c1lo * h;
+    return ph + (pl + (q * h) * h);
+}
+
 /* ---- silu backward, float64: dy silu'(x), silu'(x) = sigma(x)(1 + x(1 - sigma(x))),
    for -700 <= x <= 700 (silu_bwd_hard sends the rest to the careful scalar path).
      x >= 0, E = e^-x:  (1 + E + xE)/(1 + E)^2
@@ -72,77 +103,129 @@ FA_INLINE double fa_div_sq_1p(double a, double e) {
 #define FA_SILU_ROOT_LO (-1.0946994183093437e-16)
 #define FA_SILU_E_ROOT 0.2784645427610738
 
-#define FA_SILU64_BWD_LANES(fname, U)                                                      \
-FA_INLINE void fname(const double *dy, const double *x, double *out) {                        \
-    const int u = U;                                                                        \
-    double h[FA_L64_U], w[FA_L64_U], arg[FA_L64_U], s[FA_L64_U], p[FA_L64_U];               \
-    double c[FA_L64_U], e[FA_L64_U], el[FA_L64_U], sx[FA_L64_U], n[FA_L64_U], num[FA_L64_U];\
-    FA_L64_EACH {                                                                           \
-        h[k] = (x[k] - FA_SILU_ROOT_HI) - FA_SILU_ROOT_LO;                                  \
-        w[k] = fabs(x[k] + 1.5625);                                                         \
-        arg[k] = w[k] < 0.9375 ? h[k] : -fabs(x[k]);                                        \
-    }                                                                                       \
-    FA_L64_EACH p[k] = fa_expm1_poly(fa_reduce_one(arg[k], &s[k]));                         \
-    FA_L64_EACH {                                                                           \
-        c[k] = w[k] < 0.9375 ? FA_SILU_E_ROOT * s[k] : s[k];                                \
-        e[k] = fma(c[k], p[k], c[k]);                                                       \
-    }                                                                                       \
-    FA_L64_EACH {                                                                           \
-        el[k] = fma(c[k], p[k], c[k] - e[k]);                                               \
-        sx[k] = 1.0 + x[k];                                                                 \
-        n[k] = w[k] < 0.9375 ? fma(FA_SILU_E_ROOT, fma(s[k], p[k], s[k] - 1.0), h[k])       \
-                             : sx[k] + (e[k] + ((1.0 - sx[k]) + x[k]));                     \
-    }                                                                                       \
-    FA_L64_EACH num[k] = x[k] >= 0 ? fma(e[k], x[k], 1.0 + e[k]) : fma(e[k], n[k], el[k] * n[k]);\
-    FA_L64_EACH out[k] = dy[k] * fa_div_sq_1p(num[k], e[k]);                                \
+FA_INLINE void fa_silu64_bwd_lanes(int u, const double *dy, const double *x, double *out) {
+    double h[FA_L64_U], w[FA_L64_U], arg[FA_L64_U], s[FA_L64_U], p[FA_L64_U];
+    double c[FA_L64_U], e[FA_L64_U], el[FA_L64_U], sx[FA_L64_U], n[FA_L64_U], num[FA_L64_U];
+    FA_L64_EACH {
+        h[k] = (x[k] - FA_SILU_ROOT_HI) - FA_SILU_ROOT_LO;
+        w[k] = fabs(x[k] + 1.5625);
+        arg[k] = w[k] < 0.9375 ? h[k] : -fabs(x[k]);
+    }
+    FA_L64_EACH p[k] = fa_expm1_poly(fa_reduce_one(arg[k], &s[k]));
+    FA_L64_EACH {
+        c[k] = w[k] < 0.9375 ? FA_SILU_E_ROOT * s[k] : s[k];
+        e[k] = fma(c[k], p[k], c[k]);
+    }
+    FA_L64_EACH {
+        el[k] = fma(c[k], p[k], c[k] - e[k]);
+        sx[k] = 1.0 + x[k];
+        n[k] = w[k] < 0.9375 ? fma(FA_SILU_E_ROOT, fma(s[k], p[k], s[k] - 1.0), h[k])
+                             : sx[k] + (e[k] + ((1.0 - sx[k]) + x[k]));
+    }
+    FA_L64_EACH num[k] = x[k] >= 0 ? fma(e[k], x[k], 1.0 + e[k]) : fma(e[k], n[k], el[k] * n[k]);
+    FA_L64_EACH out[k] = dy[k] * fa_div_sq_1p(num[k], e[k]);
 }
-FA_SILU64_BWD_LANES(fa_silu64_bwd_1, 1)
-FA_SILU64_BWD_LANES(fa_silu64_bwd_4, 4)
 
 FA_INLINE double fa_silu64_bwd(double dy, double x) {
     double out;
-    fa_silu64_bwd_1(&dy, &x, &out);
+    fa_silu64_bwd_lanes(1, &dy, &x, &out);
     return out;
 }
 
-/* The fast part of a block of m elements: each chunk of FA_L64_CHUNK elements runs as its
-   four quarters, interleaved lanes; the rest one element at a time.  The chunk is a
-   constant so that GCC sees the four streams of each array as one range (with a
-   variable quarter it wanted 38 run-time alias tests, over its limit of 10, and left the
-   loop scalar), and small, 64 elements, because the drivers' prefetching steps are 512
-   bytes (_common.pyx, PREFETCH_STEP_BYTES). */
+/* ---- mish backward, float64: dy mish'(x), for -700 <= x <= 50 (mish_bwd_hard):
+   e = e^-|x|, one numerator over one square, operands selected before one division:
+     x >= 0: ((1 + 2E) D + 4x E^2 (1 + E))/D^2,  D = 1 + 2E + 2E^2
+     x < 0:  e((2 + e) q + 4x(1 + e))/q^2,        q = 2 + e(2 + e), a double-double
+   and, for |x - r| < 1/2 about its zero r = -1.19..., the 26-term Taylor table
+   (band: the centre r as a double-double, the coefficients, the slope's low part; 1.3
+   ulp measured against mpmath), where the numerator's cancellation would pass e's
+   rounding on enlarged. ---- */
+FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, double *out,
+                                   const double *centre, const double *coef, double c1lo) {
+    /* (each lane's operands are selected as soon as they are formed, so that few values
+       are live from one step to the next: four lanes of all of them spilled) */
+    double e[FA_L64_U], num[FA_L64_U], den[FA_L64_U], denlo[FA_L64_U], q[FA_L64_U];
+    FA_L64_EACH e[k] = fa_exp_inrange(-fabs(x[k]));
+    FA_L64_EACH {
+        double d = x[k], ek = e[k];
+        double n = fma(2.0, ek, 1.0);
+        double D = fma(2.0 * ek, ek, n);
+        double pos = fma(n, D, 4.0 * d * ek * ek * (1.0 + ek));
+        double neg = ek * fma(ek, (6.0 + 4.0 * d) + ek * (4.0 + ek), 4.0 * (1.0 + d));
+        /* q = 2 + e(2 + e): 2 + e = t + tlo, e t = nn + nlo, 2 + nn = qq + qlo */
+        double t = 2.0 + ek;
+        double nn = ek * t;
+        double tlo = (2.0 - t) + ek;
+        double nlo = fma(ek, t, -nn) + ek * tlo;
+        double qq = 2.0 + nn;
+        double qlo = ((2.0 - qq) + nn) + nlo;
+        num[k] = d >= 0 ? pos : neg;
+        den[k] = d >= 0 ? D : qq;
+        denlo[k] = d >= 0 ? 0.0 : qlo;
+    }
+    FA_L64_EACH q[k] = fa_div_sq_dd(num[k], den[k], denlo[k]);
+    FA_L64_EACH {
+        double h = (x[k] - centre[0]) - centre[1];
+        out[k] = dy[k] * (fabs(h) < 0.5 ? fa_poly_about_root(h, coef, c1lo) : q[k]);
+    }
+}
+
+FA_INLINE double fa_mish64_bwd(double dy, double x, const double *centre, const double *coef,
+                               double c1lo) {
+    double out;
+    fa_mish64_bwd_lanes(1, &dy, &x, &out, centre, coef, c1lo);
+    return out;
+}
+
+/* The fast part of a block of m elements (dy, x -> dx), as FA_L64_DEFINE_BWD_BLOCK
+   writes it for a lanes function LANES(u, dy, x, out, ...) and its point function
+   POINT(dy, x, ...) (the trailing arguments: the kernel's tables).  Each chunk of
+   FA_L64_CHUNK elements runs as its four quarters, interleaved lanes; the rest one
+   element at a time.  The chunk's inputs are copied first (to L1, where they are), so
+   the lanes read arrays that cannot overlap dx and GCC tests no aliasing (reading the
+   arrays in place, with a variable quarter, it wanted 38 run-time alias tests, over its
+   limit of 10, and left the loop scalar); the chunk is small, 64 elements, because the
+   drivers' prefetching steps are 512 bytes (_common.pyx, PREFETCH_STEP_BYTES).  Without
+   a hardware fma (the baseline x86-64 build) each fma is a libm call and the lanes
+   only cost (8% slower there): one element at a time. */
 #define FA_L64_CHUNK 64
 #define FA_L64_QUARTER (FA_L64_CHUNK / 4)
-FA_BLOCK_FN void fa_silu64_bwd_block(const double *dy, const double *x, double *dx, ptrdiff_t m) {
-    ptrdiff_t c = 0, i;
-    /* (without a hardware fma, as in the baseline x86-64 build, each fma is a libm call
-       and the lanes only cost: 8% slower there) */
-    if (FA_HAS_HW_FMA) {
-        for (; c + FA_L64_CHUNK <= m; c += FA_L64_CHUNK) {
-            /* the chunk's inputs copied first (to L1, where they are): the lanes then
-               read arrays that cannot overlap dx, and GCC tests no aliasing */
-            double xc[FA_L64_CHUNK], dyc[FA_L64_CHUNK];
-            double *dxc = dx + c;
-            for (i = 0; i < FA_L64_CHUNK; i++) {
-                xc[i] = x[c + i];
-                dyc[i] = dy[c + i];
-            }
-            for (i = 0; i < FA_L64_QUARTER; i++) {
-                double xs[4] = {xc[i], xc[FA_L64_QUARTER + i], xc[2 * FA_L64_QUARTER + i],
-                                xc[3 * FA_L64_QUARTER + i]};
-                double ys[4] = {dyc[i], dyc[FA_L64_QUARTER + i], dyc[2 * FA_L64_QUARTER + i],
-                                dyc[3 * FA_L64_QUARTER + i]};
-                double o[4];
-                fa_silu64_bwd_4(ys, xs, o);
-                dxc[i] = o[0];
-                dxc[FA_L64_QUARTER + i] = o[1];
-                dxc[2 * FA_L64_QUARTER + i] = o[2];
-                dxc[3 * FA_L64_QUARTER + i] = o[3];
-            }
-        }
-    }
-    for (i = c; i < m; i++)
-        dx[i] = fa_silu64_bwd(dy[i], x[i]);
+#define FA_L64_UNPAREN(...) __VA_ARGS__
+/* PARAMS, ARGS: the kernel's extra parameters and the names passed on, in parentheses,
+   each with a leading comma, or () */
+#define FA_L64_DEFINE_BWD_BLOCK(fname, LANES, POINT, PARAMS, ARGS)                          \
+FA_BLOCK_FN void fname(const double *dy, const double *x, double *dx,                    \
+                       ptrdiff_t m FA_L64_UNPAREN PARAMS) {                              \
+    ptrdiff_t c = 0, i;                                                                  \
+    if (FA_HAS_HW_FMA) {                                                                 \
+        for (; c + FA_L64_CHUNK <= m; c += FA_L64_CHUNK) {                               \
+            double xc[FA_L64_CHUNK], dyc[FA_L64_CHUNK];                                  \
+            double *dxc = dx + c;                                                        \
+            for (i = 0; i < FA_L64_CHUNK; i++) {                                         \
+                xc[i] = x[c + i];                                                        \
+                dyc[i] = dy[c + i];                                                      \
+            }                                                                            \
+            for (i = 0; i < FA_L64_QUARTER; i++) {                                       \
+                double xs[4] = {xc[i], xc[FA_L64_QUARTER + i], xc[2 * FA_L64_QUARTER + i], \
+                                xc[3 * FA_L64_QUARTER + i]};                             \
+                double ys[4] = {dyc[i], dyc[FA_L64_QUARTER + i], dyc[2 * FA_L64_QUARTER + i], \
+                                dyc[3 * FA_L64_QUARTER + i]};                            \
+                double o[4];                                                             \
+                LANES(4, ys, xs, o FA_L64_UNPAREN ARGS);                                 \
+                dxc[i] = o[0];                                                           \
+                dxc[FA_L64_QUARTER + i] = o[1];                                          \
+                dxc[2 * FA_L64_QUARTER + i] = o[2];                                      \
+                dxc[3 * FA_L64_QUARTER + i] = o[3];                                      \
+            }                                                                            \
+        }                                                                                \
+    }                                                                                    \
+    for (i = c; i < m; i++)                                                              \
+        dx[i] = POINT(dy[i], x[i] FA_L64_UNPAREN ARGS);                                  \
 }
+
+FA_L64_DEFINE_BWD_BLOCK(fa_silu64_bwd_block, fa_silu64_bwd_lanes, fa_silu64_bwd, (), ())
+FA_L64_DEFINE_BWD_BLOCK(fa_mish64_bwd_block, fa_mish64_bwd_lanes, fa_mish64_bwd,
+                        (, const double *centre, const double *coef, double c1lo),
+                        (, centre, coef, c1lo))
 
 #endif

@@ -147,7 +147,8 @@ cdef inline floating row_max(const floating* x, Py_ssize_t k) noexcept nogil:
 # Parameters arrive as doubles.  NaN inputs give NaN in forward and backward.
 
 from libc.math cimport fma, ldexp, copysign
-from fastact._vecmath cimport FA_SILU_ROOT_HI, FA_SILU_ROOT_LO, FA_SILU_E_ROOT, fa_div_sq_1p, fa_silu64_bwd
+from fastact._vecmath cimport (FA_SILU_ROOT_HI, FA_SILU_ROOT_LO, FA_SILU_E_ROOT, fa_div_sq_1p, fa_silu64_bwd,
+                               fa_div_sq_dd, fa_horner, fa_poly_about_root, fa_mish64_bwd)
 
 cdef inline double exp_dd_scaled(double hi, double lo, int* e2) noexcept nogil:
     """m with e^(hi + lo) = m * 2^e2; m stays normal while e^(hi + lo) is subnormal.
@@ -171,12 +172,8 @@ cdef inline double exp_dd_scaled(double hi, double lo, int* e2) noexcept nogil:
 
 
 cdef inline double div_sq_dd(double a, double q, double qlo) noexcept nogil:
-    """a/(q + qlo)^2 with the square carried as a double-double: one rounding for a/Q
-    and a tiny first-order correction for Q's low part."""
-    cdef double Q = q * q
-    cdef double Qlo = fma(q, q, -Q) + 2.0 * q * qlo
-    cdef double r = a / Q
-    return r - r * (Qlo / Q)
+    """a/(q + qlo)^2, rounded about once (fa_div_sq_dd, _lanes64.h)."""
+    return fa_div_sq_dd(a, q, qlo)
 
 
 cdef inline double div_sq_1p(double a, double e) noexcept nogil:
@@ -185,12 +182,8 @@ cdef inline double div_sq_1p(double a, double e) noexcept nogil:
 
 
 cdef inline double horner(double x, const double* c, int n) noexcept nogil:
-    """c[0] + c[1] x + ... + c[n-1] x^(n-1)."""
-    cdef double r = c[n - 1]
-    cdef int i
-    for i in range(n - 2, -1, -1):
-        r = fma(r, x, c[i])
-    return r
+    """c[0] + c[1] x + ... + c[n-1] x^(n-1) (fa_horner, _lanes64.h)."""
+    return fa_horner(x, c, n)
 
 
 # --- relu6, leaky_relu, hard_tanh, hard_sigmoid, hard_swish (piecewise) -------
@@ -1338,16 +1331,9 @@ cdef inline bint silu_bwd_hard(floating x) noexcept nogil:
 
 
 cdef inline double poly_about_root(double h, const double* c, double c1lo) noexcept nogil:
-    """c[1] h + c[2] h^2 + ... + c[25] h^25 for a 26-term Taylor table about a zero (c[0] = 0).
-    The leading term is a double-double ((c[1] + c1lo) h exactly, then one rounding), so the
-    sum keeps its relative precision at small h; the rest is Horner in two halves of 12
-    terms (horner() is unrolled, and so vectorised, up to 16)."""
-    cdef double h2 = h * h
-    cdef double h4 = h2 * h2
-    cdef double q = fma((h4 * h4) * h4, horner(h, c + 14, 12), horner(h, c + 2, 12))
-    cdef double ph = c[1] * h
-    cdef double pl = fma(c[1], h, -ph) + c1lo * h
-    return ph + (pl + (q * h) * h)
+    """c[1] h + ... + c[25] h^25 for a 26-term Taylor table about a zero (c[0] = 0), the
+    leading term a double-double (fa_poly_about_root, _lanes64.h)."""
+    return fa_poly_about_root(h, c, c1lo)
 
 
 cdef inline double exp_neg_abs_d(floating x) noexcept nogil:
@@ -1409,17 +1395,15 @@ cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
     # the forms of mish_deriv_d without branches, as one numerator over one square, and a
     # Taylor polynomial about the zero r = -1.19... for |x - r| < 1/2:
     # x >= 0: ((1 + 2E) D + 4x E^2 (1 + E))/D^2;  x < 0: e((2 + e) q + 4x(1 + e))/q^2
-    cdef double d = x
-    cdef double e = exp_neg_abs_d(x)
-    cdef double n = fma(2.0, e, 1.0)
-    cdef double D = fma(2.0 * e, e, n)
-    cdef double pos = fma(n, D, 4.0 * d * e * e * (1.0 + e))
-    cdef double neg = e * fma(e, (6.0 + 4.0 * d) + e * (4.0 + e), 4.0 * (1.0 + d))
-    cdef double t = 2.0 + e
-    cdef double nn = e * t
-    cdef double qq = 2.0 + nn
-    cdef double tlo, nlo, qlo, h, near_zero
+    cdef double d, e, n, D, pos, neg, qq, h, near_zero
     if floating is float:
+        d = x
+        e = exp_neg_abs_d(x)
+        n = fma(2.0, e, 1.0)
+        D = fma(2.0 * e, e, n)
+        pos = fma(n, D, 4.0 * d * e * e * (1.0 + e))
+        neg = e * fma(e, (6.0 + 4.0 * d) + e * (4.0 + e), 4.0 * (1.0 + d))
+        qq = 2.0 + e * (2.0 + e)
         # float32 data: e to 2^-31 and every other term to a few 2^-53; the cancellation
         # next to the zero is left to the Taylor polynomial about it for |x - r| < 1/16
         # (MISH_NEAR: outside it e's error is magnified at most 3.9 times), one division
@@ -1429,18 +1413,11 @@ cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
         return <floating>(<double>dy * (near_zero if fabs(h) < 0.0625 else
                                          (pos if d >= 0 else neg) / (qq * qq)))
     else:
-        # q = 2 + e(2 + e) as a double-double: 2 + e = t + tlo, e t = nn + nlo, 2 + nn = qq + qlo
-        tlo = (2.0 - t) + e
-        nlo = fma(e, t, -nn) + e * tlo
-        qlo = ((2.0 - qq) + nn) + nlo
-        # |x - r| < 1/2: the 26-term Taylor table (1.3 ulp measured against mpmath), where
-        # the cancellation in the numerator would pass e's rounding on enlarged
-        h = (d - MISH_BAND_SEG_CENTRE[0]) - MISH_BAND_SEG_CENTRE[1]
-        near_zero = poly_about_root(h, MISH_BAND_SEG_COEF, MISH_BAND_ROOT_C1LO)
-        # (operands selected first: one division)
-        return <floating>(<double>dy * (near_zero if fabs(h) < 0.5 else
-                                         div_sq_dd(pos if d >= 0 else neg, D if d >= 0 else qq,
-                                                   0.0 if d >= 0 else qlo)))
+        # float64: fa_mish64_bwd (_lanes64.h), whose block loop runs four elements as
+        # interleaved lanes: q = 2 + e(2 + e) as a double-double, and for |x - r| < 1/2
+        # the 26-term Taylor table (1.3 ulp measured against mpmath), where the
+        # cancellation in the numerator would pass e's rounding on enlarged
+        return fa_mish64_bwd(dy, x, MISH_BAND_SEG_CENTRE, MISH_BAND_SEG_COEF, MISH_BAND_ROOT_C1LO)
 
 
 cdef inline bint mish_bwd_hard(floating x) noexcept nogil:

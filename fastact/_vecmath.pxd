@@ -51,3 +51,9 @@ cdef extern from "_lanes64.h" nogil:
     double fa_div_sq_1p(double a, double e)
     double fa_silu64_bwd(double dy, double x)
     void fa_silu64_bwd_block(const double* dy, const double* x, double* dx, Py_ssize_t n)
+    double fa_div_sq_dd(double a, double q, double qlo)
+    double fa_horner(double x, const double* c, int n)
+    double fa_poly_about_root(double h, const double* c, double c1lo)
+    double fa_mish64_bwd(double dy, double x, const double* centre, const double* coef, double c1lo)
+    void fa_mish64_bwd_block(const double* dy, const double* x, double* dx, Py_ssize_t n,
+                             const double* centre, const double* coef, double c1lo)

@@ -602,26 +602,35 @@ def test_marked_inputs_inside_a_block_equal_the_same_inputs_alone(name, params):
             np.testing.assert_array_equal(d2 if which == "dy" else s2, alone_g)
 
 
-def test_interleaved_lanes_equal_the_point_function():
-    # the float64 silu backward runs each full block of 256 as four interleaved quarters
-    # (fastact/_lanes64.h) and shorter blocks one element at a time: every element of
-    # full blocks must equal the same element computed alone, with inputs on both sides
-    # of the band edges (-2.5, -0.625), at the derivative's zero, and at 0
+# the float64 kernels whose blocks run as four interleaved lanes (fastact/_lanes64.h),
+# with inputs where their forms change: band edges, the derivative's zero, 0
+LANES64_CASES = {
+    "silu": [-2.5, -0.625, -1.2784645427610737, 0.0, -0.0, 1.5625 - 3.125],
+    "mish": [-1.6924312145154952, -0.6924312145154952, -1.1924312145154952, 0.0, -0.0],
+}
+
+
+@pytest.mark.parametrize("name", sorted(LANES64_CASES))
+def test_interleaved_lanes_equal_the_point_function(name):
+    # full chunks of 64 run as four interleaved quarters, the rest of a block one
+    # element at a time: every element must equal the same element computed alone
     rng = np.random.default_rng(8)
-    edges = np.array([-2.5, -0.625, -1.2784645427610737, 0.0, -0.0, 1.5625 - 3.125])
+    edges = np.array(LANES64_CASES[name])
     near = (edges[:, None] + np.linspace(-1e-6, 1e-6, 41)[None, :]).ravel()
-    x = np.concatenate([near, rng.uniform(-9, 9, 4096 - near.size)])
-    x = rng.permutation(x)
+    x = rng.permutation(np.concatenate([near, rng.uniform(-9, 9, 4096 - near.size)]))
     dy = rng.normal(0, 1, x.size)
-    whole = fa.silu_backward(dy, x)
-    alone = np.array([fa.silu_backward(dy[i:i + 1], x[i:i + 1])[0] for i in range(x.size)])
+    backward = getattr(fa, name + "_backward")
+    whole = backward(dy, x)
+    alone = np.array([backward(dy[i:i + 1], x[i:i + 1])[0] for i in range(x.size)])
     np.testing.assert_array_equal(whole, alone)
-    # the same inputs in blocks shifted by one element against the lanes
-    np.testing.assert_array_equal(fa.silu_backward(dy[1:], x[1:]), alone[1:])
-    # and the result is the derivative: float64 against mpmath at a few of them
+    # the same inputs shifted by one element against the chunks
+    np.testing.assert_array_equal(backward(dy[1:], x[1:]), alone[1:])
+    # and the result is the derivative: against mpmath at a few of them
+    ref = {"silu": _silu_deriv_ref, "mish": _mish_deriv_mp}[name]
     for i in range(0, x.size, 97):
-        ref = float(dy[i] * _silu_deriv_ref(mp.mpf(x[i])))
-        assert ulp_distance(np.array([whole[i]]), np.array([ref]))[0] <= 4, x[i]
+        with mp.workdps(40):
+            want = float(dy[i] * ref(mp.mpf(x[i])))
+        assert ulp_distance(np.array([whole[i]]), np.array([want]))[0] <= 4, x[i]
 
 
 def _silu_deriv_ref(x):
