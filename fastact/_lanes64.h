@@ -223,6 +223,32 @@ FA_BLOCK_FN void fname(const double *dy, const double *x, double *dx,           
         dx[i] = POINT(dy[i], x[i] FA_L64_UNPAREN ARGS);                                  \
 }
 
+/* the same for a forward (x -> y) */
+#define FA_L64_DEFINE_FWD_BLOCK(fname, LANES, POINT)                                      \
+FA_BLOCK_FN void fname(const double *x, double *y, ptrdiff_t m) {                        \
+    ptrdiff_t c = 0, i;                                                                  \
+    if (FA_HAS_HW_FMA) {                                                                 \
+        for (; c + FA_L64_CHUNK <= m; c += FA_L64_CHUNK) {                               \
+            double xc[FA_L64_CHUNK];                                                     \
+            double *yc = y + c;                                                          \
+            for (i = 0; i < FA_L64_CHUNK; i++)                                           \
+                xc[i] = x[c + i];                                                        \
+            for (i = 0; i < FA_L64_QUARTER; i++) {                                       \
+                double xs[4] = {xc[i], xc[FA_L64_QUARTER + i], xc[2 * FA_L64_QUARTER + i], \
+                                xc[3 * FA_L64_QUARTER + i]};                             \
+                double o[4];                                                             \
+                LANES(4, xs, o);                                                         \
+                yc[i] = o[0];                                                            \
+                yc[FA_L64_QUARTER + i] = o[1];                                           \
+                yc[2 * FA_L64_QUARTER + i] = o[2];                                       \
+                yc[3 * FA_L64_QUARTER + i] = o[3];                                       \
+            }                                                                            \
+        }                                                                                \
+    }                                                                                    \
+    for (i = c; i < m; i++)                                                              \
+        y[i] = POINT(x[i]);                                                              \
+}
+
 FA_L64_DEFINE_BWD_BLOCK(fa_silu64_bwd_block, fa_silu64_bwd_lanes, fa_silu64_bwd, (), ())
 FA_L64_DEFINE_BWD_BLOCK(fa_mish64_bwd_block, fa_mish64_bwd_lanes, fa_mish64_bwd,
                         (, const double *centre, const double *coef, double c1lo),

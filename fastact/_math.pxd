@@ -959,6 +959,13 @@ cdef extern from * nogil:
     const double GELU_A0_LO
 # END GENERATED GELU POLYNOMIALS
 
+# the float64 exact gelu as interleaved lanes: after the block above, whose polynomials
+# and constants it uses
+cdef extern from "_lanes64_gelu.h" nogil:
+    double fa_gelu64_fwd(double x)
+    double fa_gelu64_bwd(double dy, double x)
+    void fa_gelu64_fwd_block(const double* x, double* y, Py_ssize_t n)
+
 
 # ===========================================================================
 # Vectorisable fast paths (used by the loops of _activations.pyx.tp, see FAST
@@ -1479,73 +1486,8 @@ cdef inline double gelu_exact_deriv_fast_d(double d) noexcept nogil:
 # x < -GELU64_FAST_MIN_X is left to the careful scalar path: x Phi(x) approaches the
 # subnormal range there, where e^(-a^2/2) would lose bits.
 
-cdef inline double gelu64_y(double a, double* yl, double* r, double* rl) noexcept nogil:
-    """y = (a - K)/(a + K) as y + yl, and 1/(a + K) as r + rl (a >= 0, finite)."""
-    cdef double s = a + GELU_POLY_K
-    cdef double sb = s - a
-    cdef double sl = (a - (s - sb)) + (GELU_POLY_K - sb)          # s + sl = a + K
-    cdef double t = a - GELU_POLY_K
-    cdef double tb = t - a
-    cdef double tl = (a - (t - tb)) + (-GELU_POLY_K - tb)         # t + tl = a - K
-    cdef double q = 1.0 / s
-    cdef double y = t * q
-    yl[0] = (fma(-y, s, t) + (tl - y * sl)) * q
-    rl[0] = (fma(-q, s, 1.0) - q * sl) * q
-    r[0] = q
-    return y
-
-
-cdef inline double gelu64_clamp(double a) noexcept nogil:
-    """a = |x| clamped at 37.5 for gelu64_expm1_half_sq, where 2^n stays normal (n >=
-    -1015): no change for a <= GELU64_FAST_MIN_X; beyond it only x >= 0 reaches the fast
-    path, where x (1 - M e) rounds to x and 1 - e G to 1."""
-    return a if a < 37.5 else 37.5
-
-
-cdef inline double gelu64_expm1_half_sq(double a, double* s) noexcept nogil:
-    """e^(-a^2/2) = s (1 + p) for 0 <= a <= 37.5 (gelu64_clamp): returns p, and s a
-    normal power of two.  a^2 = q + ql exactly (fma); -q/2 = n ln2 + r, and the low part
-    joins the reduced argument (r - ql/2, still within the polynomial's range), so
-    e^(-a^2/2) is one polynomial and one scale, with no double-double."""
-    cdef double q = a * a
-    cdef double ql = fma(a, a, -q)
-    cdef double r = fa_reduce_one(-0.5 * q, s)
-    return fa_expm1_poly(fma(-0.5, ql, r))
-
-
-cdef inline double gelu_exact_fwd_fast_dd(double d) noexcept nogil:
-    cdef double a = fabs(d)
-    cdef double yl, r, rl, s, nl
-    cdef double y = gelu64_y(a, &yl, &r, &rl)
-    cdef double n = gelu64_n_poly(y, yl, &nl)                 # N = n + nl
-    cdef double mh = n * r
-    cdef double ml = fma(n, r, -mh) + fma(n, rl, nl * r)       # M = N/(a + K) = mh + ml
-    cdef double p = gelu64_expm1_half_sq(gelu64_clamp(a), &s)  # e = s (1 + p)
-    # M e = s (mh + v), v = M (1 + p) - mh (its rounding ~0.3 of mh's ulp)
-    cdef double v = fma(mh, p, fma(ml, p, ml))
-    cdef double xs = d * s                                     # exact: s is a power of two
-    # x <= 0: x M e, one rounding (x = -0 gives -0);  x > 0: x - x M e, mh + v rounded
-    # once (weighted by M e/(1 - M e) <= 1), then one fma
-    return fma(xs, mh, xs * v) if d <= 0 else fma(-xs, mh + v, d)
-
-
-cdef inline double gelu_exact_deriv_fast_dd(double d) noexcept nogil:
-    # a clamped once, for y and H too (beyond the clamp H (a - a0) is bounded, so 1 - e G
-    # is 1)
-    cdef double a = gelu64_clamp(fabs(d))
-    cdef double yl, r, rl, s, hpl
-    cdef double y = gelu64_y(a, &yl, &r, &rl)
-    cdef double hp = gelu64_h_poly(y, yl, &hpl)               # H = hp + hpl
-    cdef double ah = a - GELU_A0_HI                               # a - a0 as ah + ahl
-    cdef double ab = ah - a
-    cdef double ahl = ((a - (ah - ab)) + (-GELU_A0_HI - ab)) - GELU_A0_LO
-    cdef double hh = ah * hp
-    cdef double hl = fma(ah, hp, -hh) + fma(ahl, hp, ah * hpl)   # G = H (a - a0) = hh + hl
-    cdef double p = gelu64_expm1_half_sq(a, &s)               # e = s (1 + p)
-    # e G = s u, u = G (1 + p) rounded once;  x < 0: e G;  x >= 0: 1 - e G (up to 1/2
-    # at x = 0), one fma
-    cdef double u = hh + fma(hh, p, fma(hl, p, hl))
-    return s * u if d < 0 else fma(-s, u, 1.0)
+# The functions are in _lanes64_gelu.h (fa_gelu64_fwd, fa_gelu64_bwd), whose block loops
+# run four elements as interleaved lanes.
 
 
 # --- gelu, tanh form -----------------------------------------------------------------
@@ -1629,14 +1571,14 @@ cdef inline floating gelu_exact_fwd_fast(floating x, double approximate_tanh) no
     if floating is float:
         return <floating>gelu_exact_fwd_fast_d(x)
     else:
-        return gelu_exact_fwd_fast_dd(x)
+        return fa_gelu64_fwd(x)
 
 
 cdef inline floating gelu_exact_bwd_fast(floating dy, floating x, double approximate_tanh) noexcept nogil:
     if floating is float:
         return <floating>(<double>dy * gelu_exact_deriv_fast_d(x))
     else:
-        return dy * gelu_exact_deriv_fast_dd(x)
+        return fa_gelu64_bwd(dy, x)
 
 
 cdef inline bint gelu_exact_fwd_hard(floating x, double approximate_tanh) noexcept nogil:

@@ -607,6 +607,7 @@ def test_marked_inputs_inside_a_block_equal_the_same_inputs_alone(name, params):
 LANES64_CASES = {
     "silu": [-2.5, -0.625, -1.2784645427610737, 0.0, -0.0, 1.5625 - 3.125],
     "mish": [-1.6924312145154952, -0.6924312145154952, -1.1924312145154952, 0.0, -0.0],
+    "gelu": [-37.0, -0.7517915246935645, 0.0, -0.0, 4.0, 37.5],     # forward only
 }
 
 
@@ -614,22 +615,27 @@ LANES64_CASES = {
 def test_interleaved_lanes_equal_the_point_function(name):
     # full chunks of 64 run as four interleaved quarters, the rest of a block one
     # element at a time: every element must equal the same element computed alone
+    # (the gelu: its forward; x below -37 goes to the careful path)
     rng = np.random.default_rng(8)
     edges = np.array(LANES64_CASES[name])
     near = (edges[:, None] + np.linspace(-1e-6, 1e-6, 41)[None, :]).ravel()
     x = rng.permutation(np.concatenate([near, rng.uniform(-9, 9, 4096 - near.size)]))
     dy = rng.normal(0, 1, x.size)
-    backward = getattr(fa, name + "_backward")
-    whole = backward(dy, x)
-    alone = np.array([backward(dy[i:i + 1], x[i:i + 1])[0] for i in range(x.size)])
+    if name == "gelu":
+        f, ref = (lambda dy, x: fa.gelu(x)), (lambda dy, x: x * _Phi(x))
+    else:
+        f = getattr(fa, name + "_backward")
+        deriv = {"silu": _silu_deriv_ref, "mish": _mish_deriv_mp}[name]
+        ref = lambda dy, x: dy * deriv(x)
+    whole = f(dy, x)
+    alone = np.array([f(dy[i:i + 1], x[i:i + 1])[0] for i in range(x.size)])
     np.testing.assert_array_equal(whole, alone)
     # the same inputs shifted by one element against the chunks
-    np.testing.assert_array_equal(backward(dy[1:], x[1:]), alone[1:])
-    # and the result is the derivative: against mpmath at a few of them
-    ref = {"silu": _silu_deriv_ref, "mish": _mish_deriv_mp}[name]
+    np.testing.assert_array_equal(f(dy[1:], x[1:]), alone[1:])
+    # and the results are the function's: against mpmath at a few of them
     for i in range(0, x.size, 97):
         with mp.workdps(40):
-            want = float(dy[i] * ref(mp.mpf(x[i])))
+            want = float(ref(mp.mpf(dy[i]), mp.mpf(x[i])))
         assert ulp_distance(np.array([whole[i]]), np.array([want]))[0] <= 4, x[i]
 
 
