@@ -1,6 +1,7 @@
-/* The float64 exact gelu as interleaved lanes (see _lanes64.h): its forward and
- * backward point functions and block loops.  Included by _math.pxd after the generated
- * gelu polynomials (GELU64_N, GELU64_H, GELU_POLY_K, GELU_A0_HI/LO), which it uses.
+/* The float64 gelu, exact and tanh form, as interleaved lanes (see _lanes64.h): point
+ * functions and block loops.  Included by _math.pxd after its generated tables (the exact
+ * form's polynomials GELU64_N, GELU64_H and constants GELU_POLY_K, GELU_A0_HI/LO; the
+ * tanh form's Taylor table about its derivative's zero, GELU_TANH_BAND), which it uses.
  *
  * With a = |x|, M(a) = Phi(-a) e^(a^2/2) = N(y)/(a + K) and y = (a - K)/(a + K):
  *   gelu(x)  = x e M        (x <= 0)     x - x e M     (x > 0),    e = e^(-a^2/2)
@@ -113,9 +114,63 @@ FA_INLINE double fa_gelu64_bwd(double dy, double x) {
     return out;
 }
 
-/* Only the forward's blocks run as lanes: the backward's measured 5-8% slower that way
-   (99-103 against 92-97 cycles per 8 elements in cache; two lanes 93-100), so its loop
-   calls fa_gelu64_bwd one element at a time, as before. */
+/* ---- tanh form: gelu(x) = x sigmoid(z), z = 2 sqrt(2/pi) x (1 + kappa x^2), for
+   |x| <= 20 (gelu_tanh_fwd_hard), z carried as a double-double ---- */
+
+/* (z, x z' and e^-|z|: fa_gelu_tanh_z, fa_gelu_tanh_xdz, fa_gelu_tanh_exp in _lanes64.h) */
+
+/* x sigmoid(z): x/(1 + e) for z >= 0, x e/(1 + e) for z < 0, e = e^-|z| */
+FA_INLINE void fa_gelut64_fwd_lanes(int u, const double *x, double *out) {
+    double z[FA_L64_U], zlo[FA_L64_U], e[FA_L64_U];
+    FA_L64_EACH z[k] = fa_gelu_tanh_z(x[k], &zlo[k]);
+    FA_L64_EACH e[k] = fa_gelu_tanh_exp(z[k], zlo[k]);
+    FA_L64_EACH out[k] = x[k] * (z[k] < 0 ? e[k] : 1.0) / (1.0 + e[k]);
+}
+
+/* the forms of the derivative without branches, operands selected before one
+   fa_div_sq_1p: x >= 0: (1 + E + x z' E)/(1 + E)^2;  x < 0: e(1 + x z' + e)/(1 + e)^2,
+   1 + x z' a double-double (s + n); |x - r| < 0.3 from the Taylor table about the zero */
+FA_INLINE void fa_gelut64_bwd_lanes(int u, const double *dy, const double *x, double *out) {
+    double z[FA_L64_U], zlo[FA_L64_U], e[FA_L64_U], q[FA_L64_U];
+    FA_L64_EACH z[k] = fa_gelu_tanh_z(x[k], &zlo[k]);
+    FA_L64_EACH e[k] = fa_gelu_tanh_exp(z[k], zlo[k]);
+    FA_L64_EACH {
+        double d = x[k], ek = e[k], alo;
+        double zp = 1.5957691216057308 * fma(3.0 * 0.044715, d * d, 1.0);
+        double a = fa_gelu_tanh_xdz(d, &alo);
+        double sa = 1.0 + a;
+        double bb = sa - 1.0;
+        double n = ((1.0 - (sa - bb)) + (a - bb)) + alo;
+        double num = d >= 0 ? fma(d * zp, ek, 1.0 + ek) : ek * (sa + (n + ek));
+        q[k] = fa_div_sq_1p(num, ek);
+    }
+    FA_L64_EACH {
+        double h = (x[k] - GELU_TANH_BAND_SEG_CENTRE[0]) - GELU_TANH_BAND_SEG_CENTRE[1];
+        out[k] = dy[k] * (fabs(h) < 0.3 ? fa_poly_about_root(h, GELU_TANH_BAND_SEG_COEF,
+                                                             GELU_TANH_BAND_ROOT_C1LO)
+                                        : q[k]);
+    }
+}
+
+FA_INLINE double fa_gelut64_fwd(double x) {
+    double out;
+    fa_gelut64_fwd_lanes(1, &x, &out);
+    return out;
+}
+
+FA_INLINE double fa_gelut64_bwd(double dy, double x) {
+    double out;
+    fa_gelut64_bwd_lanes(1, &dy, &x, &out);
+    return out;
+}
+
+FA_L64_DEFINE_FWD_BLOCK(fa_gelut64_fwd_block, fa_gelut64_fwd_lanes, fa_gelut64_fwd)
+
+/* Only the forwards' blocks run as lanes (in cache, one thread, cycles per 8 elements:
+   exact 90-92 -> 82-84, tanh form 63 -> 47).  The backwards were no faster that way (the
+   exact form's 99-103 against 92-97, with two lanes 93-100; the tanh form's 106-108
+   against 106-107), so their loops call fa_gelu64_bwd and fa_gelut64_bwd one element at
+   a time, as before. */
 FA_L64_DEFINE_FWD_BLOCK(fa_gelu64_fwd_block, fa_gelu64_fwd_lanes, fa_gelu64_fwd)
 
 #endif

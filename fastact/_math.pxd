@@ -148,7 +148,8 @@ cdef inline floating row_max(const floating* x, Py_ssize_t k) noexcept nogil:
 
 from libc.math cimport fma, ldexp, copysign
 from fastact._vecmath cimport (FA_SILU_ROOT_HI, FA_SILU_ROOT_LO, FA_SILU_E_ROOT, fa_div_sq_1p, fa_silu64_bwd,
-                               fa_div_sq_dd, fa_horner, fa_poly_about_root, fa_mish64_bwd)
+                               fa_div_sq_dd, fa_horner, fa_poly_about_root, fa_mish64_bwd,
+                               fa_gelu_tanh_z, fa_gelu_tanh_xdz, fa_mish64_fwd)
 
 cdef inline double exp_dd_scaled(double hi, double lo, int* e2) noexcept nogil:
     """m with e^(hi + lo) = m * 2^e2; m stays normal while e^(hi + lo) is subnormal.
@@ -704,34 +705,12 @@ cdef inline double gelu_deriv_d(double x) noexcept nogil:
 
 cdef inline double gelu_tanh_z(double x, double* zlo) noexcept nogil:
     """z = 2u = 2 sqrt(2/pi) x (1 + kappa x^2) as a double-double z + zlo (|x| <= 40)."""
-    cdef double w = x * x
-    cdef double wlo = fma(x, x, -w)
-    cdef double p = 0.044715 * w
-    cdef double plo = fma(0.044715, w, -p) + (0.044715 * wlo + 2.1960211427085595e-18 * w)
-    cdef double v = 1.0 + p                  # two-sum: v + vlo = 1 + p
-    cdef double bb = v - 1.0
-    cdef double vlo = ((1.0 - (v - bb)) + (p - bb)) + plo
-    cdef double t = 0.7978845608028654 * x
-    cdef double tlo = fma(0.7978845608028654, x, -t) + -4.98465440455546e-17 * x
-    cdef double u = t * v
-    zlo[0] = 2.0 * (fma(t, v, -u) + (t * vlo + tlo * v))
-    return 2.0 * u
+    return fa_gelu_tanh_z(x, zlo)
 
 
 cdef inline double gelu_tanh_xdz(double x, double* lo) noexcept nogil:
     """x z' = 2 sqrt(2/pi) x (1 + 3 kappa x^2) as a double-double (|x| <= 40)."""
-    cdef double w = x * x
-    cdef double wlo = fma(x, x, -w)
-    cdef double p = 0.134145 * w
-    cdef double plo = fma(0.134145, w, -p) + (0.134145 * wlo + 1.3526957332032908e-17 * w)
-    cdef double v = 1.0 + p
-    cdef double bb = v - 1.0
-    cdef double vlo = ((1.0 - (v - bb)) + (p - bb)) + plo
-    cdef double t = 0.7978845608028654 * x
-    cdef double tlo = fma(0.7978845608028654, x, -t) + -4.98465440455546e-17 * x
-    cdef double u = t * v
-    lo[0] = 2.0 * (fma(t, v, -u) + (t * vlo + tlo * v))
-    return 2.0 * u
+    return fa_gelu_tanh_xdz(x, lo)
 
 
 cdef inline double gelu_tanh_d(double x) noexcept nogil:
@@ -965,6 +944,9 @@ cdef extern from "_lanes64_gelu.h" nogil:
     double fa_gelu64_fwd(double x)
     double fa_gelu64_bwd(double dy, double x)
     void fa_gelu64_fwd_block(const double* x, double* y, Py_ssize_t n)
+    double fa_gelut64_fwd(double x)
+    double fa_gelut64_bwd(double dy, double x)
+    void fa_gelut64_fwd_block(const double* x, double* y, Py_ssize_t n)
 
 
 # ===========================================================================
@@ -1360,33 +1342,18 @@ cdef inline floating mish_fwd_fast(floating x) noexcept nogil:
     # x >= 0, E = e^-x: x(1 + 2E)/(1 + 2E + 2E^2);  x < 0, e = e^x: x n/(2 + n), n = e(2 + e);
     # numerator and denominator are selected first, so there is one division; no step
     # cancels, so e's relative error passes through at most about once.
-    # float64 data: for x < 0 (n/(2 + n) ~ e) every rounding passes on whole, and five of
-    # them (e, 2 + e, e(2 + e), x n, the quotient) reached 3.86 ulp (x = -2.0762, among
-    # 150,000 points of [-40, 0]; their bound passes 4).  So: e as e + el
-    # (fa_exp_inrange_dd: its rounding error, exact), n = 2e + e^2 in one rounding,
-    # 2 + n and x n with their exact errors, and 1/den from one division with its exact
-    # residual: n's rounding and the last fma's are left, 2.21 ulp at most over those
-    # points.  (Costs 1.45x in cache; mish(x) has x's sign, and copysign keeps mish(-0)
-    # = -0, which the final sum would make +0.)
+    # float64 data: fa_mish64_fwd (_lanes64.h: e and the quotient with their exact
+    # errors, 2.21 ulp), whose block loop runs four elements as interleaved lanes.
     cdef double d = x
-    cdef double e, el, n, p1, num, den, denl, xn, q, rem
+    cdef double e, n, num, den
     if floating is float:
         e = exp_neg_abs_d(x)
         n = e * (2.0 + e)
-    else:
-        e = fa_exp_inrange_dd(-fabs(d), &el)                # |x| <= 700 (mish_fwd_hard)
-        n = fma(e, e, fma(2.0 * el, 1.0 + e, 2.0 * e))
-    p1 = fma(2.0, e, 1.0)
-    num = p1 if d >= 0 else n
-    den = fma(2.0 * e, e, p1) if d >= 0 else 2.0 + n
-    if floating is float:
+        num = fma(2.0, e, 1.0) if d >= 0 else n
+        den = fma(2.0 * e, e, fma(2.0, e, 1.0)) if d >= 0 else 2.0 + n
         return <floating>((d * num) / den)
     else:
-        denl = 0.0 if d >= 0 else (2.0 - den) + n           # fast two-sum: n <= 3
-        xn = d * num
-        q = 1.0 / den
-        rem = fma(-denl, q, fma(-q, den, 1.0))               # 1/(den + denl) = q (1 + rem)
-        return copysign(fma(xn, q, fma(xn, rem, fma(d, num, -xn)) * q), d)
+        return fa_mish64_fwd(x)
 
 
 cdef inline bint mish_fwd_hard(floating x) noexcept nogil:
@@ -1520,40 +1487,8 @@ cdef inline double gelu_tanh_deriv_fast_d(double d) noexcept nogil:
     return s + d * s * t * zp
 
 
-cdef inline double gelu_tanh_exp_dd(double x, double* z) noexcept nogil:
-    """e = e^-|z + zlo| for the double-double z of gelu_tanh_z (|x| <= 20), and z.
-    |z| <= 603 there, so 2^n is one normal factor (fa_reduce_one), and zlo joins the
-    reduced argument (r -+ zlo stays within the polynomial's range): e = s(1 + p)
-    rounded once."""
-    cdef double zlo, s
-    cdef double zz = gelu_tanh_z(x, &zlo)
-    cdef double r = fa_reduce_one(-fabs(zz), &s)
-    z[0] = zz
-    return fma(s, fa_expm1_poly(r + (zlo if zz < 0 else -zlo)), s)
-
-
-cdef inline double gelu_tanh_fwd_fast_dd(double d) noexcept nogil:
-    # x sigmoid(z) as in gelu_tanh_d: x/(1 + e) for z >= 0, x e/(1 + e) for z < 0
-    cdef double z
-    cdef double e = gelu_tanh_exp_dd(d, &z)
-    return d * (e if z < 0 else 1.0) / (1.0 + e)
-
-
-cdef inline double gelu_tanh_deriv_fast_dd(double d) noexcept nogil:
-    # the forms of gelu_tanh_deriv_d without branches, operands selected before one
-    # div_sq_1p: x >= 0: (1 + E + x z' E)/(1 + E)^2;  x < 0: e(1 + x z' + e)/(1 + e)^2,
-    # 1 + x z' a double-double (s + n); |x - r| < 0.3 from the Taylor table
-    cdef double z, alo
-    cdef double e = gelu_tanh_exp_dd(d, &z)
-    cdef double zp = 1.5957691216057308 * fma(3.0 * 0.044715, d * d, 1.0)
-    cdef double a = gelu_tanh_xdz(d, &alo)
-    cdef double s = 1.0 + a
-    cdef double bb = s - 1.0
-    cdef double n = ((1.0 - (s - bb)) + (a - bb)) + alo
-    cdef double num = fma(d * zp, e, 1.0 + e) if d >= 0 else e * (s + (n + e))
-    cdef double h = (d - GELU_TANH_BAND_SEG_CENTRE[0]) - GELU_TANH_BAND_SEG_CENTRE[1]
-    cdef double near_zero = poly_about_root(h, GELU_TANH_BAND_SEG_COEF, GELU_TANH_BAND_ROOT_C1LO)
-    return near_zero if fabs(h) < 0.3 else div_sq_1p(num, e)
+# float64 data: fa_gelut64_fwd, fa_gelut64_bwd (_lanes64_gelu.h), whose block loops run
+# four elements as interleaved lanes.
 
 
 # The kernels have one loop per form (SPLIT in _activations.pyx.tp); the parameter
@@ -1608,14 +1543,14 @@ cdef inline floating gelu_tanh_fwd_fast(floating x, double approximate_tanh) noe
     if floating is float:
         return <floating>gelu_tanh_fwd_fast_d(x)
     else:
-        return gelu_tanh_fwd_fast_dd(x)
+        return fa_gelut64_fwd(x)
 
 
 cdef inline floating gelu_tanh_bwd_fast(floating dy, floating x, double approximate_tanh) noexcept nogil:
     if floating is float:
         return <floating>(<double>dy * gelu_tanh_deriv_fast_d(x))
     else:
-        return dy * gelu_tanh_deriv_fast_dd(x)
+        return fa_gelut64_bwd(dy, x)
 
 
 cdef inline bint gelu_tanh_fwd_hard(floating x, double approximate_tanh) noexcept nogil:

@@ -55,5 +55,9 @@ cdef extern from "_lanes64.h" nogil:
     double fa_horner(double x, const double* c, int n)
     double fa_poly_about_root(double h, const double* c, double c1lo)
     double fa_mish64_bwd(double dy, double x, const double* centre, const double* coef, double c1lo)
+    double fa_gelu_tanh_z(double x, double* zlo)
+    double fa_mish64_fwd(double x)
+    void fa_mish64_fwd_block(const double* x, double* y, Py_ssize_t n)
+    double fa_gelu_tanh_xdz(double x, double* lo)
     void fa_mish64_bwd_block(const double* dy, const double* x, double* dx, Py_ssize_t n,
                              const double* centre, const double* coef, double c1lo)

@@ -608,6 +608,8 @@ LANES64_CASES = {
     "silu": [-2.5, -0.625, -1.2784645427610737, 0.0, -0.0, 1.5625 - 3.125],
     "mish": [-1.6924312145154952, -0.6924312145154952, -1.1924312145154952, 0.0, -0.0],
     "gelu": [-37.0, -0.7517915246935645, 0.0, -0.0, 4.0, 37.5],     # forward only
+    "gelu_tanh": [-20.0, -0.7524614220710163, 0.0, -0.0, 20.0],     # forward only
+    "mish_forward": [-40.0, -2.0762, 0.0, -0.0, 40.0],
 }
 
 
@@ -615,7 +617,8 @@ LANES64_CASES = {
 def test_interleaved_lanes_equal_the_point_function(name):
     # full chunks of 64 run as four interleaved quarters, the rest of a block one
     # element at a time: every element must equal the same element computed alone
-    # (the gelu: its forward; x below -37 goes to the careful path)
+    # (the gelus and "mish_forward": their forwards; x below -37, |x| > 20 for the tanh
+    # form, go to the careful path)
     rng = np.random.default_rng(8)
     edges = np.array(LANES64_CASES[name])
     near = (edges[:, None] + np.linspace(-1e-6, 1e-6, 41)[None, :]).ravel()
@@ -623,6 +626,10 @@ def test_interleaved_lanes_equal_the_point_function(name):
     dy = rng.normal(0, 1, x.size)
     if name == "gelu":
         f, ref = (lambda dy, x: fa.gelu(x)), (lambda dy, x: x * _Phi(x))
+    elif name == "gelu_tanh":
+        f, ref = (lambda dy, x: fa.gelu(x, approximate="tanh")), (lambda dy, x: x * _sig(_z(x)))
+    elif name == "mish_forward":
+        f, ref = (lambda dy, x: fa.mish(x)), (lambda dy, x: x * mp.tanh(mp.log1p(mp.exp(x))))
     else:
         f = getattr(fa, name + "_backward")
         deriv = {"silu": _silu_deriv_ref, "mish": _mish_deriv_mp}[name]
