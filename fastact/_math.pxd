@@ -149,7 +149,7 @@ cdef inline floating row_max(const floating* x, Py_ssize_t k) noexcept nogil:
 from libc.math cimport fma, ldexp, copysign
 from fastact._vecmath cimport (FA_SILU_ROOT_HI, FA_SILU_ROOT_LO, FA_SILU_E_ROOT, fa_div_sq_1p, fa_silu64_bwd,
                                fa_div_sq_dd, fa_horner, fa_poly_about_root, fa_mish64_bwd,
-                               fa_gelu_tanh_z, fa_gelu_tanh_xdz, fa_mish64_fwd)
+                               fa_gelu_tanh_z, fa_gelu_tanh_xdz, fa_mish64_fwd, fa_silu64_fwd)
 
 cdef inline double exp_dd_scaled(double hi, double lo, int* e2) noexcept nogil:
     """m with e^(hi + lo) = m * 2^e2; m stays normal while e^(hi + lo) is subnormal.
@@ -1257,19 +1257,13 @@ cdef inline floating log_sigmoid_bwd_fast(floating dy, floating x) noexcept nogi
 cdef inline floating silu_fwd_fast(floating x) noexcept nogil:
     # x e/(1+e) (x < 0) or x/(1+e) (x >= 0), e = e^-|x|
     cdef floating e
-    cdef double ed, el
     if floating is float:
         e = exp_neg_abs(x)
         return x * (e if x < 0 else <floating>1.0) / (<floating>1.0 + e)
     else:
-        # float64: for x < 0 the roundings of e, x e, 1 + e and the quotient pass on
-        # whole (about 4.6 units of 2^-53 at worst, which for a result just below a
-        # power of two is over 4 ulp; 2.76 measured).  e's rounding error is exact
-        # (fa_exp_inrange_dd) and joins x e in one fma, which leaves 3.6 units.
-        # -|x| is clamped at -700 (2^n stays normal): x > 700 gives x/(1 + e^-700) = x,
-        # and NaN x stays NaN (x over anything).
-        ed = fa_exp_inrange_dd(-fabs(x) if fabs(x) < 700.0 else -700.0, &el)
-        return (fma(x, ed, x * el) if x < 0 else x) / (1.0 + ed)
+        # float64: fa_silu64_fwd (_lanes64.h: e's rounding error joins x e in one fma),
+        # whose block loop runs four elements as interleaved lanes
+        return fa_silu64_fwd(x)
 
 
 cdef inline bint silu_fwd_hard(floating x) noexcept nogil:

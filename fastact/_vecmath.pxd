@@ -58,6 +58,8 @@ cdef extern from "_lanes64.h" nogil:
     double fa_gelu_tanh_z(double x, double* zlo)
     double fa_mish64_fwd(double x)
     void fa_mish64_fwd_block(const double* x, double* y, Py_ssize_t n)
+    double fa_silu64_fwd(double x)
+    void fa_silu64_fwd_block(const double* x, double* y, Py_ssize_t n)
     double fa_gelu_tanh_xdz(double x, double* lo)
     void fa_mish64_bwd_block(const double* dy, const double* x, double* dx, Py_ssize_t n,
                              const double* centre, const double* coef, double c1lo)

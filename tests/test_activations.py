@@ -610,6 +610,7 @@ LANES64_CASES = {
     "gelu": [-37.0, -0.7517915246935645, 0.0, -0.0, 4.0, 37.5],     # forward only
     "gelu_tanh": [-20.0, -0.7524614220710163, 0.0, -0.0, 20.0],     # forward only
     "mish_forward": [-40.0, -2.0762, 0.0, -0.0, 40.0],
+    "silu_forward": [-700.0, -0.56487, 0.0, -0.0, 699.9],
 }
 
 
@@ -617,8 +618,8 @@ LANES64_CASES = {
 def test_interleaved_lanes_equal_the_point_function(name):
     # full chunks of 64 run as four interleaved quarters, the rest of a block one
     # element at a time: every element must equal the same element computed alone
-    # (the gelus and "mish_forward": their forwards; x below -37, |x| > 20 for the tanh
-    # form, go to the careful path)
+    # (the gelus, "mish_forward" and "silu_forward": their forwards; x below -37, |x| > 20
+    # for the tanh form, go to the careful path)
     rng = np.random.default_rng(8)
     edges = np.array(LANES64_CASES[name])
     near = (edges[:, None] + np.linspace(-1e-6, 1e-6, 41)[None, :]).ravel()
@@ -628,6 +629,8 @@ def test_interleaved_lanes_equal_the_point_function(name):
         f, ref = (lambda dy, x: fa.gelu(x)), (lambda dy, x: x * _Phi(x))
     elif name == "gelu_tanh":
         f, ref = (lambda dy, x: fa.gelu(x, approximate="tanh")), (lambda dy, x: x * _sig(_z(x)))
+    elif name == "silu_forward":
+        f, ref = (lambda dy, x: fa.silu(x)), (lambda dy, x: x * _sig(x))
     elif name == "mish_forward":
         f, ref = (lambda dy, x: fa.mish(x)), (lambda dy, x: x * mp.tanh(mp.log1p(mp.exp(x))))
     else:
