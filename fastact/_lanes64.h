@@ -85,36 +85,31 @@ FA_INLINE double fa_poly_about_root(double h, const double *c, double c1lo) {
 /* ---- the tanh-form gelu's z, for the float64 kernels (_lanes64_gelu.h) and the
    careful scalar path (_math.pxd) ---- */
 
-/* z = 2u = 2 sqrt(2/pi) x (1 + kappa x^2) as z + *zlo (|x| <= 40) */
-FA_INLINE double fa_gelu_tanh_z(double x, double *zlo) {
+/* 2 sqrt(2/pi) x (1 + c x^2) as a double-double (|x| <= 40), c = ch + cl (a double and
+   the low part of the decimal constant) */
+FA_INLINE double fa_gelu_tanh_cubic(double x, double ch, double cl, double *lo) {
     double w = x * x;
     double wlo = fma(x, x, -w);
-    double p = 0.044715 * w;
-    double plo = fma(0.044715, w, -p) + (0.044715 * wlo + 2.1960211427085595e-18 * w);
+    double p = ch * w;
+    double plo = fma(ch, w, -p) + (ch * wlo + cl * w);
     double v = 1.0 + p;                      /* two-sum: v + vlo = 1 + p */
     double bb = v - 1.0;
     double vlo = ((1.0 - (v - bb)) + (p - bb)) + plo;
-    double t = 0.7978845608028654 * x;
-    double tlo = fma(0.7978845608028654, x, -t) + -4.98465440455546e-17 * x;
-    double u = t * v;
-    *zlo = 2.0 * (fma(t, v, -u) + (t * vlo + tlo * v));
-    return 2.0 * u;
-}
-
-/* x z' = 2 sqrt(2/pi) x (1 + 3 kappa x^2) as a double-double (|x| <= 40) */
-FA_INLINE double fa_gelu_tanh_xdz(double x, double *lo) {
-    double w = x * x;
-    double wlo = fma(x, x, -w);
-    double p = 0.134145 * w;
-    double plo = fma(0.134145, w, -p) + (0.134145 * wlo + 1.3526957332032908e-17 * w);
-    double v = 1.0 + p;
-    double bb = v - 1.0;
-    double vlo = ((1.0 - (v - bb)) + (p - bb)) + plo;
-    double t = 0.7978845608028654 * x;
+    double t = 0.7978845608028654 * x;       /* sqrt(2/pi) x as t + tlo */
     double tlo = fma(0.7978845608028654, x, -t) + -4.98465440455546e-17 * x;
     double u = t * v;
     *lo = 2.0 * (fma(t, v, -u) + (t * vlo + tlo * v));
     return 2.0 * u;
+}
+
+/* z = 2u = 2 sqrt(2/pi) x (1 + kappa x^2) as z + *zlo, kappa = 0.044715 */
+FA_INLINE double fa_gelu_tanh_z(double x, double *zlo) {
+    return fa_gelu_tanh_cubic(x, 0.044715, 2.1960211427085595e-18, zlo);
+}
+
+/* x z' = 2 sqrt(2/pi) x (1 + 3 kappa x^2) as a double-double */
+FA_INLINE double fa_gelu_tanh_xdz(double x, double *lo) {
+    return fa_gelu_tanh_cubic(x, 0.134145, 1.3526957332032908e-17, lo);
 }
 
 /* e^-|z + zlo| for |z| <= 603 (|x| <= 20): 2^n is one normal factor, and zlo joins the
@@ -137,12 +132,6 @@ FA_INLINE void fa_silu64_fwd_lanes(int u, const double *x, double *out) {
     double e[FA_L64_U], el[FA_L64_U];
     FA_L64_EACH e[k] = fa_exp_inrange_dd(fabs(x[k]) < 700.0 ? -fabs(x[k]) : -700.0, &el[k]);
     FA_L64_EACH out[k] = (x[k] < 0 ? fma(x[k], e[k], x[k] * el[k]) : x[k]) / (1.0 + e[k]);
-}
-
-FA_INLINE double fa_silu64_fwd(double x) {
-    double out;
-    fa_silu64_fwd_lanes(1, &x, &out);
-    return out;
 }
 
 /* ---- silu backward, float64: dy silu'(x), silu'(x) = sigma(x)(1 + x(1 - sigma(x))),
@@ -189,12 +178,6 @@ FA_INLINE void fa_silu64_bwd_lanes(int u, const double *dy, const double *x, dou
     FA_L64_EACH out[k] = dy[k] * fa_div_sq_1p(num[k], e[k]);
 }
 
-FA_INLINE double fa_silu64_bwd(double dy, double x) {
-    double out;
-    fa_silu64_bwd_lanes(1, &dy, &x, &out);
-    return out;
-}
-
 /* ---- mish forward, float64: x tanh(softplus(x)), for |x| <= 700 (mish_fwd_hard).
    x >= 0, E = e^-x: x(1 + 2E)/(1 + 2E + 2E^2);  x < 0, e = e^x: x n/(2 + n), n = e(2 + e).
    For x < 0 (n/(2 + n) ~ e) every rounding passes on whole, and five of them (e, 2 + e,
@@ -223,12 +206,6 @@ FA_INLINE void fa_mish64_fwd_lanes(int u, const double *x, double *out) {
         double rem = fma(-denl[k], q[k], fma(-q[k], den[k], 1.0));   /* 1/(den + denl) = q (1 + rem) */
         out[k] = copysign(fma(xn[k], q[k], fma(xn[k], rem, fma(d, num[k], -xn[k])) * q[k]), d);
     }
-}
-
-FA_INLINE double fa_mish64_fwd(double x) {
-    double out;
-    fa_mish64_fwd_lanes(1, &x, &out);
-    return out;
 }
 
 /* ---- mish backward, float64: dy mish'(x), for -700 <= x <= 50 (mish_bwd_hard):
@@ -269,90 +246,92 @@ FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, dou
     }
 }
 
-FA_INLINE double fa_mish64_bwd(double dy, double x, const double *centre, const double *coef,
-                               double c1lo) {
-    double out;
-    fa_mish64_bwd_lanes(1, &dy, &x, &out, centre, coef, c1lo);
-    return out;
-}
 
-/* The fast part of a block of m elements (dy, x -> dx), as FA_L64_DEFINE_BWD_BLOCK
-   writes it for a lanes function LANES(u, dy, x, out, ...) and its point function
-   POINT(dy, x, ...) (the trailing arguments: the kernel's tables).  Each chunk of
-   FA_L64_CHUNK elements runs as its four quarters, interleaved lanes; the rest one
-   element at a time.  The chunk's inputs are copied first (to L1, where they are), so
-   the lanes read arrays that cannot overlap dx and GCC tests no aliasing (reading the
-   arrays in place, with a variable quarter, it wanted 38 run-time alias tests, over its
-   limit of 10, and left the loop scalar); the chunk is small, 64 elements, because the
-   drivers' prefetching steps are 512 bytes (_common.pyx, PREFETCH_STEP_BYTES).  Without
-   a hardware fma (the baseline x86-64 build) each fma is a libm call and the lanes
-   only cost (8% slower there): one element at a time. */
+/* FA_L64_DEFINE_FWD(name, LANES, PARAMS, ARGS) and FA_L64_DEFINE_BWD(...) write, for a
+   lanes function LANES(u, [dy,] x, out ARGS):
+   - the point function: double name(x PARAMS) or name(dy, x PARAMS), one element;
+   - the block function name_block(x, y, m PARAMS) or name_block(dy, x, dx, m PARAMS): the
+     fast part of a block of m elements.
+   PARAMS, ARGS: the kernel's extra parameters (its tables) and the names passed on, in
+   parentheses, each with a leading comma, or ().
+   The block function runs each chunk of FA_L64_CHUNK elements as its four quarters,
+   interleaved lanes, and the rest one element at a time.  The chunk's inputs are copied
+   first (to L1, where they are), so the lanes read arrays that cannot overlap the
+   output and GCC tests no aliasing (reading the arrays in place, with a variable
+   quarter, it wanted 38 run-time alias tests, over its limit of 10, and left the loop
+   scalar); the chunk is small, 64 elements, because the drivers' prefetching steps are
+   512 bytes (_common.pyx, PREFETCH_STEP_BYTES).  Without a hardware fma (the baseline
+   x86-64 build) each fma is a libm call and the lanes only cost (8% slower there): one
+   element at a time. */
 #define FA_L64_CHUNK 64
 #define FA_L64_QUARTER (FA_L64_CHUNK / 4)
 #define FA_L64_UNPAREN(...) __VA_ARGS__
-/* PARAMS, ARGS: the kernel's extra parameters and the names passed on, in parentheses,
-   each with a leading comma, or () */
-#define FA_L64_DEFINE_BWD_BLOCK(fname, LANES, POINT, PARAMS, ARGS)                          \
-FA_BLOCK_FN void fname(const double *dy, const double *x, double *dx,                    \
-                       ptrdiff_t m FA_L64_UNPAREN PARAMS) {                              \
+/* element i of each quarter of chunk a, and back */
+#define FA_L64_GATHER(a, i) \
+    {(a)[i], (a)[FA_L64_QUARTER + (i)], (a)[2 * FA_L64_QUARTER + (i)], (a)[3 * FA_L64_QUARTER + (i)]}
+#define FA_L64_SCATTER(a, i, o) \
+    ((a)[i] = (o)[0], (a)[FA_L64_QUARTER + (i)] = (o)[1], (a)[2 * FA_L64_QUARTER + (i)] = (o)[2], \
+     (a)[3 * FA_L64_QUARTER + (i)] = (o)[3])
+
+#define FA_L64_DEFINE_FWD(name, LANES, PARAMS, ARGS)                                       \
+FA_INLINE double name(double x FA_L64_UNPAREN PARAMS) {                                   \
+    double out;                                                                          \
+    LANES(1, &x, &out FA_L64_UNPAREN ARGS);                                              \
+    return out;                                                                          \
+}                                                                                        \
+FA_BLOCK_FN void name##_block(const double *x, double *y, ptrdiff_t m FA_L64_UNPAREN PARAMS) { \
+    ptrdiff_t c = 0, i;                                                                  \
+    if (FA_HAS_HW_FMA) {                                                                 \
+        for (; c + FA_L64_CHUNK <= m; c += FA_L64_CHUNK) {                               \
+            double xc[FA_L64_CHUNK];                                                     \
+            for (i = 0; i < FA_L64_CHUNK; i++)                                           \
+                xc[i] = x[c + i];                                                        \
+            for (i = 0; i < FA_L64_QUARTER; i++) {                                       \
+                double xs[4] = FA_L64_GATHER(xc, i), o[4];                               \
+                LANES(4, xs, o FA_L64_UNPAREN ARGS);                                     \
+                FA_L64_SCATTER(y + c, i, o);                                             \
+            }                                                                            \
+        }                                                                                \
+    }                                                                                    \
+    for (i = c; i < m; i++)                                                              \
+        y[i] = name(x[i] FA_L64_UNPAREN ARGS);                                           \
+}
+
+/* the point function alone (for a backward whose loop stays one element at a time) */
+#define FA_L64_DEFINE_BWD_POINT(name, LANES, PARAMS, ARGS)                                 \
+FA_INLINE double name(double dy, double x FA_L64_UNPAREN PARAMS) {                        \
+    double out;                                                                          \
+    LANES(1, &dy, &x, &out FA_L64_UNPAREN ARGS);                                         \
+    return out;                                                                          \
+}
+
+#define FA_L64_DEFINE_BWD(name, LANES, PARAMS, ARGS)                                       \
+FA_L64_DEFINE_BWD_POINT(name, LANES, PARAMS, ARGS)                                         \
+FA_BLOCK_FN void name##_block(const double *dy, const double *x, double *dx,             \
+                              ptrdiff_t m FA_L64_UNPAREN PARAMS) {                       \
     ptrdiff_t c = 0, i;                                                                  \
     if (FA_HAS_HW_FMA) {                                                                 \
         for (; c + FA_L64_CHUNK <= m; c += FA_L64_CHUNK) {                               \
             double xc[FA_L64_CHUNK], dyc[FA_L64_CHUNK];                                  \
-            double *dxc = dx + c;                                                        \
             for (i = 0; i < FA_L64_CHUNK; i++) {                                         \
                 xc[i] = x[c + i];                                                        \
                 dyc[i] = dy[c + i];                                                      \
             }                                                                            \
             for (i = 0; i < FA_L64_QUARTER; i++) {                                       \
-                double xs[4] = {xc[i], xc[FA_L64_QUARTER + i], xc[2 * FA_L64_QUARTER + i], \
-                                xc[3 * FA_L64_QUARTER + i]};                             \
-                double ys[4] = {dyc[i], dyc[FA_L64_QUARTER + i], dyc[2 * FA_L64_QUARTER + i], \
-                                dyc[3 * FA_L64_QUARTER + i]};                            \
-                double o[4];                                                             \
+                double xs[4] = FA_L64_GATHER(xc, i), ys[4] = FA_L64_GATHER(dyc, i), o[4]; \
                 LANES(4, ys, xs, o FA_L64_UNPAREN ARGS);                                 \
-                dxc[i] = o[0];                                                           \
-                dxc[FA_L64_QUARTER + i] = o[1];                                          \
-                dxc[2 * FA_L64_QUARTER + i] = o[2];                                      \
-                dxc[3 * FA_L64_QUARTER + i] = o[3];                                      \
+                FA_L64_SCATTER(dx + c, i, o);                                            \
             }                                                                            \
         }                                                                                \
     }                                                                                    \
     for (i = c; i < m; i++)                                                              \
-        dx[i] = POINT(dy[i], x[i] FA_L64_UNPAREN ARGS);                                  \
+        dx[i] = name(dy[i], x[i] FA_L64_UNPAREN ARGS);                                   \
 }
 
-/* the same for a forward (x -> y) */
-#define FA_L64_DEFINE_FWD_BLOCK(fname, LANES, POINT)                                      \
-FA_BLOCK_FN void fname(const double *x, double *y, ptrdiff_t m) {                        \
-    ptrdiff_t c = 0, i;                                                                  \
-    if (FA_HAS_HW_FMA) {                                                                 \
-        for (; c + FA_L64_CHUNK <= m; c += FA_L64_CHUNK) {                               \
-            double xc[FA_L64_CHUNK];                                                     \
-            double *yc = y + c;                                                          \
-            for (i = 0; i < FA_L64_CHUNK; i++)                                           \
-                xc[i] = x[c + i];                                                        \
-            for (i = 0; i < FA_L64_QUARTER; i++) {                                       \
-                double xs[4] = {xc[i], xc[FA_L64_QUARTER + i], xc[2 * FA_L64_QUARTER + i], \
-                                xc[3 * FA_L64_QUARTER + i]};                             \
-                double o[4];                                                             \
-                LANES(4, xs, o);                                                         \
-                yc[i] = o[0];                                                            \
-                yc[FA_L64_QUARTER + i] = o[1];                                           \
-                yc[2 * FA_L64_QUARTER + i] = o[2];                                       \
-                yc[3 * FA_L64_QUARTER + i] = o[3];                                       \
-            }                                                                            \
-        }                                                                                \
-    }                                                                                    \
-    for (i = c; i < m; i++)                                                              \
-        y[i] = POINT(x[i]);                                                              \
-}
-
-FA_L64_DEFINE_FWD_BLOCK(fa_silu64_fwd_block, fa_silu64_fwd_lanes, fa_silu64_fwd)
-FA_L64_DEFINE_FWD_BLOCK(fa_mish64_fwd_block, fa_mish64_fwd_lanes, fa_mish64_fwd)
-FA_L64_DEFINE_BWD_BLOCK(fa_silu64_bwd_block, fa_silu64_bwd_lanes, fa_silu64_bwd, (), ())
-FA_L64_DEFINE_BWD_BLOCK(fa_mish64_bwd_block, fa_mish64_bwd_lanes, fa_mish64_bwd,
-                        (, const double *centre, const double *coef, double c1lo),
-                        (, centre, coef, c1lo))
+FA_L64_DEFINE_FWD(fa_silu64_fwd, fa_silu64_fwd_lanes, (), ())
+FA_L64_DEFINE_BWD(fa_silu64_bwd, fa_silu64_bwd_lanes, (), ())
+FA_L64_DEFINE_FWD(fa_mish64_fwd, fa_mish64_fwd_lanes, (), ())
+FA_L64_DEFINE_BWD(fa_mish64_bwd, fa_mish64_bwd_lanes,
+                  (, const double *centre, const double *coef, double c1lo), (, centre, coef, c1lo))
 
 #endif

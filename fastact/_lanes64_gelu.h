@@ -102,18 +102,6 @@ FA_INLINE void fa_gelu64_bwd_lanes(int u, const double *dy, const double *x, dou
     }
 }
 
-FA_INLINE double fa_gelu64_fwd(double x) {
-    double out;
-    fa_gelu64_fwd_lanes(1, &x, &out);
-    return out;
-}
-
-FA_INLINE double fa_gelu64_bwd(double dy, double x) {
-    double out;
-    fa_gelu64_bwd_lanes(1, &dy, &x, &out);
-    return out;
-}
-
 /* ---- tanh form: gelu(x) = x sigmoid(z), z = 2 sqrt(2/pi) x (1 + kappa x^2), for
    |x| <= 20 (gelu_tanh_fwd_hard), z carried as a double-double ---- */
 
@@ -152,25 +140,13 @@ FA_INLINE void fa_gelut64_bwd_lanes(int u, const double *dy, const double *x, do
     }
 }
 
-FA_INLINE double fa_gelut64_fwd(double x) {
-    double out;
-    fa_gelut64_fwd_lanes(1, &x, &out);
-    return out;
-}
-
-FA_INLINE double fa_gelut64_bwd(double dy, double x) {
-    double out;
-    fa_gelut64_bwd_lanes(1, &dy, &x, &out);
-    return out;
-}
-
-FA_L64_DEFINE_FWD_BLOCK(fa_gelut64_fwd_block, fa_gelut64_fwd_lanes, fa_gelut64_fwd)
-
-/* Only the forwards' blocks run as lanes (in cache, one thread, cycles per 8 elements:
-   exact 90-92 -> 82-84, tanh form 63 -> 47).  The backwards were no faster that way (the
-   exact form's 99-103 against 92-97, with two lanes 93-100; the tanh form's 106-108
-   against 106-107), so their loops call fa_gelu64_bwd and fa_gelut64_bwd one element at
-   a time, as before. */
-FA_L64_DEFINE_FWD_BLOCK(fa_gelu64_fwd_block, fa_gelu64_fwd_lanes, fa_gelu64_fwd)
+/* Only the forwards run as lanes (in cache, one thread, cycles per 8 elements: exact 90-92
+   -> 82-84, tanh form 63 -> 47).  The backwards were no faster that way (the exact
+   form's 99-103 against 92-97, with two lanes 93-100; the tanh form's 106-108 against
+   106-107), so their loops call the point functions one element at a time, as before. */
+FA_L64_DEFINE_FWD(fa_gelu64_fwd, fa_gelu64_fwd_lanes, (), ())
+FA_L64_DEFINE_BWD_POINT(fa_gelu64_bwd, fa_gelu64_bwd_lanes, (), ())
+FA_L64_DEFINE_FWD(fa_gelut64_fwd, fa_gelut64_fwd_lanes, (), ())
+FA_L64_DEFINE_BWD_POINT(fa_gelut64_bwd, fa_gelut64_bwd_lanes, (), ())
 
 #endif

@@ -148,7 +148,7 @@ cdef inline floating row_max(const floating* x, Py_ssize_t k) noexcept nogil:
 
 from libc.math cimport fma, ldexp, copysign
 from fastact._vecmath cimport (FA_SILU_ROOT_HI, FA_SILU_ROOT_LO, FA_SILU_E_ROOT, fa_div_sq_1p, fa_silu64_bwd,
-                               fa_div_sq_dd, fa_horner, fa_poly_about_root, fa_mish64_bwd,
+                               fa_div_sq_dd, fa_horner, fa_mish64_bwd,
                                fa_gelu_tanh_z, fa_gelu_tanh_xdz, fa_mish64_fwd, fa_silu64_fwd)
 
 cdef inline double exp_dd_scaled(double hi, double lo, int* e2) noexcept nogil:
@@ -1311,12 +1311,6 @@ cdef inline bint silu_bwd_hard(floating x) noexcept nogil:
                     and x <= (3.4028234663852886e38 if FA_TABLE32_VEC else 700.0))
     else:
         return not (-700.0 <= x and x <= 700.0)     # tails, infinities, NaN
-
-
-cdef inline double poly_about_root(double h, const double* c, double c1lo) noexcept nogil:
-    """c[1] h + ... + c[25] h^25 for a 26-term Taylor table about a zero (c[0] = 0), the
-    leading term a double-double (fa_poly_about_root, _lanes64.h)."""
-    return fa_poly_about_root(h, c, c1lo)
 
 
 cdef inline double exp_neg_abs_d(floating x) noexcept nogil:

@@ -907,7 +907,7 @@ TAYLOR_SPEC = {
     # outside it the direct form, whose e^-|x| has a relative error of 2^-31, magnifies
     # that error at most 3.9 times)
     "MISH_NEAR": (_mish_deriv_mp, -1.19, -1.2, -1.19, 0.125, 8),
-    # the same segment for float64 data (poly_about_root: 26 terms, truncation ~1e-18
+    # the same segment for float64 data (fa_poly_about_root: 26 terms, truncation ~1e-18
     # relative at |x - r| = 1/2, measured 1.3 ulp with its rounding)
     "MISH_BAND": (_mish_deriv_mp, -1.19, -1.69, -0.7, 1.0, 26),
     # |x - r| < 0.3 for the vectorised float64 tanh-gelu derivative (the span of GELU_TANH)
