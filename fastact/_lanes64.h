@@ -9,7 +9,7 @@
  * time (the float64 silu backward: 52 floating-point instructions per 8 elements in
  * 66 cycles, where the ports could issue them in 26).  A loop over
  *
- *     fa_X_lanes(4, ...)  on elements i, i + q, i + 2q, i + 3q  (q = a quarter block)
+ *     fa_X_lanes(4, ...)  on elements i, i + q, i + 2q, i + 3q  (q = a quarter chunk)
  *
  * is vectorised by GCC over i as before, but each step of its body is now four
  * independent vector instructions in a row, so four dependency chains advance
@@ -26,9 +26,9 @@
 #include "_vecmath.h"
 
 #define FA_L64_U 4
-/* The block functions are compiled on their own, not inlined into the Cython loops
-   (GCC 12 did not vectorise the lane loop inlined there: "no vectype"); one call per
-   block of 256 elements. */
+/* The block functions stay out of line: one call per block of the Cython loops (256
+   elements, or the drivers' 64-element prefetching steps), and each lane loop is
+   vectorised on its own (the first version, inlined into the Cython loops, was not). */
 #if defined(__GNUC__)
 #define FA_BLOCK_FN static __attribute__((noinline))
 #else
