@@ -1,14 +1,15 @@
 /* The float64 gelu, exact and tanh form, as interleaved lanes (see _lanes64.h): point
- * functions and block loops.  Included by _math.pxd after its generated tables (the exact
- * form's polynomials GELU64_N, GELU64_H and constants GELU_POLY_K, GELU_A0_HI/LO; the
- * tanh form's Taylor table about its derivative's zero, GELU_TANH_BAND), which it uses.
+ * functions and block loops.  Included by _math.pxd after its generated tables, which it
+ * uses: the exact form's polynomials (gelu64_n_poly, gelu64_h_poly) and constants
+ * (GELU_POLY_K, GELU_A0_HI/LO), and the tanh form's Taylor table about its derivative's
+ * zero (GELU_TANH_BAND).
  *
  * With a = |x|, M(a) = Phi(-a) e^(a^2/2) = N(y)/(a + K) and y = (a - K)/(a + K):
  *   gelu(x)  = x e M        (x <= 0)     x - x e M     (x > 0),    e = e^(-a^2/2)
  *   gelu'(x) = e G          (x < 0)      1 - e G       (x >= 0),   G = H(y)(a - a0)
- * y and 1/(a + K) are double-doubles (gelu64_y), the polynomials' last steps keep their
+ * y and 1/(a + K) are double-doubles (fa_gelu64_y), the polynomials' last steps keep their
  * low parts (fa_poly26_dd), e = s(1 + p) is one polynomial and one scale with a^2's low
- * part in the reduced argument (gelu64_expm1_half_sq), and the results are formed with
+ * part in the reduced argument (fa_gelu64_expm1_half_sq), and the results are formed with
  * one rounding at the end (README, accuracy: 1.82 ulp forward, 1.79 backward in the
  * dense scans).  Fast range: x >= -GELU64_FAST_MIN_X (gelu_exact_fwd_hard); a is clamped
  * at 37.5 for the exponential, where 2^n stays normal.
@@ -58,7 +59,7 @@ FA_INLINE void fa_gelu64_fwd_lanes(int u, const double *x, double *out) {
     FA_L64_EACH y[k] = fa_gelu64_y(fabs(x[k]), &yl[k], &r[k], &rl[k]);
     FA_L64_EACH {
         double nl;
-        double n = fa_poly26_dd(GELU64_N, GELU64_N_LO, y[k], yl[k], &nl);   /* N = n + nl */
+        double n = gelu64_n_poly(y[k], yl[k], &nl);   /* N = n + nl */
         mh[k] = n * r[k];                                     /* M = N/(a + K) = mh + ml */
         ml[k] = fma(n, r[k], -mh[k]) + fma(n, rl[k], nl * r[k]);
     }
@@ -86,7 +87,7 @@ FA_INLINE void fa_gelu64_bwd_lanes(int u, const double *dy, const double *x, dou
     }
     FA_L64_EACH {
         double hpl;
-        double hp = fa_poly26_dd(GELU64_H, GELU64_H_LO, y[k], yl[k], &hpl);   /* H = hp + hpl */
+        double hp = gelu64_h_poly(y[k], yl[k], &hpl);   /* H = hp + hpl */
         double ah = a[k] - GELU_A0_HI;                        /* a - a0 as ah + ahl */
         double ab = ah - a[k];
         double ahl = ((a[k] - (ah - ab)) + (-GELU_A0_HI - ab)) - GELU_A0_LO;
