@@ -43,23 +43,23 @@ cdef extern from "_table32.h" nogil:
     void fa_mish32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)
 
 
-# _lanes64.h: float64 kernels as interleaved lanes (every build)
+# _lanes64.h: float64 kernels as interleaved lanes (every build): the shared helpers, and
+# per kernel its point function and its block function (the fast part of a block)
 cdef extern from "_lanes64.h" nogil:
+    double fa_div_sq_1p(double a, double e)
+    double fa_div_sq_dd(double a, double q, double qlo)
+    double fa_horner(double x, const double* c, int n)
+    double fa_gelu_tanh_z(double x, double* zlo)
+    double fa_gelu_tanh_xdz(double x, double* lo)
     const double FA_SILU_ROOT_HI
     const double FA_SILU_ROOT_LO
     const double FA_SILU_E_ROOT
-    double fa_div_sq_1p(double a, double e)
-    double fa_silu64_bwd(double dy, double x)
-    void fa_silu64_bwd_block(const double* dy, const double* x, double* dx, Py_ssize_t n)
-    double fa_div_sq_dd(double a, double q, double qlo)
-    double fa_horner(double x, const double* c, int n)
-    double fa_poly_about_root(double h, const double* c, double c1lo)
-    double fa_mish64_bwd(double dy, double x, const double* centre, const double* coef, double c1lo)
-    double fa_gelu_tanh_z(double x, double* zlo)
-    double fa_mish64_fwd(double x)
-    void fa_mish64_fwd_block(const double* x, double* y, Py_ssize_t n)
     double fa_silu64_fwd(double x)
     void fa_silu64_fwd_block(const double* x, double* y, Py_ssize_t n)
-    double fa_gelu_tanh_xdz(double x, double* lo)
+    double fa_silu64_bwd(double dy, double x)
+    void fa_silu64_bwd_block(const double* dy, const double* x, double* dx, Py_ssize_t n)
+    double fa_mish64_fwd(double x)
+    void fa_mish64_fwd_block(const double* x, double* y, Py_ssize_t n)
+    double fa_mish64_bwd(double dy, double x, const double* centre, const double* coef, double c1lo)
     void fa_mish64_bwd_block(const double* dy, const double* x, double* dx, Py_ssize_t n,
                              const double* centre, const double* coef, double c1lo)
