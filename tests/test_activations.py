@@ -602,41 +602,36 @@ def test_marked_inputs_inside_a_block_equal_the_same_inputs_alone(name, params):
             np.testing.assert_array_equal(d2 if which == "dy" else s2, alone_g)
 
 
-# the float64 kernels whose blocks run as four interleaved lanes (fastact/_lanes64.h),
-# with inputs where their forms change: band edges, the derivative's zero, 0
+# the float64 kernels whose blocks run as four interleaved lanes (fastact/_lanes64.h,
+# _lanes64_gelu.h): (MP name, direction) -> inputs where their forms change (band edges,
+# the derivatives' zeros, 0, the ends of the fast range)
 LANES64_CASES = {
-    "silu": [-2.5, -0.625, -1.2784645427610737, 0.0, -0.0, 1.5625 - 3.125],
-    "mish": [-1.6924312145154952, -0.6924312145154952, -1.1924312145154952, 0.0, -0.0],
-    "gelu": [-37.0, -0.7517915246935645, 0.0, -0.0, 4.0, 37.5],     # forward only
-    "gelu_tanh": [-20.0, -0.7524614220710163, 0.0, -0.0, 20.0],     # forward only
-    "mish_forward": [-40.0, -2.0762, 0.0, -0.0, 40.0],
-    "silu_forward": [-700.0, -0.56487, 0.0, -0.0, 699.9],
+    ("silu", "backward"): [-2.5, -0.625, DERIVATIVE_ZEROS["silu"], 0.0, -0.0],
+    ("mish", "backward"): [DERIVATIVE_ZEROS["mish"] - 0.5, DERIVATIVE_ZEROS["mish"] + 0.5,
+                           DERIVATIVE_ZEROS["mish"], 0.0, -0.0],
+    ("silu", "forward"): [-700.0, -0.56487, 0.0, -0.0, 699.9],
+    ("mish", "forward"): [-40.0, -2.0762, 0.0, -0.0, 40.0],
+    ("gelu", "forward"): [-37.0, DERIVATIVE_ZEROS["gelu"], 0.0, -0.0, 4.0, 37.5],
+    ("gelu_tanh", "forward"): [-20.0, DERIVATIVE_ZEROS["gelu_tanh"], 0.0, -0.0, 20.0],
 }
 
 
-@pytest.mark.parametrize("name", sorted(LANES64_CASES))
-def test_interleaved_lanes_equal_the_point_function(name):
+@pytest.mark.parametrize("name,direction", sorted(LANES64_CASES))
+def test_interleaved_lanes_equal_the_point_function(name, direction):
     # full chunks of 64 run as four interleaved quarters, the rest of a block one
     # element at a time: every element must equal the same element computed alone
-    # (the gelus, "mish_forward" and "silu_forward": their forwards; x below -37, |x| > 20
-    # for the tanh form, go to the careful path)
     rng = np.random.default_rng(8)
-    edges = np.array(LANES64_CASES[name])
+    edges = np.array(LANES64_CASES[name, direction])
     near = (edges[:, None] + np.linspace(-1e-6, 1e-6, 41)[None, :]).ravel()
     x = rng.permutation(np.concatenate([near, rng.uniform(-9, 9, 4096 - near.size)]))
     dy = rng.normal(0, 1, x.size)
-    if name == "gelu":
-        f, ref = (lambda dy, x: fa.gelu(x)), (lambda dy, x: x * _Phi(x))
-    elif name == "gelu_tanh":
-        f, ref = (lambda dy, x: fa.gelu(x, approximate="tanh")), (lambda dy, x: x * _sig(_z(x)))
-    elif name == "silu_forward":
-        f, ref = (lambda dy, x: fa.silu(x)), (lambda dy, x: x * _sig(x))
-    elif name == "mish_forward":
-        f, ref = (lambda dy, x: fa.mish(x)), (lambda dy, x: x * mp.tanh(mp.log1p(mp.exp(x))))
+    act, params = (name, {}) if name != "gelu_tanh" else ("gelu", {"approximate": "tanh"})
+    if direction == "forward":
+        f = lambda dy, x: fwd(act, x, **params)
+        ref = lambda dy, x: MP[name][0](x)
     else:
-        f = getattr(fa, name + "_backward")
-        deriv = {"silu": _silu_deriv_ref, "mish": _mish_deriv_mp}[name]
-        ref = lambda dy, x: dy * deriv(x)
+        f = lambda dy, x: bwd(act, dy, x, **params)
+        ref = lambda dy, x: dy * MP[name][1](x)
     whole = f(dy, x)
     alone = np.array([f(dy[i:i + 1], x[i:i + 1])[0] for i in range(x.size)])
     np.testing.assert_array_equal(whole, alone)
@@ -647,12 +642,6 @@ def test_interleaved_lanes_equal_the_point_function(name):
         with mp.workdps(40):
             want = float(ref(mp.mpf(dy[i]), mp.mpf(x[i])))
         assert ulp_distance(np.array([whole[i]]), np.array([want]))[0] <= 4, x[i]
-
-
-def _silu_deriv_ref(x):
-    with mp.workdps(40):
-        s = _sig(x)
-        return s * (1 + x * (1 - s))
 
 
 @pytest.mark.parametrize("name", ALL)
