@@ -216,6 +216,17 @@ FA_INLINE void fa_mish64_fwd_lanes(int u, const double *x, double *out) {
    (band: the centre r as a double-double, the coefficients, the slope's low part; 1.3
    ulp measured against mpmath), where the numerator's cancellation would pass e's
    rounding on enlarged. ---- */
+/* the numerators of mish' over a common square (e = e^-|x|: E for x >= 0, e^x for x < 0):
+     x >= 0: *pos/D^2, *pos = (1 + 2E) D + 4x E^2 (1 + E), *D = 1 + 2E + 2E^2
+     x < 0:  *neg/q^2, *neg = e((2 + e) q + 4x(1 + e)),  q = 2 + e(2 + e)
+   (the float32 kernel takes them too, with its own e and q) */
+FA_INLINE void fa_mish_deriv_terms(double d, double e, double *pos, double *neg, double *D) {
+    double n = fma(2.0, e, 1.0);
+    *D = fma(2.0 * e, e, n);
+    *pos = fma(n, *D, 4.0 * d * e * e * (1.0 + e));
+    *neg = e * fma(e, (6.0 + 4.0 * d) + e * (4.0 + e), 4.0 * (1.0 + d));
+}
+
 FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, double *out,
                                    const double *centre, const double *coef, double c1lo) {
     /* (each lane's operands are selected as soon as they are formed, so that few values
@@ -223,11 +234,8 @@ FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, dou
     double e[FA_L64_U], num[FA_L64_U], den[FA_L64_U], denlo[FA_L64_U], q[FA_L64_U];
     FA_L64_EACH e[k] = fa_exp_inrange(-fabs(x[k]));
     FA_L64_EACH {
-        double d = x[k], ek = e[k];
-        double n = fma(2.0, ek, 1.0);
-        double D = fma(2.0 * ek, ek, n);
-        double pos = fma(n, D, 4.0 * d * ek * ek * (1.0 + ek));
-        double neg = ek * fma(ek, (6.0 + 4.0 * d) + ek * (4.0 + ek), 4.0 * (1.0 + d));
+        double d = x[k], ek = e[k], pos, neg, D;
+        fa_mish_deriv_terms(d, ek, &pos, &neg, &D);
         /* q = 2 + e(2 + e): 2 + e = t + tlo, e t = nn + nlo, 2 + nn = qq + qlo */
         double t = 2.0 + ek;
         double nn = ek * t;

@@ -148,7 +148,7 @@ cdef inline floating row_max(const floating* x, Py_ssize_t k) noexcept nogil:
 
 from libc.math cimport fma, ldexp, copysign
 from fastact._vecmath cimport (FA_SILU_ROOT_HI, FA_SILU_ROOT_LO, FA_SILU_E_ROOT, fa_div_sq_1p, fa_silu64_bwd,
-                               fa_div_sq_dd, fa_horner, fa_mish64_bwd,
+                               fa_div_sq_dd, fa_horner, fa_mish_deriv_terms, fa_mish64_bwd,
                                fa_gelu_tanh_z, fa_gelu_tanh_xdz, fa_mish64_fwd, fa_silu64_fwd)
 
 cdef inline double exp_dd_scaled(double hi, double lo, int* e2) noexcept nogil:
@@ -1282,9 +1282,9 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
     # the forms of silu_deriv_d without branches: E = e^-|x|,
     # x >= 0: (1 + E + xE)/(1+E)^2;  x < 0: e(1 + x + e)/(1+e)^2
     cdef double d = x
-    cdef double h = silu_root_offset(d)
-    cdef double e, near_zero, n, num
+    cdef double h, e, near_zero, n, num
     if floating is float:
+        h = silu_root_offset(d)
         # e = fa_exp_lean (2^-31) and 1 + x exact: 1 + x + e is good to e 2^-31, which
         # relative to |1 + x + e| >= 0.08 (|x - r| >= 1/16, r = -1.2784645... its zero)
         # is below 2^-29; nearer r the Taylor series about r, h + e^r (h^2/2! + ...
@@ -1313,17 +1313,14 @@ cdef inline bint silu_bwd_hard(floating x) noexcept nogil:
         return not (-700.0 <= x and x <= 700.0)     # tails, infinities, NaN
 
 
-cdef inline double exp_neg_abs_d(floating x) noexcept nogil:
-    """e^-|x| in double for the kernels that compute in double: float32 data take
-    fa_exp_lean (2^-31, enough for a result rounded to float32 where no later step
-    enlarges e's error by more than a few times), float64 data fa_exp (about 1 ulp).
-    For |x| <= 700 only, unclamped: its callers (mish) send larger |x| to the scalar
-    path, and a clamp that cannot act still costs (GCC blends the clamped lanes' result
-    in)."""
-    if floating is float:
-        return fa_exp_lean_inrange(-fabs(<double>x))
-    else:
-        return fa_exp_inrange(-fabs(x))
+cdef inline double exp_neg_abs_d(float x) noexcept nogil:
+    """e^-|x| in double for the float32 kernels that compute in double (the mish forward
+    and backward; their float64 forms are in _lanes64.h): fa_exp_lean, 2^-31, enough
+    for a result rounded to float32 where no later step enlarges e's error by more than
+    a few times.  For |x| <= 700 only, unclamped: its callers send larger |x| to the
+    scalar path, and a clamp that cannot act still costs (GCC blends the clamped lanes'
+    result in)."""
+    return fa_exp_lean_inrange(-fabs(<double>x))
 
 
 cdef inline floating mish_fwd_fast(floating x) noexcept nogil:
@@ -1345,8 +1342,9 @@ cdef inline floating mish_fwd_fast(floating x) noexcept nogil:
 
 
 cdef inline bint mish_fwd_hard(floating x) noexcept nogil:
-    # tails (exp_neg_abs_d), inf, NaN; with the AVX-512 kernel of _table32.h (float32
-    # data) x < -87, where x e^x nears the subnormal range
+    # tails (the unclamped exponentials of exp_neg_abs_d and fa_mish64_fwd), inf, NaN;
+    # with the AVX-512 kernel of _table32.h (float32 data) x < -87, where x e^x nears
+    # the subnormal range
     if floating is float:
         if FA_TABLE32_VEC:
             return not (-87.0 <= x and x <= 3.4028234663852886e38)
@@ -1357,14 +1355,11 @@ cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
     # the forms of mish_deriv_d without branches, as one numerator over one square, and a
     # Taylor polynomial about the zero r = -1.19... for |x - r| < 1/2:
     # x >= 0: ((1 + 2E) D + 4x E^2 (1 + E))/D^2;  x < 0: e((2 + e) q + 4x(1 + e))/q^2
-    cdef double d, e, n, D, pos, neg, qq, h, near_zero
+    cdef double d, e, D, pos, neg, qq, h, near_zero
     if floating is float:
         d = x
         e = exp_neg_abs_d(x)
-        n = fma(2.0, e, 1.0)
-        D = fma(2.0 * e, e, n)
-        pos = fma(n, D, 4.0 * d * e * e * (1.0 + e))
-        neg = e * fma(e, (6.0 + 4.0 * d) + e * (4.0 + e), 4.0 * (1.0 + d))
+        fa_mish_deriv_terms(d, e, &pos, &neg, &D)
         qq = 2.0 + e * (2.0 + e)
         # float32 data: e to 2^-31 and every other term to a few 2^-53; the cancellation
         # next to the zero is left to the Taylor polynomial about it for |x - r| < 1/16
