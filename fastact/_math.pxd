@@ -962,7 +962,7 @@ cdef extern from "_lanes64_gelu.h" nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (FA_HAS_HW_FMA, FA_TABLE32_VEC, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_exp_inrange_dd, fa_expf_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, FA_TABLE32_VEC, FA_TABLE64_VEC, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_exp_inrange_dd, fa_expf_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1477,11 +1477,21 @@ cdef inline double gelu_tanh_deriv_fast_d(double d) noexcept nogil:
 # The kernels have one loop per form (SPLIT in _activations.pyx.tp); the parameter
 # approximate_tanh is passed along unused.
 
+# The careful functions.  float64 data from -GELU64_FAST_MIN_X to -14, which the AVX-512
+# kernel of _table64.h leaves to them, take the portable fast functions (fa_gelu64_fwd,
+# fa_gelu64_bwd: 1.8 ulp there, against gelu_d's 2.3); they are this path's only
+# callers there.
 cdef inline floating gelu_exact_fwd(floating x, double approximate_tanh) noexcept nogil:
+    if floating is double:
+        if FA_HAS_HW_FMA and -GELU64_FAST_MIN_X <= x <= 1.7976931348623157e308:
+            return fa_gelu64_fwd(x)
     return <floating>gelu_d(x)
 
 
 cdef inline floating gelu_exact_bwd(floating dy, floating x, double approximate_tanh) noexcept nogil:
+    if floating is double:
+        if FA_HAS_HW_FMA and -GELU64_FAST_MIN_X <= x <= 1.7976931348623157e308:
+            return fa_gelu64_bwd(dy, x)
     return <floating>(<double>dy * gelu_deriv_d(x))
 
 
@@ -1506,8 +1516,10 @@ cdef inline bint gelu_exact_fwd_hard(floating x, double approximate_tanh) noexce
         return not ((-13.0 if FA_TABLE32_VEC else -3.4028234663852886e38) <= x
                     and x <= 3.4028234663852886e38)
     else:
-        # tail, inf, NaN; everything without a hardware fma (baseline build)
-        return not (FA_HAS_HW_FMA and -GELU64_FAST_MIN_X <= x and x <= 1.7976931348623157e308)
+        # tail, inf, NaN; everything without a hardware fma (baseline build); with the
+        # AVX-512 kernel of _table64.h also x < -14, beyond its pieces
+        return not (FA_HAS_HW_FMA and (-14.0 if FA_TABLE64_VEC else -GELU64_FAST_MIN_X) <= x
+                    and x <= 1.7976931348623157e308)
 
 
 cdef inline bint gelu_exact_bwd_hard(floating x, double approximate_tanh) noexcept nogil:
