@@ -1530,7 +1530,13 @@ cdef inline floating gelu_tanh_fwd(floating x, double approximate_tanh) noexcept
     return <floating>gelu_tanh_d(x)
 
 
+# The careful backward.  float64 data from -20 to -14.5, which the AVX-512 kernel of
+# _table64.h leaves to it, take the portable fast function (fa_gelut64_bwd), as in the
+# other builds.
 cdef inline floating gelu_tanh_bwd(floating dy, floating x, double approximate_tanh) noexcept nogil:
+    if floating is double:
+        if -20.0 <= x <= 20.0:
+            return fa_gelut64_bwd(dy, x)
     return <floating>(<double>dy * gelu_tanh_deriv_d(x))
 
 
@@ -1561,4 +1567,9 @@ cdef inline bint gelu_tanh_fwd_hard(floating x, double approximate_tanh) noexcep
 
 
 cdef inline bint gelu_tanh_bwd_hard(floating x, double approximate_tanh) noexcept nogil:
+    # float64 with the AVX-512 kernel of _table64.h (which clamps |x| at 14.5): below
+    # -14.5, inf and NaN
+    if floating is double:
+        if FA_TABLE64_VEC:
+            return not (-14.5 <= x and x <= 1.7976931348623157e308)
     return gelu_tanh_fwd_hard(x, approximate_tanh)

@@ -1,20 +1,26 @@
-/* The float64 exact gelu from piecewise tables (AVX-512), forward and backward.
+/* The float64 gelu from piecewise tables (AVX-512): the exact form both ways, and the
+ * tanh form's backward.
  *
- * Why a kernel of its own: the portable float64 form (_lanes64_gelu.h) maps a = |x| onto
- * y = (a - 4)/(a + 4) with a division and evaluates polynomials of degree 26 in y with
- * double-double steps: about 100 vector instructions an element, compute-bound at 2 to 3
- * times the memory time.  Here the polynomials are short and local, the division goes,
- * and the double-double steps shrink to a low part of c0.  With e = e^(-a^2/2):
+ * Why kernels of their own: the portable float64 forms (_lanes64_gelu.h) are compute-
+ * bound at 2 to 3 times the memory time.  The exact form maps a = |x| onto y = (a - 4)/
+ * (a + 4) with a division and evaluates polynomials of degree 26 in y with double-double
+ * steps (about 100 vector instructions an element); the tanh form's backward divides by
+ * (1 + e)^2 and, near its zero, evaluates a Taylor polynomial of degree 25 that the
+ * vector loop computes for every element.  Here the polynomials are short and local, the
+ * divisions go, and the double-double steps shrink to a low part of c0.  With e the
+ * form's exponential:
  *
  *   gelu(x)  = x e M(a)              (x <= 0)      x - x e M(a)    (x > 0)
  *   gelu'(x) = e d G(a)              (x < 0)       1 - that        (x >= 0)
- *   M = Phi(-a) e^(a^2/2),  d G = M - a/sqrt(2 pi)
+ *   exact:  e = e^(-a^2/2),  M = Phi(-a) e^(a^2/2),  d G = M - a/sqrt(2 pi)
+ *   tanh:   e = e^(-w),  w = 2 sqrt(2/pi)(a + 0.044715 a^3),  d G = (1 + e - a w')/(1 + e)^2
  *
- * d = a - a0 (a0 = 0.7518, the derivative's zero at x = -a0, a double-double: a - a0hi
- * is exact near a0, Sterbenz) on the pieces of [0, 2), and d = 1 beyond (a factor a would put a pole
- * at 0 into the far pieces' fits).
+ * d = a - a0 (a0 = 0.7518 and 0.7525, the derivative's zero at x = -a0, a double-double:
+ * a - a0hi is exact near a0, Sterbenz) on the pieces of [0, 2), and d = 1 beyond (a
+ * factor a would put a pole at 0 into the far pieces' fits).
  *
- * Pieces.  M and G are polynomials of degree 13 in t = a - (the piece's centre) on 16
+ * Pieces.  M and G are polynomials of degree 13 (exact form) or 15 (tanh form, whose
+ * functions have poles 1.7 from the real axis) in t = a - (the piece's centre) on 16
  * pieces picked by the bits of a + 1 (its exponent's low two bits and its mantissa's top
  * two: quarters of each binade, a in [0, 0.25), ..., [13, 15)).  Each coefficient of the
  * 16 pieces is two zmm registers, fetched for every lane by one vpermt2pd.  The fits are
@@ -22,17 +28,19 @@
  * tests/test_table64.py, `python tests/test_table64.py --regen` rewrites the block
  * between the BEGIN/END markers).
  *
- * The exponential: a^2 = q + ql exactly (fma), n = round(-q/2 log2 e), r = -q/2 - n ln2
- * - ql/2 (Cody-Waite, -q/2 - n ln2hi exact), p = e^r - 1 by _vecmath.h's degree-13 Taylor
- * form, e = 2^n (1 + p); (1 + p) is never rounded on its own:
+ * The exponential: the exponent q (a^2/2, or w) as q + ql (fa_t64_exponent), n =
+ * round(-q log2 e), r = -q - n ln2 - ql (Cody-Waite, -q - n ln2hi exact), p = e^r - 1 by
+ * _vecmath.h's degree-13 Taylor form, e = 2^n (1 + p); (1 + p) is never rounded alone:
  *   forward:  M (1 + p) = c0 + v, v = M p + rest (M = c0 + rest rounded), and
  *             x <= 0: xs c0 + xs v;  x > 0: x - xs (c0 + v), xs = 2^n xc exact
  *   backward: G (1 + p) = c0 + gs, k = d G (1 + p) as one fma onto d c0
  * so each result rounds about once at the end (errors: the README's accuracy table).
  *
- * Fast range: x >= -14 (gelu_exact_fwd_hard sends the rest, inf and NaN to the careful
- * path: gelu_exact_fwd, which takes _lanes64_gelu.h's point functions down to -37); a = min(|x|, 14): beyond 14, x e M and e d G are far below half an
- * ulp of x and of 1, and xc = x clamped the same way keeps xs from overflowing.
+ * Fast range: x >= -14 (exact form) or -14.5 (tanh form); the *_hard predicates of
+ * _math.pxd send the rest, inf and NaN to the careful functions, which take
+ * _lanes64_gelu.h's point functions down to -37 and -20.  a = min(|x|, 14 or 14.5):
+ * beyond, x e M and e d G are far below half an ulp of x and of 1, and xc = x clamped the
+ * same way keeps xs from overflowing.
  *
  * The block functions handle any n (a masked last vector), so every element's result is
  * the same wherever it lies in an array and whatever the thread count.
@@ -48,7 +56,8 @@
 #include <immintrin.h>
 
 /* BEGIN GENERATED TABLE64 TABLES */
-static const double FA_GELU64_CENTRE[16] __attribute__((aligned(64))) = {0x1.4000000000000p+0, 0x1.c000000000000p+0, 0x1.2000000000000p+1, 0x1.6000000000000p+1, 0x1.c000000000000p+1, 0x1.2000000000000p+2, 0x1.6000000000000p+2, 0x1.a000000000000p+2, 0x1.0000000000000p+3, 0x1.4000000000000p+3, 0x1.8000000000000p+3, 0x1.c000000000000p+3, 0x1.0000000000000p-3, 0x1.8000000000000p-2, 0x1.4000000000000p-1, 0x1.c000000000000p-1};
+static const double FA_T64_CENTRE[16] __attribute__((aligned(64))) = {0x1.4000000000000p+0, 0x1.c000000000000p+0, 0x1.2000000000000p+1, 0x1.6000000000000p+1, 0x1.c000000000000p+1, 0x1.2000000000000p+2, 0x1.6000000000000p+2, 0x1.a000000000000p+2, 0x1.0000000000000p+3, 0x1.4000000000000p+3, 0x1.8000000000000p+3, 0x1.c000000000000p+3, 0x1.0000000000000p-3, 0x1.8000000000000p-2, 0x1.4000000000000p-1, 0x1.c000000000000p-1};
+#define FA_GELU64_DEGREE 13
 static const double FA_GELU64_M[14][16] __attribute__((aligned(64))) = {
     {0x1.d898de09c6f19p-3, 0x1.7b5abd2fd03adp-3, 0x1.3aadddf19e980p-3, 0x1.0bb968cded93fp-3, 0x1.b396f9cf1e260p-4, 0x1.5b5acd3b15fbbp-4, 0x1.201fa9259b7acp-4, 0x1.eba5fe5b14b2ap-5, 0x1.9269722f50cddp-5, 0x1.43a38ae46ed46p-5, 0x1.0e7dcd1d93192p-5, 0x1.d087ad6e0cbf6p-6, 0x1.d0af2b9f3f96ep-2, 0x1.84b705ec74443p-2, 0x1.4b1de1265fdfap-2, 0x1.1e7c2d26d017dp-2},
     {-0x1.c49321dc9c383p-4, -0x1.3253b6cdb4c64p-4, -0x1.b405cc6b87d06p-5, -0x1.432b1910e5ccfp-5, -0x1.b6038a80903c9p-6, -0x1.1be2c5acaa9ddp-6, -0x1.8b195531b3873p-7, -0x1.21ae9268527c7p-7, -0x1.86b8437ca5cfcp-8, -0x1.fbf2cfdc6dcc6p-9, -0x1.63cfc8735fac0p-9, -0x1.06cdbe7c1ecddp-9, -0x1.5e6e6dc95b723p-2, -0x1.06bfb10497cb7p-2, -0x1.93234d0a8ef29p-3, -0x1.3baf57769aa07p-3},
@@ -85,15 +94,45 @@ static const double FA_GELU64_G[14][16] __attribute__((aligned(64))) = {
 static const double FA_GELU64_G_C0LO[16] __attribute__((aligned(64))) = {0x1.d277a2353d3ffp-57, 0x1.c23ab6c8ad427p-57, 0x1.50b4fe469626bp-55, -0x1.af8c319197e73p-61, -0x1.ef520741df5e1p-54, 0x1.63dee636a39c4p-56, 0x1.995d069f55c8ep-59, 0x1.b2f2166b6cc18p-54, -0x1.a75fabaa0e197p-55, 0x1.986cd89726e52p-53, -0x1.16ecd1d20eda0p-52, 0x1.e859bf9771db1p-52, 0x1.4bd1680f0226bp-55, 0x1.be332bd331fd7p-55, -0x1.414cebe594d4bp-55, 0x1.9ca1c9071a611p-55};
 #define FA_GELU64_A0_HI 0x1.80ead197f00b4p-1
 #define FA_GELU64_NEG_A0_LO 0x1.13e74c58cada8p-56
+#define FA_GELUT64_DEGREE 15
+static const double FA_GELUT64_G[16][16] __attribute__((aligned(64))) = {
+    {-0x1.0a43503959ffdp+1, -0x1.56a0e217f3199p+1, -0x1.395834d8a4760p+2, -0x1.f2c80f52a2f15p+2, -0x1.b84309c3c0ef1p+3, -0x1.9b0019555039bp+4, -0x1.5b22350ca85b2p+5, -0x1.10a3c98d49d89p+6, -0x1.e577f65eed7bbp+6, -0x1.ca0b55f042b49p+7, -0x1.840d76ff816d7p+8, -0x1.305de71ad39b5p+9, -0x1.8f491fb28ac1bp-1, -0x1.0995cad138747p+0, -0x1.527fac55459d9p+0, -0x1.9f6750d9bf8abp+0},
+    {-0x1.3682fcd3690abp+0, -0x1.2d721ddd57523p+0, -0x1.4517f65b224c6p+2, -0x1.a4377eb321bb8p+2, -0x1.2f601d0437f0cp+3, -0x1.d337579007c72p+3, -0x1.505a990074897p+4, -0x1.cba7ae9d3869cp+4, -0x1.5591b3935de67p+5, -0x1.0742aa8fd7846p+6, -0x1.7849546597524p+6, -0x1.fddcd74aee5cdp+6, -0x1.ec5c7dacaa7dbp-1, -0x1.17a3996c43bd7p+0, -0x1.2da1c26d8b340p+0, -0x1.37c0d3a3a273fp+0},
+    {0x1.2dbcfdad14e63p-5, 0x1.cb3aca344b4e0p-7, -0x1.543fc5971f41fp+0, -0x1.a92b012757c5fp+0, -0x1.1c2adb52acf21p+1, -0x1.71ccf5761653ap+1, -0x1.c41a916d84bfap+1, -0x1.0b2705c9f4caep+2, -0x1.48cd90f973cb4p+2, -0x1.9b00f537d0be1p+2, -0x1.ed3459762db0ep+2, -0x1.1fb3deda4551ep+3, -0x1.32883a46e3c30p-2, -0x1.c0bdee426a505p-3, -0x1.fbe27096ff011p-4, -0x1.32ac686d5c140p-5},
+    {0x1.d937d78b4f721p-6, -0x1.9a85334a049a3p-5, -0x1.6e41b9044cf2cp-3, -0x1.fc96fa1d4e338p-3, -0x1.e6336dc33b710p-3, -0x1.b8ea0cd8220fbp-3, -0x1.b66a963a2502fp-3, -0x1.b6676c41cf7e1p-3, -0x1.b6676bf744d01p-3, -0x1.b6676bf7457c8p-3, -0x1.b6676bf745721p-3, -0x1.b6676bf746416p-3, 0x1.66ae5e1c75dd4p-4, 0x1.f3b33ce37cfebp-4, 0x1.02883543d22dcp-3, 0x1.9a320fd6c214bp-4},
+    {-0x1.9d8115b11ba3fp-5, -0x1.8798700e7d0aap-6, -0x1.d7b2d6c533bf0p-5, -0x1.ad9d5e1d57ec5p-7, 0x1.514d01489730bp-7, 0x1.49bab884cabfdp-10, 0x1.4c9f195453d7dp-17, 0x1.5c9b20730a1c3p-28, -0x1.301edff06c9e4p-48, -0x1.9954dee7db14dp-48, -0x1.e678cf53c2a92p-48, 0x1.a4971926f9c6ep-48, 0x1.7d8f5ce041882p-5, 0x1.4d9046dc1bee8p-6, -0x1.860f4b9faad8bp-7, -0x1.3aae35ea615d1p-5},
+    {0x1.94fd11e8ce057p-9, 0x1.d0fb8f34d825cp-7, 0x1.1aee64d05633ep-6, 0x1.e575b7bcd7453p-7, -0x1.616165fb95c48p-11, -0x1.d243abf2a35a5p-11, -0x1.9a7df575c7feep-17, -0x1.3b0f8c5b23231p-27, -0x1.0d15233af88ccp-42, 0x1.d06a1de3edae2p-42, 0x1.a4b5a4717f712p-42, 0x1.475763cd90215p-40, -0x1.029068e7177efp-6, -0x1.985895bb287d0p-6, -0x1.9a2875053928bp-6, -0x1.08e254e0f1890p-6},
+    {0x1.eec82ad247192p-8, -0x1.e15532620b1efp-14, 0x1.b4e55b93c103bp-9, -0x1.daa70e36301ddp-9, -0x1.cee07fda28669p-10, 0x1.b2642a8a539f0p-12, 0x1.8801761f61317p-17, 0x1.c8d7be813ac39p-27, 0x1.e2c5fe39fb1d1p-46, 0x1.20da01920a900p-45, 0x1.54b61e5ffd9e0p-45, -0x1.211bc62e2701fp-45, -0x1.103e0cae16c9cp-7, -0x1.b9789cd26cbf8p-9, 0x1.a639bbf0538cep-9, 0x1.073d07db63adbp-7},
+    {-0x1.cb95684f6debep-10, -0x1.d5eecd0620ffep-10, -0x1.922a46f1a6424p-9, -0x1.ac0772f60b51fp-11, 0x1.c42cb7b827421p-11, -0x1.983d223beca16p-14, -0x1.24ca5d8a1f855p-17, -0x1.0fdf4a155f944p-26, 0x1.0f2d96ff83a1bp-40, -0x1.d50ad3d897b6fp-40, -0x1.a966cab532cdfp-40, -0x1.4ca9276221d18p-38, 0x1.e5b0611fdfec6p-10, 0x1.d6861206a1597p-9, 0x1.d6366b484c488p-9, 0x1.b4c57e3db22a0p-10},
+    {-0x1.7f27508a29dafp-11, 0x1.f25bbe631872cp-12, 0x1.aecb021344ecdp-12, 0x1.28b75c021c630p-11, -0x1.d0255b785b83cp-15, -0x1.21665c3c16e8dp-16, 0x1.533957c749252p-18, 0x1.0ef198a9ced89p-26, -0x1.3b3cbe53cb77bp-44, -0x1.86266add2bb7bp-44, -0x1.c96ddfc9cacb9p-44, 0x1.7e3d255c80987p-44, 0x1.25387b5d71598p-10, 0x1.0bf12c024de55p-11, -0x1.18a23fb083b41p-11, -0x1.4aba23d841ba8p-10},
+    {0x1.769981b3e9781p-12, 0x1.4cd87b3f94c3cp-14, 0x1.52b9348aaa1a1p-13, -0x1.80bb6f34eb66cp-15, -0x1.55d7e430f16e6p-14, 0x1.85fe8112f9e66p-16, -0x1.24933738ad5b5p-19, -0x1.cdfb9b77334b4p-27, -0x1.276b0a319c3f8p-39, 0x1.fc104756b2c38p-39, 0x1.cd429b2eb7237p-39, 0x1.6a39edea00252p-37, -0x1.02e1c87234276p-13, -0x1.ac5da6d24bb0ap-12, -0x1.dfe9bb28465f8p-12, -0x1.1c9621800d18ep-13},
+    {0x1.4474f3db495d5p-15, -0x1.4fe431363c190p-14, -0x1.43441a45af1fbp-14, -0x1.6b14885a587ccp-16, 0x1.57af3c6f756b7p-16, -0x1.e8299d9319714p-18, 0x1.46304b7c8151bp-21, 0x1.42ed358c08706p-27, 0x1.0ee97f1d9cb99p-43, 0x1.10ff9faf69d8bp-43, 0x1.3e7f8a6996c98p-43, -0x1.06c1f0cf1d5d7p-43, -0x1.ddf72f6ed1c28p-14, -0x1.7870a7c106770p-14, 0x1.f4652640a3a85p-15, 0x1.7214d01c34e55p-13},
+    {-0x1.c94ef909a96cbp-15, 0x1.c19732dfb8cacp-17, 0x1.09734d0373b1ap-16, 0x1.d7912a123105fp-20, 0x1.3f1bd7c46371ap-18, -0x1.3f88e124efd60p-22, -0x1.0a01998077d9ap-25, -0x1.38be2bc77dbb5p-28, 0x1.5e2f308604b61p-39, -0x1.2eff648d959bap-38, -0x1.1353f5f417468p-38, -0x1.b1fbd347b85edp-37, -0x1.cb490cebb4453p-14, 0x1.f805ccbb23a12p-13, -0x1.5ab5fb223b3f5p-13, 0x1.048c9921d55bcp-14},
+    {0x1.916f10ee1ec7cp-19, 0x1.c3aedc7896160p-18, 0x1.6b180e3d66e6fp-20, -0x1.1527764e2b7d5p-20, -0x1.110a6df7a7a2fp-19, 0x1.f6e4930c9b38ap-21, -0x1.1b0b0c8820b3cp-24, 0x1.755de181b852bp-29, -0x1.852bbd2a3745bp-44, -0x1.7df4b33fe50fap-44, -0x1.bbc8667178950p-44, 0x1.6a29cd42fafbap-44, 0x1.2948e0790a0fcp-18, 0x1.499cb2db13aa4p-16, -0x1.47bebb9a643a0p-18, -0x1.ae90d03c1440cp-16},
+    {0x1.7edbe75be139bp-18, -0x1.18db1e394d1a0p-18, 0x1.63447cbff9e3bp-19, 0x1.bf6275c68ec27p-18, -0x1.fc0863733bf44p-22, -0x1.dfff74363e1a5p-23, 0x1.0dc01f9b5b55ap-25, -0x1.ff87cd9a6a520p-29, -0x1.b2f87cd5d95dap-40, 0x1.7718fa1bfbbc9p-39, 0x1.551b72a9572fap-39, 0x1.0daabed2524bdp-37, 0x1.022fe4ad35031p-8, -0x1.0cc80d144bb68p-7, 0x1.292d98fff99fdp-7, -0x1.0a251f9a0b3efp-9},
+    {-0x1.7cd2c3b0589fep-20, 0x1.b6cf13ae9fbacp-27, 0x1.f694240307584p-21, 0x1.b30b5939ae573p-25, 0x1.cd433b525db32p-23, -0x1.9c68342c04e31p-25, -0x1.a580a6a6d58ebp-28, 0x1.b30ece16ba46cp-32, 0x1.71c0d32d0a959p-45, 0x1.a69a0afae6bacp-46, 0x1.e94c4a4953d7dp-46, -0x1.8b9aadf0c9788p-46, 0x1.a5e48f223d6b7p-15, -0x1.bc97856e7e156p-16, 0x1.fc273f785c88ap-17, 0x1.47dc9fb16ccc2p-17},
+    {0x1.6ab26ad01d418p-18, 0x1.9391d4c8a3589p-19, -0x1.8b91f79548f4ep-16, -0x1.7667fbaf3c2f9p-16, 0x1.b1c7a9a121804p-25, 0x1.241222b238782p-25, 0x1.414d8bb03fbdbp-29, 0x1.631ca2d0fa84ap-29, 0x1.a8994b8fe65dfp-42, -0x1.788776142df20p-41, -0x1.56a479af9f865p-41, -0x1.0f9c99c043107p-39, -0x1.03b0c0a60b20cp-4, 0x1.0eca92401db10p-3, -0x1.2bd557ea21e54p-3, 0x1.0c28ccafd58efp-5},
+};
+static const double FA_GELUT64_G_C0LO[16] __attribute__((aligned(64))) = {-0x1.eae08c9792052p-55, -0x1.fc8849f3cae5ap-54, -0x1.46ecf1a657d75p-53, 0x1.e6d720a732d35p-54, -0x1.e4dfcf61e7aedp-51, -0x1.cd3363e12abb7p-51, 0x1.dbcbe452d7061p-52, 0x1.8e763d96b7109p-49, 0x1.fdce3ad447098p-48, -0x1.7558e571c2e97p-49, 0x1.6f37f5184eaddp-46, -0x1.18a43e4c47ffap-45, 0x1.d0cbbf634ac0dp-56, -0x1.ce167acc88110p-57, 0x1.876fb304166fdp-56, -0x1.39ac82e6bacdep-54};
+#define FA_GELUT64_A0_HI 0x1.81429f9e97e4dp-1
+#define FA_GELUT64_NEG_A0_LO 0x1.4f523ed77dbdcp-55
 /* END GENERATED TABLE64 TABLES */
 
-#define FA_T64_DEGREE 13
 /* Vectors in flight per step of the loops */
 #define FA_T64_U 4
 #define FA_T64_EACH for (int j = 0; j < u; j++)
 #define FA_T64_SET(v) _mm512_set1_pd(v)
 #define FA_T64_MASK(j) ((j) == u - 1 ? m : (__mmask8)0xff)
-#define FA_T64_CLAMP 14.0
+/* Where |x| is clamped: the exact form at 14, the tanh form at 14.5 (both fast ranges
+   end there on the left) */
+#define FA_T64_CLAMP(tanh_form) ((tanh_form) ? 14.5 : 14.0)
+
+/* K = 2 sqrt(2/pi) and KC = K 0.044715 (the tanh form's w = K a + KC a^3), each as a
+   double-double (hi + lo) */
+#define FA_GELUT64_K_HI 0x1.9884533d43651p+0
+#define FA_GELUT64_K_LO -0x1.cbc0d30ebfd15p-54
+#define FA_GELUT64_KC_HI 0x1.2444f2a4d8b4bp-4
+#define FA_GELUT64_KC_LO -0x1.6c843a29d1c70p-61
 
 /* Each lane's entry of a 16-entry table (vpermt2pd reads the low 4 bits of idx) */
 FA_INLINE __m512d fa_t64_pick(__m512i idx, const double *T) {
@@ -115,45 +154,74 @@ FA_INLINE __m512d fa_t64_expm1_poly(__m512d r) {
     return _mm512_fmadd_pd(r2, p, r);
 }
 
-/* a = min(|x|, 14), its piece, rest = c1 t + ... + c13 t^13 + c0lo of table T (c0 is
-   T[0]), and e = 2^n (1 + p) */
-FA_INLINE void fa_gelu64_common(int u, const __m512d *x, const double (*T)[16], const double *c0lo,
-                                __m512d *a, __m512i *idx, __m512d *rest, __m512d *p, __m512d *n) {
+/* The exponent q = a^2/2 (exact form) or w (tanh form) as q + ql, ql the low part: a^2
+   = h + l exactly (fma);  w from the double-double K and KC, a^3 = c + cl (two fmas),
+   and a two-sum of the two terms: w up to 241 must be known to ~2^-56 absolute, its
+   error being e's relative error */
+FA_INLINE __m512d fa_t64_exponent(int tanh_form, __m512d a, __m512d *ql) {
+    if (!tanh_form) {
+        __m512d h = _mm512_mul_pd(a, a);
+        *ql = _mm512_mul_pd(_mm512_fmsub_pd(a, a, h), FA_T64_SET(0.5));
+        return _mm512_mul_pd(h, FA_T64_SET(0.5));
+    }
+    __m512d h = _mm512_mul_pd(a, a);
+    __m512d c = _mm512_mul_pd(a, h);
+    __m512d cl = _mm512_fmadd_pd(a, _mm512_fmsub_pd(a, a, h), _mm512_fmsub_pd(a, h, c));     /* a^3 = c + cl */
+    __m512d t1 = _mm512_mul_pd(FA_T64_SET(FA_GELUT64_K_HI), a);
+    __m512d t3 = _mm512_mul_pd(FA_T64_SET(FA_GELUT64_KC_HI), c);
+    __m512d t1l = _mm512_fmadd_pd(FA_T64_SET(FA_GELUT64_K_LO), a,
+                                  _mm512_fmsub_pd(FA_T64_SET(FA_GELUT64_K_HI), a, t1));
+    __m512d t3l = _mm512_fmadd_pd(FA_T64_SET(FA_GELUT64_KC_LO), c,
+                                  _mm512_fmadd_pd(FA_T64_SET(FA_GELUT64_KC_HI), cl,
+                                                  _mm512_fmsub_pd(FA_T64_SET(FA_GELUT64_KC_HI), c, t3)));
+    __m512d w = _mm512_add_pd(t1, t3);
+    __m512d bb = _mm512_sub_pd(w, t1);                                      /* two-sum */
+    __m512d err = _mm512_add_pd(_mm512_sub_pd(t1, _mm512_sub_pd(w, bb)), _mm512_sub_pd(t3, bb));
+    *ql = _mm512_add_pd(_mm512_add_pd(t1l, t3l), err);
+    return w;
+}
+
+/* a = min(|x|, clamp), its piece, rest = c1 t + ... + cD t^D + c0lo of table T (c0 is
+   T[0]), and e = e^-(q + ql) = 2^n (1 + p): n = round(-q log2 e), r = (-q - n ln2hi)
+   - n ln2lo - ql (Cody-Waite; -q - n ln2hi is exact) */
+FA_INLINE void fa_t64_common(int u, int tanh_form, const __m512d *x, const double (*T)[16], int degree,
+                             const double *c0lo, __m512d *a, __m512i *idx, __m512d *rest, __m512d *p,
+                             __m512d *n) {
     __m512d t[FA_T64_U], r[FA_T64_U];
     /* vrangepd 0x0a: the smaller magnitude, sign cleared */
-    FA_T64_EACH a[j] = _mm512_range_pd(x[j], FA_T64_SET(FA_T64_CLAMP), 0x0a);
+    FA_T64_EACH a[j] = _mm512_range_pd(x[j], FA_T64_SET(FA_T64_CLAMP(tanh_form)), 0x0a);
     FA_T64_EACH idx[j] = _mm512_srli_epi64(_mm512_castpd_si512(_mm512_add_pd(a[j], FA_T64_SET(1.0))), 50);
-    FA_T64_EACH t[j] = _mm512_sub_pd(a[j], fa_t64_pick(idx[j], FA_GELU64_CENTRE));
-    FA_T64_EACH rest[j] = fa_t64_pick(idx[j], T[FA_T64_DEGREE]);
-    for (int k = FA_T64_DEGREE - 1; k >= 1; k--)
+    FA_T64_EACH t[j] = _mm512_sub_pd(a[j], fa_t64_pick(idx[j], FA_T64_CENTRE));
+    FA_T64_EACH rest[j] = fa_t64_pick(idx[j], T[degree]);
+    for (int k = degree - 1; k >= 1; k--)
         FA_T64_EACH rest[j] = _mm512_fmadd_pd(rest[j], t[j], fa_t64_pick(idx[j], T[k]));
     FA_T64_EACH rest[j] = _mm512_fmadd_pd(rest[j], t[j], fa_t64_pick(idx[j], c0lo));
-    /* a^2 = q + ql; r = (-q/2 - n ln2hi) - n ln2lo - ql/2 */
     FA_T64_EACH {
-        __m512d q = _mm512_mul_pd(a[j], a[j]);
-        __m512d ql = _mm512_fmsub_pd(a[j], a[j], q);
-        __m512d hq = _mm512_mul_pd(q, FA_T64_SET(-0.5));
-        n[j] = _mm512_sub_pd(_mm512_fmadd_pd(hq, FA_T64_SET(FA_LOG2E), FA_T64_SET(FA_SHIFT)), FA_T64_SET(FA_SHIFT));
-        r[j] = _mm512_fnmadd_pd(n[j], FA_T64_SET(FA_LN2_HI), hq);
+        __m512d ql;
+        __m512d q = fa_t64_exponent(tanh_form, a[j], &ql);
+        n[j] = _mm512_sub_pd(_mm512_fmadd_pd(q, FA_T64_SET(-FA_LOG2E), FA_T64_SET(FA_SHIFT)), FA_T64_SET(FA_SHIFT));
+        r[j] = _mm512_fnmsub_pd(n[j], FA_T64_SET(FA_LN2_HI), q);            /* -q - n ln2hi */
         r[j] = _mm512_fnmadd_pd(n[j], FA_T64_SET(FA_LN2_LO), r[j]);
-        r[j] = _mm512_fmadd_pd(ql, FA_T64_SET(-0.5), r[j]);
+        r[j] = _mm512_sub_pd(r[j], ql);
     }
     FA_T64_EACH p[j] = fa_t64_expm1_poly(r[j]);
 }
 
-/* gelu of u vectors at xp (the last one under mask m) to yp */
+/* gelu of u vectors at xp (the last one under mask m) to yp (the exact form: the tanh
+   form's forward keeps the portable kernel, 50 cycles per 8 elements in cache against
+   60 this way) */
 FA_INLINE void fa_gelu64_fwd_step(int u, __mmask8 m, const double *xp, double *yp) {
     __m512d x[FA_T64_U], a[FA_T64_U], rest[FA_T64_U], p[FA_T64_U], n[FA_T64_U];
     __m512i idx[FA_T64_U];
     FA_T64_EACH x[j] = _mm512_maskz_loadu_pd(FA_T64_MASK(j), xp + 8 * j);
-    fa_gelu64_common(u, x, FA_GELU64_M, FA_GELU64_M_C0LO, a, idx, rest, p, n);
+    fa_t64_common(u, 0, x, FA_GELU64_M, FA_GELU64_DEGREE, FA_GELU64_M_C0LO, a, idx, rest, p, n);
     FA_T64_EACH {
         __m512d c0 = fa_t64_pick(idx[j], FA_GELU64_M[0]);
         __m512d mm = _mm512_add_pd(c0, rest[j]);                           /* M, rounded */
         __m512d v = _mm512_fmadd_pd(mm, p[j], rest[j]);                    /* M (1 + p) = c0 + v */
         /* xc = x clamped as a (vrangepd 0x06: the smaller magnitude, x's sign); xs = 2^n xc
            is exact (normal) */
-        __m512d xs = _mm512_scalef_pd(_mm512_range_pd(x[j], FA_T64_SET(FA_T64_CLAMP), 0x06), n[j]);
+        __m512d xs = _mm512_scalef_pd(_mm512_range_pd(x[j], FA_T64_SET(FA_T64_CLAMP(0)), 0x06), n[j]);
         /* x <= 0: xs c0 + xs v (x = -0 gives -0);  x > 0: x - xs (c0 + v), c0 + v rounded
            once (weighted by e M/(1 - e M) <= 1), then one fma */
         __m512d yn = _mm512_fmadd_pd(xs, c0, _mm512_mul_pd(xs, v));
@@ -164,23 +232,28 @@ FA_INLINE void fa_gelu64_fwd_step(int u, __mmask8 m, const double *xp, double *y
 }
 
 /* dy gelu'(x) of u vectors */
-FA_INLINE void fa_gelu64_bwd_step(int u, __mmask8 m, const double *dyp, const double *xp, double *dxp) {
+FA_INLINE void fa_gelu64_bwd_step(int u, int tanh_form, __mmask8 m, const double *dyp, const double *xp,
+                                  double *dxp) {
     __m512d x[FA_T64_U], a[FA_T64_U], rest[FA_T64_U], p[FA_T64_U], n[FA_T64_U];
     __m512i idx[FA_T64_U];
+    const double (*G)[16] = tanh_form ? FA_GELUT64_G : FA_GELU64_G;
     FA_T64_EACH x[j] = _mm512_maskz_loadu_pd(FA_T64_MASK(j), xp + 8 * j);
-    fa_gelu64_common(u, x, FA_GELU64_G, FA_GELU64_G_C0LO, a, idx, rest, p, n);
+    fa_t64_common(u, tanh_form, x, G, tanh_form ? FA_GELUT64_DEGREE : FA_GELU64_DEGREE,
+                  tanh_form ? FA_GELUT64_G_C0LO : FA_GELU64_G_C0LO, a, idx, rest, p, n);
     FA_T64_EACH {
-        /* k = d G (1 + p), G (1 + p) = c0 + gs.  On the pieces below a = 2, d = a - a0 = (a - a0hi) +
-           neg_a0lo, the first part exact near the zero (Sterbenz), the second applied to
-           G (1 + p) rounded (it is below 2^-54 a); beyond, d = 1 */
-        __m512d c0 = fa_t64_pick(idx[j], FA_GELU64_G[0]);
+        /* k = d G (1 + p), G (1 + p) = c0 + gs.  On the pieces below a = 2, d = a - a0 =
+           (a - a0hi) + neg_a0lo, the first part exact near the zero (Sterbenz), the second
+           applied to G (1 + p) rounded (it is below 2^-53 a); beyond, d = 1 */
+        __m512d c0 = fa_t64_pick(idx[j], G[0]);
         __m512d gr = _mm512_add_pd(c0, rest[j]);                           /* G, rounded */
         /* (a + 1 < 3 as rounded, which picked the piece: a just below 2 can take the
            piece [2, 2.5)) */
         __mmask8 near = _mm512_cmp_pd_mask(_mm512_add_pd(a[j], FA_T64_SET(1.0)), FA_T64_SET(3.0), _CMP_LT_OQ);
-        __m512d d = _mm512_mask_sub_pd(FA_T64_SET(1.0), near, a[j], FA_T64_SET(FA_GELU64_A0_HI));
+        __m512d d = _mm512_mask_sub_pd(FA_T64_SET(1.0), near, a[j],
+                                       FA_T64_SET(tanh_form ? FA_GELUT64_A0_HI : FA_GELU64_A0_HI));
         __m512d gs = _mm512_fmadd_pd(gr, p[j], rest[j]);
-        __m512d lo = _mm512_maskz_mul_pd(near, FA_T64_SET(FA_GELU64_NEG_A0_LO), _mm512_fmadd_pd(gr, p[j], gr));
+        __m512d lo = _mm512_maskz_mul_pd(near, FA_T64_SET(tanh_form ? FA_GELUT64_NEG_A0_LO : FA_GELU64_NEG_A0_LO),
+                                         _mm512_fmadd_pd(gr, p[j], gr));
         __m512d k = _mm512_fmadd_pd(d, c0, _mm512_fmadd_pd(d, gs, lo));
         __m512d w = _mm512_scalef_pd(k, n[j]);                             /* e d G, exact scaling */
         __mmask8 pos = _mm512_cmp_pd_mask(x[j], _mm512_setzero_pd(), _CMP_GE_OQ);
@@ -206,7 +279,6 @@ FA_INLINE void fa_gelu64_bwd_step(int u, __mmask8 m, const double *dyp, const do
             __builtin_prefetch((const void *)((uintptr_t)(p) + 8 * FA_T64_PF_AHEAD        \
                                               + 64 * pf_), rw, 3);                        \
     } while (0)
-
 FA_INLINE void fa_gelu64_table_fwd(const double *x, double *y, ptrdiff_t n) {
     ptrdiff_t i = 0;
     for (; i + 8 * FA_T64_U <= n; i += 8 * FA_T64_U) {
@@ -216,25 +288,31 @@ FA_INLINE void fa_gelu64_table_fwd(const double *x, double *y, ptrdiff_t n) {
     for (; i < n; i += 8)
         fa_gelu64_fwd_step(1, FA_T64_TAIL(i, n), x + i, y + i);
 }
-
-FA_INLINE void fa_gelu64_table_bwd(const double *dy, const double *x, double *dx, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 8 * FA_T64_U <= n; i += 8 * FA_T64_U) {
-        FA_T64_PREFETCH(dy + i, 0); FA_T64_PREFETCH(x + i, 0); FA_T64_PREFETCH(dx + i, 1);
-        fa_gelu64_bwd_step(FA_T64_U, 0xff, dy + i, x + i, dx + i);
+#define FA_T64_DEF_BACKWARD(fname, form)                                                  \
+    FA_INLINE void fname(const double *dy, const double *x, double *dx, ptrdiff_t n) {    \
+        ptrdiff_t i = 0;                                                                  \
+        for (; i + 8 * FA_T64_U <= n; i += 8 * FA_T64_U) {                                \
+            FA_T64_PREFETCH(dy + i, 0); FA_T64_PREFETCH(x + i, 0);                         \
+            FA_T64_PREFETCH(dx + i, 1);                                                   \
+            fa_gelu64_bwd_step(FA_T64_U, form, 0xff, dy + i, x + i, dx + i);              \
+        }                                                                                 \
+        for (; i < n; i += 8)                                                             \
+            fa_gelu64_bwd_step(1, form, FA_T64_TAIL(i, n), dy + i, x + i, dx + i);        \
     }
-    for (; i < n; i += 8)
-        fa_gelu64_bwd_step(1, FA_T64_TAIL(i, n), dy + i, x + i, dx + i);
-}
+FA_T64_DEF_BACKWARD(fa_gelu64_table_bwd, 0)
+FA_T64_DEF_BACKWARD(fa_gelut64_table_bwd, 1)
 
 #else
 /* Other builds: the portable paths of _lanes64_gelu.h; these are never called. */
 #define FA_TABLE64_VEC 0
-FA_INLINE void fa_gelu64_table_fwd(const double *x, double *y, ptrdiff_t n) {
-    (void)x; (void)y; (void)n;
-}
-FA_INLINE void fa_gelu64_table_bwd(const double *dy, const double *x, double *dx, ptrdiff_t n) {
-    (void)dy; (void)x; (void)dx; (void)n;
-}
+#define FA_T64_STUB_FORWARD(fname) \
+    FA_INLINE void fname(const double *x, double *y, ptrdiff_t n) { (void)x; (void)y; (void)n; }
+#define FA_T64_STUB_BACKWARD(fname)                                                       \
+    FA_INLINE void fname(const double *dy, const double *x, double *dx, ptrdiff_t n) {    \
+        (void)dy; (void)x; (void)dx; (void)n;                                             \
+    }
+FA_T64_STUB_FORWARD(fa_gelu64_table_fwd)
+FA_T64_STUB_BACKWARD(fa_gelu64_table_bwd)
+FA_T64_STUB_BACKWARD(fa_gelut64_table_bwd)
 #endif
 #endif
