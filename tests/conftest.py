@@ -23,6 +23,24 @@ def child_env(**extra):
     return dict(os.environ, PYTHONPATH=path, **extra)
 
 
+def read_c_tables(path, ctype, name_re):
+    """The generated arrays `static const <ctype> NAME[...] = {...};` of a C header whose
+    names match name_re, as {name: list of floats} (hex floats; float32 ones carry an f
+    suffix).  Skips the test where the source tree is not there (an installed copy)."""
+    import re
+    if not os.path.exists(path):
+        pytest.skip("source tree not available")
+    with open(path) as fh:
+        text = fh.read()
+    suffix = "f" if ctype == "float" else ""
+    value = rf"-?0x[0-9a-f.p+-]+{suffix}|0\.0{suffix}"
+    out = {}
+    for name, body in re.findall(rf"static const {ctype} ({name_re})\[[^=]*= \{{(.*?)\}};", text, re.S):
+        out[name] = [float.fromhex(v[:len(v) - len(suffix)]) if v != "0.0" + suffix else 0.0
+                     for v in re.findall(value, body)]
+    return out
+
+
 def ulp_distance(actual, expected):
     """|actual - expected| in units in the last place of `actual`'s dtype.
 

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import fastact as fa
-from conftest import central_difference, requires_torch, torch, ulp_distance
+from conftest import central_difference, read_c_tables, requires_torch, torch, ulp_distance
 
 scipy_special = pytest.importorskip("scipy.special")
 
@@ -1416,18 +1416,7 @@ def _table32_header_path():
 
 def _read_table32():
     """The generated tables of _table32.h as {name: list of floats}."""
-    import os
-    import re
-    path = _table32_header_path()
-    if not os.path.exists(path):
-        pytest.skip("source tree not available")
-    with open(path) as fh:
-        text = fh.read()
-    out = {}
-    for name, body in re.findall(r"static const float (FA_\w+32_\w+)\[[^=]*= \{(.*?)\};", text, re.S):
-        out[name] = [float.fromhex(v[:-1]) if v != "0.0f" else 0.0
-                     for v in re.findall(r"-?0x[0-9a-f.p+-]+f|0\.0f", body)]
-    return out
+    return read_c_tables(_table32_header_path(), "float", r"FA_\w+32_\w+")
 
 
 @pytest.mark.parametrize("prefix, name", [(p, n) for p in TABLE32 for n in TABLE32_NAMES[p]])

@@ -20,13 +20,14 @@ double-double.  (The tanh form's M and G have poles where w = i pi (2k + 1), as 
 as 1.7 to the real axis around a = 3.5: it needs degree 15 where the exact form,
 whose functions are entire, needs 13.)
 """
-import math
 import os
 import re
 
 import mpmath as mp
 import numpy as np
 import pytest
+
+from conftest import read_c_tables
 
 # prefix: (degree of its pieces' polynomials, its tables); the tanh form's forward keeps
 # the portable kernel (50 cycles per 8 elements in cache, against 60 from a table)
@@ -159,15 +160,7 @@ def _header_path():
 
 def _read_table64():
     """The generated tables of _table64.h as {name: list of floats}."""
-    path = _header_path()
-    if not os.path.exists(path):
-        pytest.skip("source tree not available")
-    with open(path) as fh:
-        text = fh.read()
-    out = {}
-    for name, body in re.findall(r"static const double (FA_\w+)\[[^=]*= \{(.*?)\};", text, re.S):
-        out[name] = [float.fromhex(v) if v != "0.0" else 0.0 for v in re.findall(r"-?0x[0-9a-f.p+-]+|0\.0", body)]
-    return out
+    return read_c_tables(_header_path(), "double", r"FA_\w+")
 
 
 def _read_defines():
