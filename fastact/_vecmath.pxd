@@ -44,13 +44,15 @@ cdef extern from "_table32.h" nogil:
 
 
 # _table64.h: the AVX-512 float64 gelu (the exact form both ways, the tanh form's
-# backward) over a block (FA_TABLE64_VEC is 0 and the
+# backward) and softplus and log sigma forwards over a block (FA_TABLE64_VEC is 0 and the
 # functions are empty in other builds)
 cdef extern from "_table64.h" nogil:
     const int FA_TABLE64_VEC
     void fa_gelu64_table_fwd(const double* x, double* y, Py_ssize_t n)
     void fa_gelu64_table_bwd(const double* dy, const double* x, double* dx, Py_ssize_t n)
     void fa_gelut64_table_bwd(const double* dy, const double* x, double* dx, Py_ssize_t n)
+    void fa_softplus64_vec_fwd(const double* x, double* y, Py_ssize_t n, double threshold)
+    void fa_logsig64_vec_fwd(const double* x, double* y, Py_ssize_t n, double unused)
 
 
 # _lanes64.h: float64 kernels as interleaved lanes (every build): the shared helpers, and
