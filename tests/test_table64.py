@@ -5,18 +5,20 @@ The tables are generated here with mpmath: `python tests/test_table64.py --regen
 rewrites the block between the BEGIN/END GENERATED TABLE64 TABLES markers of
 _table64.h.  The tests check the stored coefficients against mpmath (a wrong
 coefficient, slot, centre or zero fails); the kernels' results are checked against
-mpmath by the accuracy tests of test_activations.py and test_accuracy.py.
+mpmath here at every piece boundary, and by the accuracy tests of test_activations.py
+and test_accuracy.py.
 
 With a = |x|:
   gelu(x) = x e M (x <= 0), x - x e M (x > 0);  gelu'(x) = e d G (x < 0), 1 - that (x >= 0)
   exact form (GELU64):  e = e^(-a^2/2), M = Phi(-a) e^(a^2/2), d G = M - a/sqrt(2 pi)
-  tanh form (GELUT64):  e = e^(-w), w = 2 sqrt(2/pi)(a + 0.044715 a^3), M = 1/(1 + e),
-                        d G = (1 + e - a w')/(1 + e)^2
+  tanh form (GELUT64):  e = e^(-w), w = 2 sqrt(2/pi)(a + 0.044715 a^3),
+                        d G = (1 + e - a w')/(1 + e)^2 (G only: its forward keeps the
+                        portable kernel)
 on 16 pieces of a picked by the bits of a + 1 (quarters of each binade: a in [0, 0.25),
 ..., [13, 15)); d = a - a0 (a0 the derivative's zero, 0.7518 and 0.7525) on the pieces
 of [0, 2), d = 1 beyond (a factor a - 0 would put a pole at 0 into the fits of the far
 pieces).  Each piece's polynomial in t = a - centre has the degree of TABLE64, c0 a
-double-double.  (The tanh form's M and G have poles where w = i pi (2k + 1), as near
+double-double.  (The tanh form's G has poles where w = i pi (2k + 1), as near
 as 1.7 to the real axis around a = 3.5: it needs degree 15 where the exact form,
 whose functions are entire, needs 13.)
 """
