@@ -267,8 +267,8 @@ FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, dou
    first (to L1, where they are), so the lanes read arrays that cannot overlap the
    output and GCC tests no aliasing (reading the arrays in place, with a variable
    quarter, it wanted 38 run-time alias tests, over its limit of 10, and left the loop
-   scalar); the chunk is small, 64 elements, because the drivers' prefetching steps are
-   512 bytes (_common.pyx, PREFETCH_STEP_BYTES).  Without a hardware fma (the baseline
+   scalar); the chunk is small, 64 elements: 512 bytes, 8 lines of each array, one
+   prefetch step (FA_L64_PREFETCH, below).  Without a hardware fma (the baseline
    x86-64 build) each fma is a libm call and the lanes only cost (8% slower there): one
    element at a time. */
 #define FA_L64_CHUNK 64
@@ -281,20 +281,11 @@ FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, dou
     ((a)[i] = (o)[0], (a)[FA_L64_QUARTER + (i)] = (o)[1], (a)[2 * FA_L64_QUARTER + (i)] = (o)[2], \
      (a)[3 * FA_L64_QUARTER + (i)] = (o)[3])
 
-/* Software prefetch of the 8 lines of a chunk FA_L64_PF_AHEAD doubles (4 KB) ahead (rw
-   0: an input, 1: the output), as _table32.h's and _table64.h's kernels do: the chunks
-   are compute-bound with long dependency chains, so the hardware prefetcher falls behind
-   on arrays in memory.  This replaced the drivers' prefetch in steps of 64 elements
-   (PREFETCHED in _activations.pyx.tp, round 18): 16M float64 elements, one thread, silu
-   backward 51-63 -> 48-53 ms, mish 44-48 -> 38-43.  The address is formed as an integer:
-   past the end of the array a prefetch is only wasted. */
-#define FA_L64_PF_AHEAD 512
-#define FA_L64_PREFETCH(p, rw)                                                            \
-    do {                                                                                  \
-        for (int pf_ = 0; pf_ < 8; pf_++)                                                 \
-            __builtin_prefetch((const void *)((uintptr_t)(p) + 8 * FA_L64_PF_AHEAD        \
-                                              + 64 * pf_), rw, 3);                        \
-    } while (0)
+/* Software prefetch of a chunk's 8 lines in each array, 4 KB ahead (FA_PREFETCH_LINES of
+   _vecmath.h), as the table kernels do.  This replaced the drivers' prefetch in steps of
+   64 elements (PREFETCHED in _activations.pyx.tp, round 18): 16M float64 elements, one
+   thread, silu backward 51-63 -> 48-53 ms, mish 44-48 -> 38-43. */
+#define FA_L64_PREFETCH(p, rw) FA_PREFETCH_LINES(p, FA_L64_CHUNK / 8, rw)
 
 #define FA_L64_DEFINE_FWD(name, LANES, PARAMS, ARGS)                                       \
 FA_INLINE double name(double x FA_L64_UNPAREN PARAMS) {                                   \

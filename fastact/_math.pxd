@@ -1477,20 +1477,27 @@ cdef inline double gelu_tanh_deriv_fast_d(double d) noexcept nogil:
 # The kernels have one loop per form (SPLIT in _activations.pyx.tp); the parameter
 # approximate_tanh is passed along unused.
 
+cdef inline bint gelu64_portable_hard(double x) noexcept nogil:
+    """Outside the fast range of the portable float64 functions (fa_gelu64_fwd,
+    fa_gelu64_bwd): the tail, inf, NaN; everything without a hardware fma (baseline
+    build)."""
+    return not (FA_HAS_HW_FMA and -GELU64_FAST_MIN_X <= x and x <= 1.7976931348623157e308)
+
+
 # The careful functions.  float64 data from -GELU64_FAST_MIN_X to -14, which the AVX-512
 # kernel of _table64.h leaves to them, take the portable fast functions (fa_gelu64_fwd,
 # fa_gelu64_bwd: 1.8 ulp there, against gelu_d's 2.3); they are this path's only
 # callers there.
 cdef inline floating gelu_exact_fwd(floating x, double approximate_tanh) noexcept nogil:
     if floating is double:
-        if FA_HAS_HW_FMA and -GELU64_FAST_MIN_X <= x <= 1.7976931348623157e308:
+        if not gelu64_portable_hard(x):
             return fa_gelu64_fwd(x)
     return <floating>gelu_d(x)
 
 
 cdef inline floating gelu_exact_bwd(floating dy, floating x, double approximate_tanh) noexcept nogil:
     if floating is double:
-        if FA_HAS_HW_FMA and -GELU64_FAST_MIN_X <= x <= 1.7976931348623157e308:
+        if not gelu64_portable_hard(x):
             return fa_gelu64_bwd(dy, x)
     return <floating>(<double>dy * gelu_deriv_d(x))
 
@@ -1516,10 +1523,9 @@ cdef inline bint gelu_exact_fwd_hard(floating x, double approximate_tanh) noexce
         return not ((-13.0 if FA_TABLE32_VEC else -3.4028234663852886e38) <= x
                     and x <= 3.4028234663852886e38)
     else:
-        # tail, inf, NaN; everything without a hardware fma (baseline build); with the
-        # AVX-512 kernel of _table64.h also x < -14, beyond its pieces
-        return not (FA_HAS_HW_FMA and (-14.0 if FA_TABLE64_VEC else -GELU64_FAST_MIN_X) <= x
-                    and x <= 1.7976931348623157e308)
+        # the portable functions' hard inputs; with the AVX-512 kernel of _table64.h also
+        # x < -14, beyond its pieces
+        return gelu64_portable_hard(x) or (FA_TABLE64_VEC and x < -14.0)
 
 
 cdef inline bint gelu_exact_bwd_hard(floating x, double approximate_tanh) noexcept nogil:
@@ -1535,7 +1541,7 @@ cdef inline floating gelu_tanh_fwd(floating x, double approximate_tanh) noexcept
 # other builds.
 cdef inline floating gelu_tanh_bwd(floating dy, floating x, double approximate_tanh) noexcept nogil:
     if floating is double:
-        if -20.0 <= x <= 20.0:
+        if not gelu_tanh_fwd_hard(x, approximate_tanh):     # the portable fast range
             return fa_gelut64_bwd(dy, x)
     return <floating>(<double>dy * gelu_tanh_deriv_d(x))
 

@@ -522,20 +522,11 @@ FA_INLINE void fa_tanh32_fwd_step(int u, int form, __mmask16 m, const float *xp,
    unspecified values (the caller's careful path overwrites them). */
 #define FA_T32_TAIL(i, n) ((n) - (i) >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << ((n) - (i))) - 1u))
 
-/* Software prefetch, FA_T32_PF_AHEAD floats (4 KB) ahead of each step, of its inputs
-   (rw 0) and its output lines (rw 1: fetched for writing).  The steps are compute-bound
-   with long dependency chains, so the out-of-order window holds few loads and the
-   hardware prefetcher falls behind on arrays in memory: without it the exact gelu on
-   16M float32 took 17.6 ms on one thread (0.80 ns an element in cache: 13.4), with it
-   13.1 (Cascade Lake; 512 to 1024 ahead measured alike, 128 and 256 less).  The address
-   is formed as an integer: past the end of the array a prefetch is only wasted. */
-#define FA_T32_PF_AHEAD 1024
-#define FA_T32_PREFETCH(p, rw)                                                            \
-    do {                                                                                  \
-        for (int pf_ = 0; pf_ < FA_T32_U; pf_++)                                          \
-            __builtin_prefetch((const void *)((uintptr_t)(p) + 4 * FA_T32_PF_AHEAD        \
-                                              + 64 * pf_), rw, 3);                        \
-    } while (0)
+/* Software prefetch (FA_PREFETCH_LINES of _vecmath.h: 4 KB ahead) of each step's input
+   and output lines: without it the exact gelu on 16M float32 took 17.6 ms on one thread
+   (0.80 ns an element in cache: 13.4), with it 13.1 (Cascade Lake; 2 to 4 KB ahead
+   measured alike, 512 bytes and 1 KB less). */
+#define FA_T32_PREFETCH(p, rw) FA_PREFETCH_LINES(p, FA_T32_U, rw)
 #define FA_T32_DEF_FORWARD(fname, step, form)                                             \
     FA_INLINE void fname(const float *x, float *y, ptrdiff_t n) {                         \
         ptrdiff_t i = 0;                                                                  \

@@ -45,6 +45,20 @@
 #else
 #define FA_HAS_HW_FMA 0
 #endif
+/* Software prefetch of `lines` 64-byte lines from FA_PF_AHEAD_BYTES past p (rw 0: to
+   read, 1: to write), for the block kernels whose steps are compute-bound with long
+   dependency chains: the out-of-order window then holds few loads and the hardware
+   prefetcher falls behind on arrays in memory (measurements where each kernel family
+   uses it: _table32.h, _table64.h, _lanes64.h).  The address is formed as an integer:
+   past the end of the array a prefetch is only wasted. */
+#define FA_PF_AHEAD_BYTES 4096
+#define FA_PREFETCH_LINES(p, lines, rw)                                                   \
+    do {                                                                                  \
+        for (int pf_ = 0; pf_ < (lines); pf_++)                                           \
+            __builtin_prefetch((const void *)((uintptr_t)(p) + FA_PF_AHEAD_BYTES          \
+                                              + 64 * pf_), rw, 3);                        \
+    } while (0)
+
 FA_INLINE double fa_bits_to_double(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
 FA_INLINE uint64_t fa_double_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
 FA_INLINE float fa_bits_to_float(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
