@@ -7,9 +7,14 @@ contiguous share on every call (static schedule), so a trainer calling again on
 the same arrays finds its share still in that core's cache (dynamic hand-out
 moved the shares between cores: relu on 262144 float32 elements took 1.7x as
 long).  Larger inputs stream from shared cache or memory anyway, and their
-chunks are handed to threads on demand (dynamic schedule): a thread that runs
-slow, because its core is shared or clocked lower, takes fewer chunks instead of
-holding up the whole call.
+chunks are handed to threads on demand in shrinking runs (guided schedule): each
+thread first takes a long contiguous run (half the chunks left, shared out), so
+its memory stream stays sequential, and a thread that runs slow, because its core
+is shared or clocked lower, takes fewer of the later, shorter runs instead of
+holding up the whole call.  One chunk at a time (dynamic schedule) interleaved the
+threads' streams: on AMD Zen 5 (EPYC, 2 threads, 16M float32 elements, plain
+stores) relu took 2.47-2.80 ms that way against 2.34-2.53 guided and 2.41-2.63 for
+PyTorch, and the relu backward 3.89-4.32 against 3.61-3.91 (PyTorch 3.64-4.11).
 
 Large outputs of the kernels that are cheap per element (the activation module
 marks them) are computed block by block into a per-thread buffer that stays in
@@ -53,7 +58,7 @@ cdef extern from *:
     static int fastact_cpu_has(int which) { (void)which; return 0; }
     #endif
 
-    /* Vendor (1: GenuineIntel), family and model from cpuid leaves 0 and 1; zeros
+    /* Vendor (1: GenuineIntel, 2: AuthenticAMD), family and model from cpuid leaves 0 and 1; zeros
        elsewhere */
     #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
     #include <cpuid.h>
@@ -62,7 +67,10 @@ cdef extern from *:
         *intel = *family = *model = 0;
         if (!__get_cpuid(0, &a, &b, &c, &d))
             return;
-        *intel = b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu;
+        if (b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu)         /* GenuineIntel */
+            *intel = 1;
+        else if (b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u)    /* AuthenticAMD */
+            *intel = 2;
         if (!__get_cpuid(1, &a, &b, &c, &d))
             return;
         *family = (int)((a >> 8) & 0xf);
@@ -152,15 +160,24 @@ cdef bint streaming() noexcept nogil:
     return _streaming
 
 
-def _set_streaming(on):
-    """Turn streaming stores for large outputs on or off (FASTACT_STREAM at import).
-    Results are the same bits either way; only the speed differs."""
-    global _streaming
+cdef bint _elementwise_streaming = True
+
+
+def _set_streaming(on, elementwise=None):
+    """Turn streaming stores for large outputs on or off (FASTACT_STREAM at import):
+    those of the row kernels, and those of the elementwise drivers as `elementwise`
+    (as `on` when None).  Results are the same bits either way; only the speed differs."""
+    global _streaming, _elementwise_streaming
     _streaming = bool(on)
+    _elementwise_streaming = bool(on if elementwise is None else elementwise)
 
 
 def _streaming_enabled():
     return bool(_streaming)
+
+
+def _elementwise_streaming_enabled():
+    return bool(_elementwise_streaming)
 
 
 cdef bint _prefetching = True
@@ -178,11 +195,11 @@ def _prefetching_enabled():
 
 
 def cpu_id():
-    """(vendor, family, model) of this CPU from cpuid: vendor "intel" or "other";
+    """(vendor, family, model) of this CPU from cpuid: vendor "intel", "amd" or "other";
     ("other", 0, 0) where there is no cpuid."""
-    cdef int intel = 0, family = 0, model = 0
-    fastact_cpu_id(&intel, &family, &model)
-    return ("intel" if intel else "other", family, model)
+    cdef int vendor = 0, family = 0, model = 0
+    fastact_cpu_id(&vendor, &family, &model)
+    return ({1: "intel", 2: "amd"}.get(vendor, "other"), family, model)
 
 
 # CPUs where streaming stores measured slower than plain ones for the kernels that use
@@ -193,17 +210,42 @@ def cpu_id():
 STREAM_SLOW_CPUS = {("intel", 6, 85)}
 
 
+# CPUs where the elementwise drivers' streaming stores (a block computed into an L1
+# buffer, then copied out) measured slower than plain stores, while the row kernels'
+# (softmax family, loss gradients) did not lose: there only the elementwise ones are
+# off by default.  AMD family 26 (Zen 5; model 2 measured, EPYC, 2 cores, 2 threads,
+# 16M elements, alternating processes, `python bench/ab_env.py FASTACT_STREAM`):
+# relu float32 2.47-2.48 ms streamed against 1.99-3.22 not, relu backward 4.36-4.47
+# against 2.83-4.74, relu6 backward 5.48-5.61 against 2.87-4.72, float64 relu 4.87-5.91
+# against 3.98-4.12; PyTorch's plain stores ran 1.15 to 1.9x faster than the streamed
+# kernels.  The same CPU's softmax and cross-entropy rows measured alike or faster
+# streamed (softmax_backward (256, 50000) float32 2.92 against 3.11 ms).
+ELEMENTWISE_STREAM_SLOW_CPUS = {"amd": {26}}
+
+
 def streaming_default(cpu=None):
     """Whether streaming stores are on by default on `cpu` ((vendor, family, model),
     this CPU's by default): on, except on STREAM_SLOW_CPUS."""
     return tuple(cpu if cpu is not None else cpu_id()) not in STREAM_SLOW_CPUS
 
 
+def elementwise_streaming_default(cpu=None):
+    """Whether the elementwise drivers' streaming stores are on by default on `cpu`:
+    as streaming_default, and off on the families of ELEMENTWISE_STREAM_SLOW_CPUS."""
+    vendor, family, model = tuple(cpu if cpu is not None else cpu_id())
+    return (streaming_default((vendor, family, model))
+            and family not in ELEMENTWISE_STREAM_SLOW_CPUS.get(vendor, ()))
+
+
 def streaming_state():
-    """"on" or "off", and why: FASTACT_STREAM, or this CPU's default."""
+    """"on" or "off" (rows, then the elementwise drivers when they differ), and why:
+    FASTACT_STREAM, or this CPU's default."""
     env = _env_switch("FASTACT_STREAM")
     why = "FASTACT_STREAM=" + env if env else "default for " + "{} family {} model {}".format(*cpu_id())
-    return ("on" if _streaming else "off") + f" ({why})"
+    state = "on" if _streaming else "off"
+    if _elementwise_streaming != _streaming:
+        state += ", elementwise " + ("on" if _elementwise_streaming else "off")
+    return state + f" ({why})"
 
 
 cdef int threads_for(Py_ssize_t work, Py_ssize_t min_work) noexcept nogil:
@@ -231,8 +273,8 @@ cdef inline char* _stream_buffers(bint stream, Py_ssize_t n, Py_ssize_t itemsize
     kernel is cheap enough that memory traffic dominates (stream), the input is past
     the static-schedule range and the output is large enough (stream_output).  NULL
     otherwise, or if the allocation fails (plain stores then)."""
-    if not (FA_COMMON_HAVE_NT and stream and n > STATIC_MAX_CHUNKS * ELEMENTWISE_CHUNK
-            and stream_output(n * itemsize, nt)):
+    if not (FA_COMMON_HAVE_NT and stream and _elementwise_streaming
+            and n > STATIC_MAX_CHUNKS * ELEMENTWISE_CHUNK and stream_output(n * itemsize, nt)):
         return NULL
     return <char*>malloc(nt * STREAM_BLOCK_BYTES)
 
@@ -328,7 +370,7 @@ cdef void run_unary(unary_kernel f, const char* x, char* y, Py_ssize_t n,
                         min(ELEMENTWISE_CHUNK, n - start), itemsize, p, NULL,
                         n - start if prefetch else 0)
     else:
-        for c in prange(nchunks, num_threads=nt, schedule="dynamic", nogil=True):
+        for c in prange(nchunks, num_threads=nt, schedule="guided", nogil=True):
             start = c * ELEMENTWISE_CHUNK
             _unary_part(f, x + start * itemsize, y + start * itemsize,
                         min(ELEMENTWISE_CHUNK, n - start), itemsize, p,
@@ -365,7 +407,7 @@ cdef void run_binary(binary_kernel f, const char* a, const char* b, char* y,
                          min(ELEMENTWISE_CHUNK, n - start), itemsize, p, NULL,
                          n - start if prefetch else 0)
     else:
-        for c in prange(nchunks, num_threads=nt, schedule="dynamic", nogil=True):
+        for c in prange(nchunks, num_threads=nt, schedule="guided", nogil=True):
             start = c * ELEMENTWISE_CHUNK
             _binary_part(f, a + start * itemsize, b + start * itemsize, y + start * itemsize,
                          min(ELEMENTWISE_CHUNK, n - start), itemsize, p,
@@ -438,7 +480,10 @@ def _env_switch(name):
 
 def _init_streaming():
     env = _env_switch("FASTACT_STREAM")
-    _set_streaming(env == "1" if env else streaming_default())
+    if env:
+        _set_streaming(env == "1")
+    else:
+        _set_streaming(streaming_default(), elementwise_streaming_default())
 
 
 _init_streaming()

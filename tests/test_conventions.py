@@ -302,8 +302,50 @@ def test_env_variable_turns_streaming_stores_off():
     assert _common.streaming_default(("intel", 6, 85)) is False
     assert _common.streaming_default(("intel", 6, 207)) is True
     assert _common.streaming_default(("other", 25, 17)) is True
+    assert _common.streaming_default(("amd", 26, 2)) is True
     _check_env_switch("FASTACT_STREAM", "_streaming_enabled",
                       (("0", "False"), ("1", "True"), ("", str(_common.streaming_default()))), "no")
+
+
+def test_elementwise_streaming_default_and_env_switch():
+    """The elementwise drivers' streaming stores follow the row kernels' default, and are
+    off by default on AMD family 26 (Zen 5) while the rows' stay on; FASTACT_STREAM sets
+    both; the bench header names the split."""
+    from fastact import _common
+    assert _common.elementwise_streaming_default(("amd", 26, 2)) is False
+    assert _common.elementwise_streaming_default(("amd", 26, 17)) is False
+    assert _common.elementwise_streaming_default(("amd", 25, 17)) is True
+    assert _common.elementwise_streaming_default(("intel", 6, 207)) is True
+    assert _common.elementwise_streaming_default(("intel", 6, 85)) is False
+    assert _common.elementwise_streaming_default(("other", 26, 2)) is True
+    _check_env_switch("FASTACT_STREAM", "_elementwise_streaming_enabled",
+                      (("0", "False"), ("1", "True"),
+                       ("", str(_common.elementwise_streaming_default()))), "no")
+    before = (_common._streaming_enabled(), _common._elementwise_streaming_enabled())
+    try:
+        _common._set_streaming(True, False)
+        assert _common.streaming_state().startswith("on, elementwise off (")
+        _common._set_streaming(False)
+        assert not _common._elementwise_streaming_enabled()
+        assert _common.streaming_state().startswith("off (")
+    finally:
+        _common._set_streaming(*before)
+
+
+def test_cpu_id_names_the_vendor():
+    from fastact import _common
+    vendor, family, model = _common.cpu_id()
+    assert vendor in ("intel", "amd", "other")
+    assert isinstance(family, int) and isinstance(model, int) and family >= 0 and model >= 0
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+    except OSError:
+        return
+    if "GenuineIntel" in info:
+        assert vendor == "intel"
+    elif "AuthenticAMD" in info:
+        assert vendor == "amd"
 
 
 def test_streaming_stores_do_not_change_results(restore_threads):
@@ -315,14 +357,14 @@ def test_streaming_stores_do_not_change_results(restore_threads):
     labels = np.arange(2100) % 1024
     fa.set_num_threads(2)
     out = {}
-    before = _common._streaming_enabled()
+    before = (_common._streaming_enabled(), _common._elementwise_streaming_enabled())
     try:
         for on in (True, False):
             _common._set_streaming(on)
             out[on] = [fa.relu(x), fa.relu_backward(x, x), fa.softmax(x),
                        fa.softmax_cross_entropy_with_grad(x, labels)[1]]
     finally:
-        _common._set_streaming(before)
+        _common._set_streaming(*before)
     for a, b in zip(out[True], out[False]):
         assert np.array_equal(a.view(np.uint32), b.view(np.uint32))
 
