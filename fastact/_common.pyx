@@ -13,8 +13,8 @@ its memory stream stays sequential, and a thread that runs slow, because its cor
 is shared or clocked lower, takes fewer of the later, shorter runs instead of
 holding up the whole call.  One chunk at a time (dynamic schedule) interleaved the
 threads' streams: on AMD Zen 5 (EPYC, 2 threads, 16M float32 elements, plain
-stores) relu took 2.47-2.80 ms that way against 2.34-2.53 guided and 2.41-2.63 for
-PyTorch, and the relu backward 3.89-4.32 against 3.61-3.91 (PyTorch 3.64-4.11).
+stores) relu took 1.01-1.05x PyTorch's time that way and 0.97-0.98x guided, the relu
+backward 1.04-1.06x and 0.98-1.02x (the README's Threads section).
 
 Large outputs of the kernels that are cheap per element (the activation module
 marks them) are computed block by block into a per-thread buffer that stays in
