@@ -46,15 +46,21 @@ cdef enum:
     PREFETCH_MIN_BYTES = 1 << 23
 
 cdef int num_threads() noexcept nogil
-# False when FASTACT_STREAM=0: no output goes out by streaming stores (on some machines
-# they cost time: see the README's benchmark notes)
+# The row kernels' switch (softmax family, loss gradients): False when FASTACT_STREAM=0
+# or on STREAM_SLOW_CPUS (on some machines they cost time: see the README's benchmark
+# notes).  The elementwise drivers have their own (_common._elementwise_streaming).
 cdef bint streaming() noexcept nogil
 
 
+cdef inline bint output_is_large(Py_ssize_t nbytes, int nt) noexcept nogil:
+    """Whether an output of nbytes written by nt threads is large enough to stream."""
+    return nbytes >= STREAM_MIN_BYTES and nbytes >= nt * <Py_ssize_t>STREAM_MIN_THREAD_BYTES
+
+
 cdef inline bint stream_output(Py_ssize_t nbytes, int nt) noexcept nogil:
-    """Whether an output of nbytes written by nt threads goes out by streaming stores."""
-    return (nbytes >= STREAM_MIN_BYTES and nbytes >= nt * <Py_ssize_t>STREAM_MIN_THREAD_BYTES
-            and streaming())
+    """Whether an output of nbytes written by nt threads of a row kernel goes out by
+    streaming stores (the elementwise drivers ask their own switch instead)."""
+    return output_is_large(nbytes, nt) and streaming()
 
 cdef int threads_for(Py_ssize_t work, Py_ssize_t min_work) noexcept nogil
 

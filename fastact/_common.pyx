@@ -62,15 +62,15 @@ cdef extern from *:
        elsewhere */
     #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
     #include <cpuid.h>
-    static void fastact_cpu_id(int *intel, int *family, int *model) {
+    static void fastact_cpu_id(int *vendor, int *family, int *model) {
         unsigned a, b, c, d;
-        *intel = *family = *model = 0;
+        *vendor = *family = *model = 0;
         if (!__get_cpuid(0, &a, &b, &c, &d))
             return;
         if (b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu)         /* GenuineIntel */
-            *intel = 1;
+            *vendor = 1;
         else if (b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u)    /* AuthenticAMD */
-            *intel = 2;
+            *vendor = 2;
         if (!__get_cpuid(1, &a, &b, &c, &d))
             return;
         *family = (int)((a >> 8) & 0xf);
@@ -81,11 +81,11 @@ cdef extern from *:
             *model += (int)(((a >> 16) & 0xf) << 4);
     }
     #else
-    static void fastact_cpu_id(int *intel, int *family, int *model) { *intel = *family = *model = 0; }
+    static void fastact_cpu_id(int *vendor, int *family, int *model) { *vendor = *family = *model = 0; }
     #endif
     """
     int fastact_cpu_has(int which)
-    void fastact_cpu_id(int* intel, int* family, int* model)
+    void fastact_cpu_id(int* vendor, int* family, int* model)
 
 cdef extern from *:
     """
@@ -271,10 +271,10 @@ cdef inline char* _stream_buffers(bint stream, Py_ssize_t n, Py_ssize_t itemsize
                                   int nt) noexcept nogil:
     """One block buffer per thread when the output goes out by streaming stores: the
     kernel is cheap enough that memory traffic dominates (stream), the input is past
-    the static-schedule range and the output is large enough (stream_output).  NULL
+    the static-schedule range and the output is large enough (output_is_large).  NULL
     otherwise, or if the allocation fails (plain stores then)."""
     if not (FA_COMMON_HAVE_NT and stream and _elementwise_streaming
-            and n > STATIC_MAX_CHUNKS * ELEMENTWISE_CHUNK and stream_output(n * itemsize, nt)):
+            and n > STATIC_MAX_CHUNKS * ELEMENTWISE_CHUNK and output_is_large(n * itemsize, nt)):
         return NULL
     return <char*>malloc(nt * STREAM_BLOCK_BYTES)
 
