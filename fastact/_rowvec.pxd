@@ -725,6 +725,58 @@ cdef extern from *:
         for (; j < K; j++) y[j] = (x[j] - m) - c;
     }
 
+    /* ---- log_softmax of long float32 rows, two rows at a time (AVX-512 build): the
+       exp-sum of row x (fa_rv_expsum_f with e = NULL and the maxima counted) and, in the
+       same loop, the last pass of the row before it, yp = (xp - mp) - cp
+       (fa_rv_shift_f), a block of 16 of each per step.  One row after the other, the
+       exp-sum was compute-bound with no memory traffic (its row was in L2) and the
+       shift pass was the reverse; side by side the one hides the other.  Each row's
+       operations are those of the two functions, in the same order: the same bits. ---- */
+    static inline __attribute__((always_inline)) double fa_rv_expsum_shift_f(
+            const float *x, Py_ssize_t K, float m, int64_t *cnt, int exact,
+            const float *xp, float *yp, float mp, float cp, int nt) {
+    #if FA_RV_WIDE
+        fa_f16 vm = (fa_f16){} + m;
+        fa_d8 a0 = {}, a1 = {};
+        fa_i16 nmax = {};
+        fa_f16 v, ev;
+        fa_i16 keep;
+        Py_ssize_t j = 0, js = 0, h = fa_nt_head(yp, 4, K, nt);
+        for (; js < h; js++) yp[js] = (xp[js] - mp) - cp;
+        for (; j + 16 <= K; j += 16) {
+            FA_PREFETCH(x + K + j);
+            v = fa_ld_f(x + j);
+            ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
+            keep = v == m; nmax -= keep; ev = fa_sel_f(keep, (fa_f16){}, ev);
+            fa_acc_f(&a0, &a1, ev);
+            if (js + 16 <= K) {
+                if (!nt) FA_RV_PF_W(yp + js);
+                fa_f16 w = (fa_ld_f(xp + js) - mp) - cp;
+                if (nt && FA_HAVE_NT) fa_st_nt_f(yp + js, w); else fa_st_f(yp + js, w);
+                js += 16;
+            }
+        }
+        if (j < K) {
+            v = fa_ld_tail_f(x + j, K - j, m);
+            ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
+            keep = FA_IOTA16 < (int32_t)(K - j);
+            nmax -= keep & (v == m); keep &= ~(v == m);
+            fa_acc_f(&a0, &a1, fa_sel_f(keep, ev, (fa_f16){}));
+        }
+        for (; js + 16 <= K; js += 16) {
+            if (!nt) FA_RV_PF_W(yp + js);
+            fa_f16 w = (fa_ld_f(xp + js) - mp) - cp;
+            if (nt && FA_HAVE_NT) fa_st_nt_f(yp + js, w); else fa_st_f(yp + js, w);
+        }
+        for (; js < K; js++) yp[js] = (xp[js] - mp) - cp;
+        *cnt = fa_hsum_i16(nmax);
+        return fa_hsum_d8x2(a0, a1) * 0x1p-32;
+    #else
+        fa_rv_shift_f(xp, yp, K, mp, cp, nt);
+        return fa_rv_expsum_f(x, NULL, K, m, cnt, exact);
+    #endif
+    }
+
     /* ---- Σ a_j b_j in double (float products are exact in double) ---- */
     static inline double fa_rv_dot_f(const float *a, const float *b, Py_ssize_t K) {
     #if FA_RV_HALVES
@@ -1382,6 +1434,8 @@ cdef extern from *:
     static inline void fa_rv_softmax_f(const float *x, float *y, Py_ssize_t K, float m, int exact, int nt) {}
     static inline void fa_rv_softmax_d(const double *x, double *y, Py_ssize_t K, double m, int exact, int nt) {}
     static inline void fa_rv_shift_f(const float *x, float *y, Py_ssize_t K, float m, float c, int nt) {}
+    static inline double fa_rv_expsum_shift_f(const float *x, Py_ssize_t K, float m, int64_t *cnt, int exact,
+            const float *xp, float *yp, float mp, float cp, int nt) { return 0; }
     static inline void fa_rv_shift_d(const double *x, double *y, Py_ssize_t K, double m, double c, int nt) {}
     static inline double fa_rv_dot_f(const float *a, const float *b, Py_ssize_t K) { return 0; }
     static inline double fa_rv_dot_d(const double *a, const double *b, Py_ssize_t K) { return 0; }
@@ -1423,6 +1477,8 @@ cdef extern from *:
     void fa_rv_softmax_f(const float* x, float* y, Py_ssize_t K, float m, bint exact, bint nt) noexcept nogil
     void fa_rv_softmax_d(const double* x, double* y, Py_ssize_t K, double m, bint exact, bint nt) noexcept nogil
     void fa_rv_shift_f(const float* x, float* y, Py_ssize_t K, float m, float c, bint nt) noexcept nogil
+    double fa_rv_expsum_shift_f(const float* x, Py_ssize_t K, float m, int64_t* cnt, bint exact,
+                                const float* xp, float* yp, float mp, float cp, bint nt) noexcept nogil
     void fa_rv_shift_d(const double* x, double* y, Py_ssize_t K, double m, double c, bint nt) noexcept nogil
     double fa_rv_dot_f(const float* a, const float* b, Py_ssize_t K) noexcept nogil
     double fa_rv_dot_d(const double* a, const double* b, Py_ssize_t K) noexcept nogil

@@ -563,6 +563,43 @@ def test_large_outputs_equal_row_by_row_results(dtype, offset, k, restore_thread
                 assert a[i:i + 1].tobytes() == b.tobytes()
 
 
+@pytest.mark.parametrize("K", [257, 300, 4099])
+def test_log_softmax_float32_rows_in_pairs_equal_rows_alone(K, restore_threads):
+    # float32 rows longer than 256 entries go two at a time in the AVX-512 build (the
+    # exp-sum of one beside the last pass of the other): every row must give the bits
+    # of the same row alone, also next to rows that go alone (a non-finite max: all
+    # -inf, +inf, NaN), rows far from their max (the TwoSum exps) and in place
+    x = logits((23, K), 4.0, seed=94).astype(F32)
+    x[2] = -np.inf
+    x[5, 7] = np.inf
+    x[6, 1] = np.nan
+    x[7] = -np.inf
+    x[8, 3] = -np.inf
+    x[9, ::3] -= 60.0
+    x[10, 0] = 1e30
+    x[11:13] = 0.0
+    x[22] = np.nan
+    alone = np.concatenate([fa.log_softmax(x[i:i + 1]) for i in range(len(x))])
+    assert np.isnan(alone[[5, 6, 22]]).all() and np.isnan(alone[[2, 7]]).all()
+    assert np.isfinite(alone[[0, 1, 3, 4, 9, 10, 11, 12]]).all() and alone[8, 3] == -np.inf
+    for n in (1, 2):
+        fa.set_num_threads(n)
+        for rows in (slice(None), slice(1, None), slice(0, 2), slice(3, 9)):
+            got = fa.log_softmax(x[rows])
+            assert got.tobytes() == alone[rows].tobytes()
+            xi = x[rows].copy()
+            assert fa.log_softmax(xi, out=xi).tobytes() == alone[rows].tobytes()
+    # and the values: against float64 (three roundings of at most half an ulp each;
+    # row 10's maximum, whose exact value is -4098 e^-1e30, comes out as about -2e-44:
+    # its 4098 others are each raised to e^-109, hence the subnormal allowance)
+    ref = fa.log_softmax(x.astype(F64))
+    ok = np.isfinite(ref)
+    assert np.array_equal(np.isnan(alone), np.isnan(ref))
+    assert np.array_equal(np.isneginf(alone), np.isneginf(ref))
+    err = np.abs(alone[ok] - ref[ok])
+    assert (err <= 1.5 * np.spacing(np.abs(ref[ok]).astype(F32)) + 1e-40).all()
+
+
 @pytest.mark.parametrize("K", [5, 37, 1000])
 def test_log_softmax_backward_float32_rows(K):
     # float32 rows run in float (fastact._rowvec fa_rv_lsm_bwd_f): against a float64
