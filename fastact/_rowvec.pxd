@@ -1160,6 +1160,181 @@ cdef extern from *:
         return bad;
     }
 
+    /* ---- Short float32 rows, K <= FA_LANE_K entries, one register each (AVX-512
+       build).  One row at a time through the general row kernels such rows were all
+       passes, tails and horizontal sums (about 100 cycles a row at K = 16; softmax,
+       log_softmax and softmax_backward at 0.56, 0.44 and 0.41x PyTorch's speed); here a
+       row is one masked load, its reductions in registers and one masked store, and a
+       group of up to 16 rows shares the per-row finish (the divisions or log1p's) in one
+       vectorised loop.  Per row, with m the max and e'_j = e^(x_j - m) 2^SC (the
+       TwoSum form, fa_rv_exp_f):
+         s' = Σ_{x_j<m} e'_j 2^-SC + (#max - 1), summed in double
+         softmax:          y_j = e'_j a,  a = 2^-SC / (1 + s') rounded to float
+         log_softmax:      y_j = (x_j - m) - c,  c = log1p(s') rounded to float
+         softmax_backward: dx_j = y_j ((dy_j - dh) - dl),  dh + dl = Σ dy_j y_j (double)
+       the row kernels' forms (the sums' order differs, so the bits may differ from a
+       longer row's; every row of such a K goes this way, alone or not, on any thread).
+       Rows with an entry that is not finite (forward), or a dot that is huge or NaN
+       (backward), are left to the row loop: the returned mask. ---- */
+    #define FA_LANE_K 16
+    #if FA_RV_WIDE
+    static inline __mmask16 fa_lane_mask(Py_ssize_t K) { return (__mmask16)((1u << K) - 1u); }
+    /* Σ of a row's 16 float lanes (under k) in double: lanes 0-7 + lanes 8-15, then
+       halves of that */
+    static inline double fa_lane_sum_d(__m512 v, __mmask16 k) {
+        v = _mm512_maskz_mov_ps(k, v);
+        __m512d s = _mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(v)),
+                                  _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+        __m256d s4 = _mm256_add_pd(_mm512_castpd512_pd256(s), _mm512_extractf64x4_pd(s, 1));
+        __m128d s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
+        return _mm_cvtsd_f64(_mm_add_sd(s2, _mm_unpackhi_pd(s2, s2)));
+    }
+    /* A row's 16 lanes from p: a plain load where 16 entries are there to read (the
+       lanes past the row are ignored), a masked one at the end of the data.  Lanes are
+       selected with and/or on a vector mask, never a k-mask that GCC would fold into
+       a masked load: on Zen 5 masked loads and stores of rows that stream from memory
+       were most of their time (softmax_backward (262144, 16) float32, 2 threads: 1.55
+       ms with them, 0.46 without). */
+    static inline __m512 fa_lane_load(const float *p, __mmask16 k, int plain) {
+        return plain ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(k, p);
+    }
+    static inline __m512 fa_lane_vmask(Py_ssize_t K) {
+        return _mm512_castsi512_ps(_mm512_maskz_set1_epi32(fa_lane_mask(K), -1));
+    }
+    /* lanes of a where lm is set, of b elsewhere */
+    static inline __m512 fa_lane_blend(__m512 lm, __m512 a, __m512 b) {
+        return _mm512_or_ps(_mm512_and_ps(lm, a), _mm512_andnot_ps(lm, b));
+    }
+    static inline void fa_lane_store(float *p, __mmask16 k, __m512 v) {
+        if (k == 0xffff) _mm512_storeu_ps(p, v); else _mm512_mask_storeu_ps(p, k, v);
+    }
+    /* Rows of K entries packed into full 16-lane stores: each row's K lanes join the
+       pending ones (permutes), every full vector goes out by one plain store, and the
+       last partial one by one masked store. */
+    typedef struct { __m512 acc; int fill; float *out; } fa_pack;
+    static inline void fa_pack_start(fa_pack *p, float *out) {
+        p->acc = _mm512_setzero_ps(); p->fill = 0; p->out = out;
+    }
+    static inline void fa_pack_put(fa_pack *p, __m512 o, Py_ssize_t K) {
+        const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+        __m512i f = _mm512_set1_epi32(p->fill);
+        /* lane i < fill keeps acc[i]; lane i >= fill takes o[i - fill] (index 16 + i - fill) */
+        __m512i idx = _mm512_mask_add_epi32(iota, _mm512_cmpge_epi32_mask(iota, f), _mm512_sub_epi32(iota, f),
+                                            _mm512_set1_epi32(16));
+        __m512 acc = _mm512_permutex2var_ps(p->acc, idx, o);
+        int nf = p->fill + (int)K;
+        if (nf >= 16) {
+            _mm512_storeu_ps(p->out, acc);
+            p->out += 16;
+            /* o's entries past those stored: lane i takes o[16 - fill + i] */
+            acc = _mm512_permutexvar_ps(_mm512_add_epi32(iota, _mm512_set1_epi32(16 - p->fill)), o);
+            nf -= 16;
+        }
+        p->acc = acc;
+        p->fill = nf;
+    }
+    static inline void fa_pack_end(fa_pack *p) {
+        if (p->fill) _mm512_mask_storeu_ps(p->out, (__mmask16)((1u << p->fill) - 1u), p->acc);
+    }
+    #endif
+    static inline int fa_rv_softmax_lanes_f(const float *x, float *y, Py_ssize_t nr,
+                                            Py_ssize_t K, Py_ssize_t avail, int log) {
+    #if FA_RV_WIDE
+        float eb[16][16], mb[16], c[16];
+        double spb[16];
+        __mmask16 k = fa_lane_mask(K);
+        __m512 lm = fa_lane_vmask(K);
+        Py_ssize_t r;
+        int bad = 0;
+        fa_pack pk;
+        float vb[16][16];
+        __mmask16 mxb[16];
+        /* in stages over the group's rows, each a short loop body whose iterations
+           overlap (one row's whole chain at a time left the core waiting on latency) */
+        for (r = 0; r < 16; r++) { spb[r] = 0.0; mb[r] = 0.0f; }
+        for (r = 0; r < nr; r++) {
+            __m512 v = fa_lane_load(x + r * K, k, r * K + 16 <= avail);
+            __mmask16 fin = _mm512_mask_cmp_ps_mask(k, _mm512_abs_ps(v), _mm512_set1_ps(3.4028235e38f), _CMP_LE_OQ);
+            if (fin != k) bad |= 1 << r;
+            _mm512_storeu_ps(vb[r], v);
+            mb[r] = _mm512_mask_reduce_max_ps(k, v);
+        }
+        for (r = 0; r < nr; r++) {
+            __m512 v = _mm512_loadu_ps(vb[r]), vm = _mm512_set1_ps(mb[r]);
+            _mm512_storeu_ps(eb[r], (__m512)fa_rv_exp_f((fa_f16)fa_lane_blend(lm, v, vm), (fa_f16)vm));
+            mxb[r] = _mm512_mask_cmp_ps_mask(k, v, vm, _CMP_EQ_OQ);
+        }
+        for (r = 0; r < nr; r++)
+            spb[r] = fa_lane_sum_d(_mm512_loadu_ps(eb[r]), k & ~mxb[r]) * 0x1p-32
+                     + (double)(__builtin_popcount((unsigned)mxb[r]) - 1);
+        if (log) for (r = 0; r < nr; r++) _mm512_storeu_ps(eb[r], _mm512_loadu_ps(vb[r]));
+        for (r = 0; r < 16; r++)
+            c[r] = log ? (float)fa_log1p(spb[r]) : (float)(0x1p-32 / (1.0 + spb[r]));
+        fa_pack_start(&pk, y);
+        for (r = 0; r < nr; r++) {
+            __m512 o = log ? _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(eb[r]), _mm512_set1_ps(mb[r])),
+                                           _mm512_set1_ps(c[r]))
+                           : _mm512_mul_ps(_mm512_loadu_ps(eb[r]), _mm512_set1_ps(c[r]));
+            if (bad) {          /* a row left to the row loop: the others one by one */
+                if (!((bad >> r) & 1)) fa_lane_store(y + r * K, k, o);
+            } else {
+                fa_pack_put(&pk, o, K);
+            }
+        }
+        if (!bad) fa_pack_end(&pk);
+        return bad;
+    #else
+        return -1;
+    #endif
+    }
+    static inline int fa_rv_softmax_bwd_lanes_f(const float *dy, const float *y, float *dx,
+                                                Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail) {
+    #if FA_RV_WIDE
+        __mmask16 k = fa_lane_mask(K);
+        __m512 lm = fa_lane_vmask(K);
+        float ob[16][16];
+        Py_ssize_t r;
+        int bad = 0;
+        fa_pack pk;
+        float db[16][16], yb[16][16];
+        double dotb[16];
+        for (r = 0; r < nr; r++) {      /* in stages, as in fa_rv_softmax_lanes_f */
+            int in = r * K + 16 <= avail;
+            __m512 d = _mm512_and_ps(lm, fa_lane_load(dy + r * K, k, in));
+            __m512 v = _mm512_and_ps(lm, fa_lane_load(y + r * K, k, in));
+            _mm512_storeu_ps(db[r], d);
+            _mm512_storeu_ps(yb[r], v);
+            __m512d p = _mm512_add_pd(
+                _mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(d)), _mm512_cvtps_pd(_mm512_castps512_ps256(v))),
+                _mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(d), 1))),
+                              _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))));
+            __m256d s4 = _mm256_add_pd(_mm512_castpd512_pd256(p), _mm512_extractf64x4_pd(p, 1));
+            __m128d s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
+            dotb[r] = _mm_cvtsd_f64(_mm_add_sd(s2, _mm_unpackhi_pd(s2, s2)));
+        }
+        for (r = 0; r < nr; r++) {
+            double dot = dotb[r];
+            if (!(fabs(dot) <= 1e37)) bad |= 1 << r;
+            float dh = (float)dot, dl = (float)(dot - dh);
+            _mm512_storeu_ps(ob[r], _mm512_mul_ps(_mm512_loadu_ps(yb[r]),
+                                                  _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(db[r]), _mm512_set1_ps(dh)),
+                                                                _mm512_set1_ps(dl))));
+        }
+        fa_pack_start(&pk, dx);
+        for (r = 0; r < nr; r++) {
+            if (bad) {
+                if (!((bad >> r) & 1)) fa_lane_store(dx + r * K, k, _mm512_loadu_ps(ob[r]));
+            } else {
+                fa_pack_put(&pk, _mm512_loadu_ps(ob[r]), K);
+            }
+        }
+        if (!bad) fa_pack_end(&pk);
+        return bad;
+    #else
+        return -1;
+    #endif
+    }
+
     /* ---- softmax cross-entropy with class indices and no label smoothing for
        nr <= 16 rows of K <= 16 classes at once, row l in lane l (short rows would
        otherwise be all tail).  Per row, as the long-row kernel:
@@ -1438,6 +1613,9 @@ cdef extern from *:
             const float *xp, float *yp, float mp, float cp, int nt) { return 0; }
     static inline void fa_rv_shift_d(const double *x, double *y, Py_ssize_t K, double m, double c, int nt) {}
     static inline double fa_rv_dot_f(const float *a, const float *b, Py_ssize_t K) { return 0; }
+    #define FA_LANE_K 0
+    static inline int fa_rv_softmax_lanes_f(const float *x, float *y, Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail, int log) { return -1; }
+    static inline int fa_rv_softmax_bwd_lanes_f(const float *dy, const float *y, float *dx, Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail) { return -1; }
     static inline double fa_rv_dot_d(const double *a, const double *b, Py_ssize_t K) { return 0; }
     static inline void fa_rv_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float dh, float dl, int nt) {}
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K, double dot, int nt) {}
@@ -1477,6 +1655,11 @@ cdef extern from *:
     void fa_rv_softmax_f(const float* x, float* y, Py_ssize_t K, float m, bint exact, bint nt) noexcept nogil
     void fa_rv_softmax_d(const double* x, double* y, Py_ssize_t K, double m, bint exact, bint nt) noexcept nogil
     void fa_rv_shift_f(const float* x, float* y, Py_ssize_t K, float m, float c, bint nt) noexcept nogil
+    const Py_ssize_t FA_LANE_K    # rows of up to this many entries go 16 at a time across lanes
+    int fa_rv_softmax_lanes_f(const float* x, float* y, Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail,
+                              bint log) noexcept nogil
+    int fa_rv_softmax_bwd_lanes_f(const float* dy, const float* y, float* dx, Py_ssize_t nr,
+                                  Py_ssize_t K, Py_ssize_t avail) noexcept nogil
     double fa_rv_expsum_shift_f(const float* x, Py_ssize_t K, float m, int64_t* cnt, bint exact,
                                 const float* xp, float* yp, float mp, float cp, bint nt) noexcept nogil
     void fa_rv_shift_d(const double* x, double* y, Py_ssize_t K, double m, double c, bint nt) noexcept nogil

@@ -548,9 +548,32 @@ cdef void _task(int op, const floating* a, const floating* b, floating* y, Py_ss
 cdef void _run_tasks(int op, const floating* a, const floating* b, floating* y, Py_ssize_t t0,
                      Py_ssize_t t1, Py_ssize_t ntiles, Py_ssize_t K, Py_ssize_t inner,
                      bint stream) noexcept nogil:
-    cdef Py_ssize_t t, n, l
+    cdef Py_ssize_t t, n, l, avail
     cdef int bad
     if floating is float:
+        if (inner == 1 and K <= FA_LANE_K and FA_RV_WIDE
+                and op in (OP_SOFTMAX, OP_LOG_SOFTMAX, OP_SOFTMAX_BWD, OP_SOFTMAX_JVP)):
+            # short float32 rows 16 at a time across the lanes (fastact._rowvec); rows
+            # with a non-finite max or dot, alone
+            t = t0
+            while t < t1:
+                n = min(<Py_ssize_t>16, t1 - t)
+                # (entries readable from the group's start: this thread's rows)
+                avail = (t1 - t) * K
+                if op == OP_SOFTMAX:
+                    bad = fa_rv_softmax_lanes_f(a + t * K, y + t * K, n, K, avail, False)
+                elif op == OP_LOG_SOFTMAX:
+                    bad = fa_rv_softmax_lanes_f(a + t * K, y + t * K, n, K, avail, True)
+                elif op == OP_SOFTMAX_BWD:
+                    bad = fa_rv_softmax_bwd_lanes_f(a + t * K, b + t * K, y + t * K, n, K, avail)
+                else:
+                    bad = fa_rv_softmax_bwd_lanes_f(b + t * K, a + t * K, y + t * K, n, K, avail)
+                for l in range(n):
+                    if (bad >> l) & 1:
+                        _task(op, a, b, y, t + l, ntiles, K, inner, stream)
+                t += 16
+            fa_sfence()
+            return
         if op == OP_LOG_SOFTMAX and inner == 1 and K <= FA_MID_K and FA_RV_WIDE:
             # float32 rows of up to FA_MID_K entries, FA_MID_ROWS at a time: their logs in
             # one vectorised loop (fastact._rowvec; one row at a time, the log was a

@@ -11,6 +11,7 @@ import pytest
 import scipy.special as sps
 
 import fastact as fa
+from fastact import _dispatch
 from conftest import central_difference, requires_torch, torch
 
 F32, F64 = np.float32, np.float64
@@ -561,6 +562,71 @@ def test_large_outputs_equal_row_by_row_results(dtype, offset, k, restore_thread
                      fa.softmax_jvp(y[i:i + 1], dy[i:i + 1])]
             for a, b in zip(big, small):
                 assert a[i:i + 1].tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("K", [1, 3, 8, 13, 16])
+def test_short_float32_rows_in_groups(K, restore_threads):
+    # float32 rows of up to 16 entries go 16 at a time in the AVX-512 build (one
+    # register a row, the outputs packed into full stores): every row must give the
+    # bits of the same row alone, in place too, on 1 and 2 threads, also in a group
+    # with rows left to the row loop (an entry -inf, +inf or NaN; a huge dot), and be
+    # right against NumPy in float64
+    x = logits((37, K), 5.0, seed=95).astype(F32)
+    x[4, 0] = -np.inf
+    x[21, K - 1] = np.nan
+    x[30, 0] = np.inf
+    x[9] = 40.0 * x[9] - 200.0          # far from its max (subnormal and zero exps)
+    dy = logits((37, K), 1.0, seed=96).astype(F32)
+    dy[26] = 3e38                       # dot overflows float32: the row loop
+    y = fa.softmax(x)
+    calls = {"softmax": lambda a: fa.softmax(a), "log_softmax": lambda a: fa.log_softmax(a),
+             "softmax_backward": lambda a: fa.softmax_backward(dy[a[1]], y[a[1]]),
+             "softmax_jvp": lambda a: fa.softmax_jvp(y[a[1]], dy[a[1]])}
+    for name, f in calls.items():
+        bwd = name in ("softmax_backward", "softmax_jvp")
+        arg = (lambda rows: (None, rows)) if bwd else (lambda rows: x[rows])
+        alone = np.concatenate([f(arg(slice(i, i + 1))) for i in range(len(x))])
+        for n in (1, 2):
+            fa.set_num_threads(n)
+            for rows in (slice(None), slice(1, None), slice(3, 20), slice(17, 37)):
+                assert f(arg(rows)).tobytes() == alone[rows].tobytes(), (name, n, rows)
+            if not bwd:
+                xi = x.copy()
+                getattr(fa, name)(xi, out=xi)
+                assert xi.tobytes() == alone.tobytes()
+            else:
+                di = dy.copy()
+                fa.softmax_backward(di, y, out=di)
+                assert di.tobytes() == fa.softmax_backward(dy, y).tobytes()
+        # against float64 NumPy, the sum as the kernels take it (the maxima counted,
+        # log1p of the rest: log(1 + tiny) would lose it)
+        xd, yd, dd = x.astype(F64), y.astype(F64), dy.astype(F64)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            m = np.max(xd, axis=-1, keepdims=True)
+            ed = np.exp(xd - m)
+            rest = np.where(xd < m, ed, 0.0).sum(-1, keepdims=True) + ((xd == m).sum(-1, keepdims=True) - 1)
+            if name == "softmax":
+                ref = ed / (1.0 + rest)
+            elif name == "log_softmax":
+                ref = (xd - m) - np.log1p(rest)
+            else:
+                ref = yd * (dd - (dd * yd).sum(-1, keepdims=True))
+        if not bwd:         # a NaN or +inf entry: a NaN row (as PyTorch)
+            ref[(np.isnan(x) | (x == np.inf)).any(-1)] = np.nan
+        assert np.array_equal(np.isnan(alone), np.isnan(ref)), name
+        # rows of finite entries (backward: all rows) take the lanes in the AVX-512
+        # build, whose exps are TwoSum-corrected: 2.5 ulp; the others the row loop,
+        # whose exps skip the TwoSum when every finite entry lies within 32 of the max
+        # (|x - m| 2^-24 relative)
+        wide = _dispatch.kernel_isa("_softmax") == "avx512"
+        lanes = (np.isfinite(x).all(-1, keepdims=True) & wide) | bwd
+        ok = np.isfinite(ref)
+        tol = np.where(lanes, 2.5, 40.0) * np.spacing(np.abs(ref).astype(F32))
+        if bwd:     # y (dy - dot): rounded twice past the dot's float32 split
+            tol = 4 * np.spacing(np.abs(ref).astype(F32)) + 1e-45
+        err = np.abs(alone[ok] - ref[ok])
+        tol = tol[ok]
+        assert (err <= tol).all(), (name, np.max(err / tol))
 
 
 @pytest.mark.parametrize("K", [257, 300, 4099])
