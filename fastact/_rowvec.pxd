@@ -1160,13 +1160,13 @@ cdef extern from *:
         return bad;
     }
 
-    /* ---- Short float32 rows, K <= FA_LANE_K entries, one register each (AVX-512
-       build).  One row at a time through the general row kernels such rows were all
+    /* ---- Short float32 rows, K <= FA_LANE_K = 64 entries, up to four registers each
+       (AVX-512 build).  One row at a time through the general row kernels such rows were all
        passes, tails and horizontal sums (about 100 cycles a row at K = 16; softmax,
-       log_softmax and softmax_backward at 0.56, 0.44 and 0.41x PyTorch's speed); here a
-       row is one masked load, its reductions in registers and one masked store, and a
-       group of up to 16 rows shares the per-row finish (the divisions or log1p's) in one
-       vectorised loop.  Per row, with m the max and e'_j = e^(x_j - m) 2^SC (the
+       log_softmax and softmax_backward at 0.56, 0.44 and 0.41x PyTorch's speed; at K = 64
+       0.83, 0.64 and 1.06x); here a row is up to four loads, its reductions in registers
+       and its outputs packed into full stores, and a group of up to 16 rows shares the
+       per-row finish (the divisions or log1p's) in one vectorised loop.  Per row, with m the max and e'_j = e^(x_j - m) 2^SC (the
        TwoSum form, fa_rv_exp_f):
          s' = Σ_{x_j<m} e'_j 2^-SC + (#max - 1), summed in double
          softmax:          y_j = e'_j a,  a = 2^-SC / (1 + s') rounded to float
@@ -1176,19 +1176,23 @@ cdef extern from *:
        longer row's; every row of such a K goes this way, alone or not, on any thread).
        Rows with an entry that is not finite (forward), or a dot that is huge or NaN
        (backward), are left to the row loop: the returned mask. ---- */
-    #define FA_LANE_K 16
+    #define FA_LANE_K 64
     #if FA_RV_WIDE
-    static inline __mmask16 fa_lane_mask(Py_ssize_t K) { return (__mmask16)((1u << K) - 1u); }
-    /* Σ of a row's 16 float lanes (under k) in double: lanes 0-7 + lanes 8-15, then
-       halves of that */
-    static inline double fa_lane_sum_d(__m512 v, __mmask16 k) {
+    static inline __mmask16 fa_lane_mask(Py_ssize_t n) { return (__mmask16)((1u << n) - 1u); }   /* n <= 16 */
+    /* a register's 16 float lanes (under k) as 8 double lanes: lanes 0-7 + lanes 8-15 */
+    static inline __m512d fa_lane_sum8_d(__m512 v, __mmask16 k) {
         v = _mm512_maskz_mov_ps(k, v);
-        __m512d s = _mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(v)),
-                                  _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+        return _mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(v)),
+                             _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+    }
+    /* Σ of 8 double lanes, halves first */
+    static inline double fa_hsum8_d(__m512d s) {
         __m256d s4 = _mm256_add_pd(_mm512_castpd512_pd256(s), _mm512_extractf64x4_pd(s, 1));
         __m128d s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
         return _mm_cvtsd_f64(_mm_add_sd(s2, _mm_unpackhi_pd(s2, s2)));
     }
+    /* Σ of a register's 16 float lanes (under k) in double */
+    static inline double fa_lane_sum_d(__m512 v, __mmask16 k) { return fa_hsum8_d(fa_lane_sum8_d(v, k)); }
     /* A row's 16 lanes from p: a plain load where 16 entries are there to read (the
        lanes past the row are ignored), a masked one at the end of the data.  Lanes are
        selected with and/or on a vector mask, never a k-mask that GCC would fold into
@@ -1237,9 +1241,11 @@ cdef extern from *:
         if (p->fill) _mm512_mask_storeu_ps(p->out, (__mmask16)((1u << p->fill) - 1u), p->acc);
     }
     #endif
-    static inline int fa_rv_softmax_lanes_f(const float *x, float *y, Py_ssize_t nr,
-                                            Py_ssize_t K, Py_ssize_t avail, int log) {
     #if FA_RV_WIDE
+    /* Rows of up to 16 entries, one register: the general form below with G = 1
+       measured slower (softmax (262144, 16) float32, 2 threads: 1.35 against 1.04 ms) */
+    static inline int fa_rv_softmax_lanes1(const float *x, float *y, Py_ssize_t nr,
+                                           Py_ssize_t K, Py_ssize_t avail, int log) {
         float eb[16][16], mb[16], c[16];
         double spb[16];
         __mmask16 k = fa_lane_mask(K);
@@ -1283,13 +1289,9 @@ cdef extern from *:
         }
         if (!bad) fa_pack_end(&pk);
         return bad;
-    #else
-        return -1;
-    #endif
     }
-    static inline int fa_rv_softmax_bwd_lanes_f(const float *dy, const float *y, float *dx,
-                                                Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail) {
-    #if FA_RV_WIDE
+    static inline int fa_rv_softmax_bwd_lanes1(const float *dy, const float *y, float *dx,
+                                               Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail) {
         __mmask16 k = fa_lane_mask(K);
         __m512 lm = fa_lane_vmask(K);
         float ob[16][16];
@@ -1330,6 +1332,152 @@ cdef extern from *:
         }
         if (!bad) fa_pack_end(&pk);
         return bad;
+    }
+
+    /* (G a constant in each call of the dispatchers below, so the loops over a row's
+       registers unroll: with G a variable, K = 16 rows lost half their speed) */
+    static inline __attribute__((always_inline)) int fa_rv_softmax_lanes_g(
+            const float *x, float *y, Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail, int log,
+            const int G) {
+        /* a row is G = ceil(K/16) registers, the last one's first KL lanes its own */
+        float vb[16][16 * G], eb[16][16 * G], mb[16], c[16];
+        double spb[16];
+        const int KL = (int)(K - 16 * (G - 1));
+        const __mmask16 kl = fa_lane_mask(KL);
+        const __m512 lml = fa_lane_vmask(KL);
+        Py_ssize_t r;
+        int bad = 0, g;
+        fa_pack pk;
+        /* in stages over the group's rows, each a short loop body whose iterations
+           overlap (one row's whole chain at a time left the core waiting on latency) */
+        for (r = 0; r < 16; r++) { spb[r] = 0.0; mb[r] = 0.0f; }
+        for (r = 0; r < nr; r++) {
+            __m512 mx = _mm512_set1_ps(-INFINITY);
+            int fin = 1;
+            for (g = 0; g < G; g++) {
+                __mmask16 k = g < G - 1 ? 0xffff : kl;
+                __m512 v = fa_lane_load(x + r * K + 16 * g, k, r * K + 16 * g + 16 <= avail);
+                fin &= _mm512_mask_cmp_ps_mask(k, _mm512_abs_ps(v), _mm512_set1_ps(3.4028235e38f),
+                                               _CMP_LE_OQ) == k;
+                _mm512_storeu_ps(vb[r] + 16 * g, v);
+                mx = _mm512_mask_max_ps(mx, k, mx, v);
+            }
+            if (!fin) bad |= 1 << r;
+            mb[r] = _mm512_reduce_max_ps(mx);
+        }
+        for (r = 0; r < nr; r++) {
+            __m512 vm = _mm512_set1_ps(mb[r]);
+            for (g = 0; g < G; g++) {
+                __m512 v = _mm512_loadu_ps(vb[r] + 16 * g);
+                if (g == G - 1) v = fa_lane_blend(lml, v, vm);
+                _mm512_storeu_ps(eb[r] + 16 * g, (__m512)fa_rv_exp_f((fa_f16)v, (fa_f16)vm));
+            }
+        }
+        for (r = 0; r < nr; r++) {
+            __m512 vm = _mm512_set1_ps(mb[r]);
+            __m512d s = _mm512_setzero_pd();
+            int cnt = 0;
+            for (g = 0; g < G; g++) {
+                __mmask16 k = g < G - 1 ? 0xffff : kl;
+                __mmask16 mxk = _mm512_mask_cmp_ps_mask(k, _mm512_loadu_ps(vb[r] + 16 * g), vm, _CMP_EQ_OQ);
+                s = _mm512_add_pd(s, fa_lane_sum8_d(_mm512_loadu_ps(eb[r] + 16 * g), k & ~mxk));
+                cnt += __builtin_popcount((unsigned)mxk);
+            }
+            spb[r] = fa_hsum8_d(s) * 0x1p-32 + (double)(cnt - 1);
+        }
+        for (r = 0; r < 16; r++)
+            c[r] = log ? (float)fa_log1p(spb[r]) : (float)(0x1p-32 / (1.0 + spb[r]));
+        fa_pack_start(&pk, y);
+        for (r = 0; r < nr; r++) {
+            __m512 cv = _mm512_set1_ps(c[r]), mv = _mm512_set1_ps(mb[r]);
+            for (g = 0; g < G; g++) {
+                __mmask16 k = g < G - 1 ? 0xffff : kl;
+                __m512 o = log ? _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(vb[r] + 16 * g), mv), cv)
+                               : _mm512_mul_ps(_mm512_loadu_ps(eb[r] + 16 * g), cv);
+                if (bad) {      /* a row left to the row loop: the others one by one */
+                    if (!((bad >> r) & 1)) fa_lane_store(y + r * K + 16 * g, k, o);
+                } else {
+                    fa_pack_put(&pk, o, g < G - 1 ? 16 : KL);
+                }
+            }
+        }
+        if (!bad) fa_pack_end(&pk);
+        return bad;
+    }
+    static inline __attribute__((always_inline)) int fa_rv_softmax_bwd_lanes_g(
+            const float *dy, const float *y, float *dx, Py_ssize_t nr, Py_ssize_t K,
+            Py_ssize_t avail, const int G) {
+        float db[16][16 * G], yb[16][16 * G];
+        double dotb[16];
+        const int KL = (int)(K - 16 * (G - 1));
+        const __mmask16 kl = fa_lane_mask(KL);
+        const __m512 lml = fa_lane_vmask(KL);
+        Py_ssize_t r;
+        int bad = 0, g;
+        fa_pack pk;
+        for (r = 0; r < nr; r++) {      /* in stages, as in fa_rv_softmax_lanes_f */
+            __m512d s = _mm512_setzero_pd();
+            for (g = 0; g < G; g++) {
+                __mmask16 k = g < G - 1 ? 0xffff : kl;
+                int in = r * K + 16 * g + 16 <= avail;
+                __m512 d = fa_lane_load(dy + r * K + 16 * g, k, in);
+                __m512 v = fa_lane_load(y + r * K + 16 * g, k, in);
+                if (g == G - 1) { d = _mm512_and_ps(lml, d); v = _mm512_and_ps(lml, v); }
+                _mm512_storeu_ps(db[r] + 16 * g, d);
+                _mm512_storeu_ps(yb[r] + 16 * g, v);
+                s = _mm512_add_pd(s, _mm512_add_pd(
+                    _mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(d)), _mm512_cvtps_pd(_mm512_castps512_ps256(v))),
+                    _mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(d), 1))),
+                                  _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))))));
+            }
+            dotb[r] = fa_hsum8_d(s);
+        }
+        for (r = 0; r < nr; r++) {
+            double dot = dotb[r];
+            if (!(fabs(dot) <= 1e37)) bad |= 1 << r;
+            float dh = (float)dot, dl = (float)(dot - dh);
+            __m512 hv = _mm512_set1_ps(dh), lv = _mm512_set1_ps(dl);
+            for (g = 0; g < G; g++)
+                _mm512_storeu_ps(db[r] + 16 * g, _mm512_mul_ps(_mm512_loadu_ps(yb[r] + 16 * g),
+                    _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(db[r] + 16 * g), hv), lv)));
+        }
+        fa_pack_start(&pk, dx);
+        for (r = 0; r < nr; r++)
+            for (g = 0; g < G; g++) {
+                __mmask16 k = g < G - 1 ? 0xffff : kl;
+                __m512 o = _mm512_loadu_ps(db[r] + 16 * g);
+                if (bad) {
+                    if (!((bad >> r) & 1)) fa_lane_store(dx + r * K + 16 * g, k, o);
+                } else {
+                    fa_pack_put(&pk, o, g < G - 1 ? 16 : KL);
+                }
+            }
+        if (!bad) fa_pack_end(&pk);
+        return bad;
+    }
+    #endif
+    static inline int fa_rv_softmax_lanes_f(const float *x, float *y, Py_ssize_t nr,
+                                            Py_ssize_t K, Py_ssize_t avail, int log) {
+    #if FA_RV_WIDE
+        switch ((K + 15) / 16) {
+        case 1: return fa_rv_softmax_lanes1(x, y, nr, K, avail, log);
+        case 2: return fa_rv_softmax_lanes_g(x, y, nr, K, avail, log, 2);
+        case 3: return fa_rv_softmax_lanes_g(x, y, nr, K, avail, log, 3);
+        default: return fa_rv_softmax_lanes_g(x, y, nr, K, avail, log, 4);
+        }
+    #else
+        return -1;
+    #endif
+    }
+    static inline int fa_rv_softmax_bwd_lanes_f(const float *dy, const float *y, float *dx,
+                                                Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail) {
+    #if FA_RV_WIDE
+        switch ((K + 15) / 16) {
+        case 1: return fa_rv_softmax_bwd_lanes1(dy, y, dx, nr, K, avail);
+        case 2: return fa_rv_softmax_bwd_lanes_g(dy, y, dx, nr, K, avail, 2);
+        case 3: return fa_rv_softmax_bwd_lanes_g(dy, y, dx, nr, K, avail, 3);
+        default: return fa_rv_softmax_bwd_lanes_g(dy, y, dx, nr, K, avail, 4);
+        }
     #else
         return -1;
     #endif

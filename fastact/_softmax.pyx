@@ -553,8 +553,8 @@ cdef void _run_tasks(int op, const floating* a, const floating* b, floating* y, 
     if floating is float:
         if (inner == 1 and K <= FA_LANE_K and FA_RV_WIDE
                 and op in (OP_SOFTMAX, OP_LOG_SOFTMAX, OP_SOFTMAX_BWD, OP_SOFTMAX_JVP)):
-            # short float32 rows 16 at a time across the lanes (fastact._rowvec); rows
-            # with a non-finite max or dot, alone
+            # short float32 rows (up to 64 entries) 16 at a time, a row in one to four
+            # registers (fastact._rowvec); rows with a non-finite entry or dot, alone
             t = t0
             while t < t1:
                 n = min(<Py_ssize_t>16, t1 - t)
