@@ -1172,6 +1172,7 @@ cdef extern from *:
          softmax:          y_j = e'_j a,  a = 2^-SC / (1 + s') rounded to float
          log_softmax:      y_j = (x_j - m) - c,  c = log1p(s') rounded to float
          softmax_backward: dx_j = y_j ((dy_j - dh) - dl),  dh + dl = Σ dy_j y_j (double)
+         log_softmax_backward: dx_j = (dy_j - e_j sh) - e_j sl,  e_j = e^(y_j), sh + sl = Σ dy_j
        the row kernels' forms (the sums' order differs, so the bits may differ from a
        longer row's; every row of such a K goes this way, alone or not, on any thread).
        Rows with an entry that is not finite (forward), or a dot that is huge or NaN
@@ -1455,6 +1456,60 @@ cdef extern from *:
         if (!bad) fa_pack_end(&pk);
         return bad;
     }
+    /* log_softmax_backward, dx_j = (dy_j - e_j sh) - e_j sl with e_j = e^(y_j) and
+       S = Σ dy_j = sh + sl summed in double (fa_rv_lsm_bwd_f's form); rows with |S|
+       huge or NaN, or a y above FA_RV_LSM_YMAX, are left to the row loop */
+    static inline __attribute__((always_inline)) int fa_rv_lsm_bwd_lanes_g(
+            const float *dy, const float *y, float *dx, Py_ssize_t nr, Py_ssize_t K,
+            Py_ssize_t avail, const int G) {
+        float db[16][16 * G], yb[16][16 * G];
+        double sb[16];
+        const int KL = (int)(K - 16 * (G - 1));
+        const __mmask16 kl = fa_lane_mask(KL);
+        const __m512 lml = fa_lane_vmask(KL);
+        Py_ssize_t r;
+        int bad = 0, g;
+        fa_pack pk;
+        for (r = 0; r < nr; r++) {
+            __m512d s = _mm512_setzero_pd();
+            __mmask16 big = 0;
+            for (g = 0; g < G; g++) {
+                __mmask16 k = g < G - 1 ? 0xffff : kl;
+                int in = r * K + 16 * g + 16 <= avail;
+                __m512 d = fa_lane_load(dy + r * K + 16 * g, k, in);
+                __m512 v = fa_lane_load(y + r * K + 16 * g, k, in);
+                if (g == G - 1) { d = _mm512_and_ps(lml, d); v = _mm512_and_ps(lml, v); }
+                big |= _mm512_cmp_ps_mask(v, _mm512_set1_ps(FA_RV_LSM_YMAX), _CMP_GT_OQ);
+                _mm512_storeu_ps(db[r] + 16 * g, d);
+                _mm512_storeu_ps(yb[r] + 16 * g, v);
+                s = _mm512_add_pd(s, fa_lane_sum8_d(d, 0xffff));
+            }
+            sb[r] = fa_hsum8_d(s);
+            if (big || !(fabs(sb[r]) <= 1e37)) bad |= 1 << r;
+        }
+        for (r = 0; r < nr; r++) {
+            float sh = (float)sb[r], sl = (float)(sb[r] - sh);
+            for (g = 0; g < G; g++) {      /* fa_rv_lsm_bwd_v's operations */
+                fa_f16 e = fa_rv_exp_core_f(fa_clamp_lo_f((fa_f16)_mm512_loadu_ps(yb[r] + 16 * g), -FA_RV_LO_F),
+                                            (fa_f16){}) * (float)FA_RV_ISC_F;
+                fa_f16 d = (fa_f16)_mm512_loadu_ps(db[r] + 16 * g);
+                _mm512_storeu_ps(db[r] + 16 * g, (__m512)((d - e * sh) - e * sl));
+            }
+        }
+        fa_pack_start(&pk, dx);
+        for (r = 0; r < nr; r++)
+            for (g = 0; g < G; g++) {
+                __mmask16 k = g < G - 1 ? 0xffff : kl;
+                __m512 o = _mm512_loadu_ps(db[r] + 16 * g);
+                if (bad) {
+                    if (!((bad >> r) & 1)) fa_lane_store(dx + r * K + 16 * g, k, o);
+                } else {
+                    fa_pack_put(&pk, o, g < G - 1 ? 16 : KL);
+                }
+            }
+        if (!bad) fa_pack_end(&pk);
+        return bad;
+    }
     #endif
     static inline int fa_rv_softmax_lanes_f(const float *x, float *y, Py_ssize_t nr,
                                             Py_ssize_t K, Py_ssize_t avail, int log) {
@@ -1477,6 +1532,20 @@ cdef extern from *:
         case 2: return fa_rv_softmax_bwd_lanes_g(dy, y, dx, nr, K, avail, 2);
         case 3: return fa_rv_softmax_bwd_lanes_g(dy, y, dx, nr, K, avail, 3);
         default: return fa_rv_softmax_bwd_lanes_g(dy, y, dx, nr, K, avail, 4);
+        }
+    #else
+        return -1;
+    #endif
+    }
+
+    static inline int fa_rv_lsm_bwd_lanes_f(const float *dy, const float *y, float *dx,
+                                            Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail) {
+    #if FA_RV_WIDE
+        switch ((K + 15) / 16) {
+        case 1: return fa_rv_lsm_bwd_lanes_g(dy, y, dx, nr, K, avail, 1);
+        case 2: return fa_rv_lsm_bwd_lanes_g(dy, y, dx, nr, K, avail, 2);
+        case 3: return fa_rv_lsm_bwd_lanes_g(dy, y, dx, nr, K, avail, 3);
+        default: return fa_rv_lsm_bwd_lanes_g(dy, y, dx, nr, K, avail, 4);
         }
     #else
         return -1;
@@ -1764,6 +1833,7 @@ cdef extern from *:
     #define FA_LANE_K 0
     static inline int fa_rv_softmax_lanes_f(const float *x, float *y, Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail, int log) { return -1; }
     static inline int fa_rv_softmax_bwd_lanes_f(const float *dy, const float *y, float *dx, Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail) { return -1; }
+    static inline int fa_rv_lsm_bwd_lanes_f(const float *dy, const float *y, float *dx, Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail) { return -1; }
     static inline double fa_rv_dot_d(const double *a, const double *b, Py_ssize_t K) { return 0; }
     static inline void fa_rv_bwd_f(const float *dy, const float *y, float *dx, Py_ssize_t K, float dh, float dl, int nt) {}
     static inline void fa_rv_bwd_d(const double *dy, const double *y, double *dx, Py_ssize_t K, double dot, int nt) {}
@@ -1808,6 +1878,8 @@ cdef extern from *:
                               bint log) noexcept nogil
     int fa_rv_softmax_bwd_lanes_f(const float* dy, const float* y, float* dx, Py_ssize_t nr,
                                   Py_ssize_t K, Py_ssize_t avail) noexcept nogil
+    int fa_rv_lsm_bwd_lanes_f(const float* dy, const float* y, float* dx, Py_ssize_t nr,
+                              Py_ssize_t K, Py_ssize_t avail) noexcept nogil
     double fa_rv_expsum_shift_f(const float* x, Py_ssize_t K, float m, int64_t* cnt, bint exact,
                                 const float* xp, float* yp, float mp, float cp, bint nt) noexcept nogil
     void fa_rv_shift_d(const double* x, double* y, Py_ssize_t K, double m, double c, bint nt) noexcept nogil

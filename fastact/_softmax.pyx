@@ -552,9 +552,11 @@ cdef void _run_tasks(int op, const floating* a, const floating* b, floating* y, 
     cdef int bad
     if floating is float:
         if (inner == 1 and K <= FA_LANE_K and FA_RV_WIDE
-                and op in (OP_SOFTMAX, OP_LOG_SOFTMAX, OP_SOFTMAX_BWD, OP_SOFTMAX_JVP)):
+                and op in (OP_SOFTMAX, OP_LOG_SOFTMAX, OP_SOFTMAX_BWD, OP_SOFTMAX_JVP,
+                           OP_LOG_SOFTMAX_BWD)):
             # short float32 rows (up to 64 entries) 16 at a time, a row in one to four
-            # registers (fastact._rowvec); rows with a non-finite entry or dot, alone
+            # registers (fastact._rowvec); rows with a non-finite entry, a huge or NaN
+            # dot or sum, or (log_softmax_backward) a y above FA_RV_LSM_YMAX, alone
             t = t0
             while t < t1:
                 n = min(<Py_ssize_t>16, t1 - t)
@@ -566,6 +568,8 @@ cdef void _run_tasks(int op, const floating* a, const floating* b, floating* y, 
                     bad = fa_rv_softmax_lanes_f(a + t * K, y + t * K, n, K, avail, True)
                 elif op == OP_SOFTMAX_BWD:
                     bad = fa_rv_softmax_bwd_lanes_f(a + t * K, b + t * K, y + t * K, n, K, avail)
+                elif op == OP_LOG_SOFTMAX_BWD:
+                    bad = fa_rv_lsm_bwd_lanes_f(a + t * K, b + t * K, y + t * K, n, K, avail)
                 else:
                     bad = fa_rv_softmax_bwd_lanes_f(b + t * K, a + t * K, y + t * K, n, K, avail)
                 for l in range(n):

@@ -579,11 +579,14 @@ def test_short_float32_rows_in_groups(K, restore_threads):
     dy = logits((37, K), 1.0, seed=96).astype(F32)
     dy[26] = 3e38                       # dot overflows float32: the row loop
     y = fa.softmax(x)
+    ly = fa.log_softmax(x)
+    ly[33, 0] = 70.0                    # not a log-probability: the row loop
     calls = {"softmax": lambda a: fa.softmax(a), "log_softmax": lambda a: fa.log_softmax(a),
              "softmax_backward": lambda a: fa.softmax_backward(dy[a[1]], y[a[1]]),
-             "softmax_jvp": lambda a: fa.softmax_jvp(y[a[1]], dy[a[1]])}
+             "softmax_jvp": lambda a: fa.softmax_jvp(y[a[1]], dy[a[1]]),
+             "log_softmax_backward": lambda a: fa.log_softmax_backward(dy[a[1]], ly[a[1]])}
     for name, f in calls.items():
-        bwd = name in ("softmax_backward", "softmax_jvp")
+        bwd = name in ("softmax_backward", "softmax_jvp", "log_softmax_backward")
         arg = (lambda rows: (None, rows)) if bwd else (lambda rows: x[rows])
         alone = np.concatenate([f(arg(slice(i, i + 1))) for i in range(len(x))])
         for n in (1, 2):
@@ -595,9 +598,15 @@ def test_short_float32_rows_in_groups(K, restore_threads):
                 getattr(fa, name)(xi, out=xi)
                 assert xi.tobytes() == alone.tobytes()
             else:
+                g = getattr(fa, "log_softmax_backward" if name == "log_softmax_backward"
+                            else "softmax_backward")
+                yy = ly if name == "log_softmax_backward" else y
                 di = dy.copy()
-                fa.softmax_backward(di, y, out=di)
-                assert di.tobytes() == fa.softmax_backward(dy, y).tobytes()
+                g(di, yy, out=di)
+                assert di.tobytes() == g(dy, yy).tobytes()
+                yi = yy.copy()
+                g(dy, yi, out=yi)
+                assert yi.tobytes() == g(dy, yy).tobytes()
         # against float64 NumPy, the sum as the kernels take it (the maxima counted,
         # log1p of the rest: log(1 + tiny) would lose it)
         xd, yd, dd = x.astype(F64), y.astype(F64), dy.astype(F64)
@@ -609,6 +618,8 @@ def test_short_float32_rows_in_groups(K, restore_threads):
                 ref = ed / (1.0 + rest)
             elif name == "log_softmax":
                 ref = (xd - m) - np.log1p(rest)
+            elif name == "log_softmax_backward":
+                ref = dd - np.exp(ly.astype(F64)) * dd.sum(-1, keepdims=True)
             else:
                 ref = yd * (dd - (dd * yd).sum(-1, keepdims=True))
         if not bwd:         # a NaN or +inf entry: a NaN row (as PyTorch)
@@ -620,10 +631,15 @@ def test_short_float32_rows_in_groups(K, restore_threads):
         # (|x - m| 2^-24 relative)
         wide = _dispatch.kernel_isa("_softmax") == "avx512"
         lanes = (np.isfinite(x).all(-1, keepdims=True) & wide & (K <= 64)) | bwd
-        ok = np.isfinite(ref)
+        ok = np.abs(ref) < 3e38         # finite, and in float32's range
+        ref = np.where(ok, ref, 0.0)
         tol = np.where(lanes, 2.5, 40.0) * np.spacing(np.abs(ref).astype(F32))
         if bwd:     # y (dy - dot): rounded twice past the dot's float32 split
             tol = 4 * np.spacing(np.abs(ref).astype(F32)) + 1e-45
+        if name == "log_softmax_backward":  # e^y (~1 ulp) times the sum, then two roundings
+            scale = np.exp(ly.astype(F64)) * np.abs(dd.sum(-1, keepdims=True))
+            tol = 4 * np.spacing(np.abs(ref).astype(F32)) + 2 * np.spacing(
+                np.minimum(scale, 3e38).astype(F32))
         err = np.abs(alone[ok] - ref[ok])
         tol = tol[ok]
         assert (err <= tol).all(), (name, np.max(err / tol))
