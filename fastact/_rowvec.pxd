@@ -1160,8 +1160,8 @@ cdef extern from *:
         return bad;
     }
 
-    /* ---- Short float32 rows, K <= FA_LANE_K = 64 entries, up to four registers each
-       (AVX-512 build).  One row at a time through the general row kernels such rows were all
+    /* ---- Short float32 rows, K <= FA_LANE_K = 128 entries (backwards: FA_LANE_K_BWD =
+       64), up to eight registers each (AVX-512 build).  One row at a time through the general row kernels such rows were all
        passes, tails and horizontal sums (about 100 cycles a row at K = 16; softmax,
        log_softmax and softmax_backward at 0.56, 0.44 and 0.41x PyTorch's speed; at K = 64
        0.83, 0.64 and 1.06x); here a row is up to four loads, its reductions in registers
@@ -1177,7 +1177,13 @@ cdef extern from *:
        longer row's; every row of such a K goes this way, alone or not, on any thread).
        Rows with an entry that is not finite (forward), or a dot that is huge or NaN
        (backward), are left to the row loop: the returned mask. ---- */
-    #define FA_LANE_K 64
+    /* the forwards up to 128 entries (8 registers), the backwards up to 64: longer rows
+       measured faster through the row kernels there (2 threads, float32, against
+       PyTorch's time, rows alone / 16 at a time: softmax_backward (32768, 128) 1.10-1.24x
+       / 0.78x, log_softmax_backward 0.68x / 0.61x; log_softmax 0.83-0.87x / 1.04x,
+       softmax 1.04x / 1.13x) */
+    #define FA_LANE_K 128
+    #define FA_LANE_K_BWD 64
     #if FA_RV_WIDE
     static inline __mmask16 fa_lane_mask(Py_ssize_t n) { return (__mmask16)((1u << n) - 1u); }   /* n <= 16 */
     /* a register's 16 float lanes (under k) as 8 double lanes: lanes 0-7 + lanes 8-15 */
@@ -1518,7 +1524,11 @@ cdef extern from *:
         case 1: return fa_rv_softmax_lanes1(x, y, nr, K, avail, log);
         case 2: return fa_rv_softmax_lanes_g(x, y, nr, K, avail, log, 2);
         case 3: return fa_rv_softmax_lanes_g(x, y, nr, K, avail, log, 3);
-        default: return fa_rv_softmax_lanes_g(x, y, nr, K, avail, log, 4);
+        case 4: return fa_rv_softmax_lanes_g(x, y, nr, K, avail, log, 4);
+        case 5: return fa_rv_softmax_lanes_g(x, y, nr, K, avail, log, 5);
+        case 6: return fa_rv_softmax_lanes_g(x, y, nr, K, avail, log, 6);
+        case 7: return fa_rv_softmax_lanes_g(x, y, nr, K, avail, log, 7);
+        default: return fa_rv_softmax_lanes_g(x, y, nr, K, avail, log, 8);
         }
     #else
         return -1;
@@ -1531,7 +1541,8 @@ cdef extern from *:
         case 1: return fa_rv_softmax_bwd_lanes1(dy, y, dx, nr, K, avail);
         case 2: return fa_rv_softmax_bwd_lanes_g(dy, y, dx, nr, K, avail, 2);
         case 3: return fa_rv_softmax_bwd_lanes_g(dy, y, dx, nr, K, avail, 3);
-        default: return fa_rv_softmax_bwd_lanes_g(dy, y, dx, nr, K, avail, 4);
+        case 4: return fa_rv_softmax_bwd_lanes_g(dy, y, dx, nr, K, avail, 4);
+        default: return (1 << nr) - 1;         /* K > FA_LANE_K_BWD: the row loop */
         }
     #else
         return -1;
@@ -1545,7 +1556,8 @@ cdef extern from *:
         case 1: return fa_rv_lsm_bwd_lanes_g(dy, y, dx, nr, K, avail, 1);
         case 2: return fa_rv_lsm_bwd_lanes_g(dy, y, dx, nr, K, avail, 2);
         case 3: return fa_rv_lsm_bwd_lanes_g(dy, y, dx, nr, K, avail, 3);
-        default: return fa_rv_lsm_bwd_lanes_g(dy, y, dx, nr, K, avail, 4);
+        case 4: return fa_rv_lsm_bwd_lanes_g(dy, y, dx, nr, K, avail, 4);
+        default: return (1 << nr) - 1;         /* K > FA_LANE_K_BWD: the row loop */
         }
     #else
         return -1;
@@ -1831,6 +1843,7 @@ cdef extern from *:
     static inline void fa_rv_shift_d(const double *x, double *y, Py_ssize_t K, double m, double c, int nt) {}
     static inline double fa_rv_dot_f(const float *a, const float *b, Py_ssize_t K) { return 0; }
     #define FA_LANE_K 0
+    #define FA_LANE_K_BWD 0
     static inline int fa_rv_softmax_lanes_f(const float *x, float *y, Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail, int log) { return -1; }
     static inline int fa_rv_softmax_bwd_lanes_f(const float *dy, const float *y, float *dx, Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail) { return -1; }
     static inline int fa_rv_lsm_bwd_lanes_f(const float *dy, const float *y, float *dx, Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail) { return -1; }
@@ -1873,7 +1886,8 @@ cdef extern from *:
     void fa_rv_softmax_f(const float* x, float* y, Py_ssize_t K, float m, bint exact, bint nt) noexcept nogil
     void fa_rv_softmax_d(const double* x, double* y, Py_ssize_t K, double m, bint exact, bint nt) noexcept nogil
     void fa_rv_shift_f(const float* x, float* y, Py_ssize_t K, float m, float c, bint nt) noexcept nogil
-    const Py_ssize_t FA_LANE_K    # rows of up to this many entries go 16 at a time across lanes
+    const Py_ssize_t FA_LANE_K      # forward rows of up to this many entries go 16 at a time
+    const Py_ssize_t FA_LANE_K_BWD  # backward rows likewise
     int fa_rv_softmax_lanes_f(const float* x, float* y, Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail,
                               bint log) noexcept nogil
     int fa_rv_softmax_bwd_lanes_f(const float* dy, const float* y, float* dx, Py_ssize_t nr,

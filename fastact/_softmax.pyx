@@ -551,12 +551,14 @@ cdef void _run_tasks(int op, const floating* a, const floating* b, floating* y, 
     cdef Py_ssize_t t, n, l, avail
     cdef int bad
     if floating is float:
-        if (inner == 1 and K <= FA_LANE_K and FA_RV_WIDE
-                and op in (OP_SOFTMAX, OP_LOG_SOFTMAX, OP_SOFTMAX_BWD, OP_SOFTMAX_JVP,
-                           OP_LOG_SOFTMAX_BWD)):
-            # short float32 rows (up to 64 entries) 16 at a time, a row in one to four
-            # registers (fastact._rowvec); rows with a non-finite entry, a huge or NaN
-            # dot or sum, or (log_softmax_backward) a y above FA_RV_LSM_YMAX, alone
+        if inner == 1 and FA_RV_WIDE and (
+                (K <= FA_LANE_K and (op == OP_SOFTMAX or op == OP_LOG_SOFTMAX))
+                or (K <= FA_LANE_K_BWD and (op == OP_SOFTMAX_BWD or op == OP_SOFTMAX_JVP
+                                            or op == OP_LOG_SOFTMAX_BWD))):
+            # short float32 rows (forward up to 128 entries, backward up to 64) 16 at a
+            # time, a row in one to eight registers (fastact._rowvec); rows with a
+            # non-finite entry, a huge or NaN dot or sum, or (log_softmax_backward) a y
+            # above FA_RV_LSM_YMAX, alone
             t = t0
             while t < t1:
                 n = min(<Py_ssize_t>16, t1 - t)
