@@ -1341,6 +1341,30 @@ cdef extern from *:
         return bad;
     }
 
+    /* The group's rows from buf (row r at buf + 16 G r, its K entries first) to out:
+       packed into full stores, or, when some rows are left to the row loop (bad), the
+       others one by one, so that those rows' inputs stay as they are for in-place
+       calls */
+    static inline __attribute__((always_inline)) void fa_lane_write_rows(
+            float *out, const float *buf, Py_ssize_t nr, Py_ssize_t K, const int G, int bad) {
+        const int KL = (int)(K - 16 * (G - 1));
+        const __mmask16 kl = fa_lane_mask(KL);
+        Py_ssize_t r;
+        int g;
+        fa_pack pk;
+        fa_pack_start(&pk, out);
+        for (r = 0; r < nr; r++)
+            for (g = 0; g < G; g++) {
+                __mmask16 k = g < G - 1 ? 0xffff : kl;
+                __m512 o = _mm512_loadu_ps(buf + 16 * G * r + 16 * g);
+                if (bad) {
+                    if (!((bad >> r) & 1)) fa_lane_store(out + r * K + 16 * g, k, o);
+                } else {
+                    fa_pack_put(&pk, o, g < G - 1 ? 16 : KL);
+                }
+            }
+        if (!bad) fa_pack_end(&pk);
+    }
     /* (G a constant in each call of the dispatchers below, so the loops over a row's
        registers unroll: with G a variable, K = 16 rows lost half their speed) */
     static inline __attribute__((always_inline)) int fa_rv_softmax_lanes_g(
@@ -1411,63 +1435,15 @@ cdef extern from *:
         if (!bad) fa_pack_end(&pk);
         return bad;
     }
-    static inline __attribute__((always_inline)) int fa_rv_softmax_bwd_lanes_g(
+    /* The backwards, from dy and y (lsm: log_softmax_backward, y the log-probabilities):
+         softmax_backward:     dx_j = y_j ((dy_j - dh) - dl),  dh + dl = Σ dy_j y_j
+         log_softmax_backward: dx_j = (dy_j - e_j sh) - e_j sl,  e_j = e^(y_j),
+                               sh + sl = Σ dy_j (fa_rv_lsm_bwd_v's operations)
+       the sums in double; rows with a huge or NaN sum, or (lsm) a y above
+       FA_RV_LSM_YMAX, are left to the row loop */
+    static inline __attribute__((always_inline)) int fa_rv_bwd_lanes_g(
             const float *dy, const float *y, float *dx, Py_ssize_t nr, Py_ssize_t K,
-            Py_ssize_t avail, const int G) {
-        float db[16][16 * G], yb[16][16 * G];
-        double dotb[16];
-        const int KL = (int)(K - 16 * (G - 1));
-        const __mmask16 kl = fa_lane_mask(KL);
-        const __m512 lml = fa_lane_vmask(KL);
-        Py_ssize_t r;
-        int bad = 0, g;
-        fa_pack pk;
-        for (r = 0; r < nr; r++) {      /* in stages, as in fa_rv_softmax_lanes_f */
-            __m512d s = _mm512_setzero_pd();
-            for (g = 0; g < G; g++) {
-                __mmask16 k = g < G - 1 ? 0xffff : kl;
-                int in = r * K + 16 * g + 16 <= avail;
-                __m512 d = fa_lane_load(dy + r * K + 16 * g, k, in);
-                __m512 v = fa_lane_load(y + r * K + 16 * g, k, in);
-                if (g == G - 1) { d = _mm512_and_ps(lml, d); v = _mm512_and_ps(lml, v); }
-                _mm512_storeu_ps(db[r] + 16 * g, d);
-                _mm512_storeu_ps(yb[r] + 16 * g, v);
-                s = _mm512_add_pd(s, _mm512_add_pd(
-                    _mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(d)), _mm512_cvtps_pd(_mm512_castps512_ps256(v))),
-                    _mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(d), 1))),
-                                  _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))))));
-            }
-            dotb[r] = fa_hsum8_d(s);
-        }
-        for (r = 0; r < nr; r++) {
-            double dot = dotb[r];
-            if (!(fabs(dot) <= 1e37)) bad |= 1 << r;
-            float dh = (float)dot, dl = (float)(dot - dh);
-            __m512 hv = _mm512_set1_ps(dh), lv = _mm512_set1_ps(dl);
-            for (g = 0; g < G; g++)
-                _mm512_storeu_ps(db[r] + 16 * g, _mm512_mul_ps(_mm512_loadu_ps(yb[r] + 16 * g),
-                    _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(db[r] + 16 * g), hv), lv)));
-        }
-        fa_pack_start(&pk, dx);
-        for (r = 0; r < nr; r++)
-            for (g = 0; g < G; g++) {
-                __mmask16 k = g < G - 1 ? 0xffff : kl;
-                __m512 o = _mm512_loadu_ps(db[r] + 16 * g);
-                if (bad) {
-                    if (!((bad >> r) & 1)) fa_lane_store(dx + r * K + 16 * g, k, o);
-                } else {
-                    fa_pack_put(&pk, o, g < G - 1 ? 16 : KL);
-                }
-            }
-        if (!bad) fa_pack_end(&pk);
-        return bad;
-    }
-    /* log_softmax_backward, dx_j = (dy_j - e_j sh) - e_j sl with e_j = e^(y_j) and
-       S = Σ dy_j = sh + sl summed in double (fa_rv_lsm_bwd_f's form); rows with |S|
-       huge or NaN, or a y above FA_RV_LSM_YMAX, are left to the row loop */
-    static inline __attribute__((always_inline)) int fa_rv_lsm_bwd_lanes_g(
-            const float *dy, const float *y, float *dx, Py_ssize_t nr, Py_ssize_t K,
-            Py_ssize_t avail, const int G) {
+            Py_ssize_t avail, const int G, const int lsm) {
         float db[16][16 * G], yb[16][16 * G];
         double sb[16];
         const int KL = (int)(K - 16 * (G - 1));
@@ -1475,8 +1451,7 @@ cdef extern from *:
         const __m512 lml = fa_lane_vmask(KL);
         Py_ssize_t r;
         int bad = 0, g;
-        fa_pack pk;
-        for (r = 0; r < nr; r++) {
+        for (r = 0; r < nr; r++) {      /* in stages, as in fa_rv_softmax_lanes_f */
             __m512d s = _mm512_setzero_pd();
             __mmask16 big = 0;
             for (g = 0; g < G; g++) {
@@ -1485,35 +1460,35 @@ cdef extern from *:
                 __m512 d = fa_lane_load(dy + r * K + 16 * g, k, in);
                 __m512 v = fa_lane_load(y + r * K + 16 * g, k, in);
                 if (g == G - 1) { d = _mm512_and_ps(lml, d); v = _mm512_and_ps(lml, v); }
-                big |= _mm512_cmp_ps_mask(v, _mm512_set1_ps(FA_RV_LSM_YMAX), _CMP_GT_OQ);
                 _mm512_storeu_ps(db[r] + 16 * g, d);
                 _mm512_storeu_ps(yb[r] + 16 * g, v);
-                s = _mm512_add_pd(s, fa_lane_sum8_d(d, 0xffff));
+                if (lsm) {
+                    big |= _mm512_cmp_ps_mask(v, _mm512_set1_ps(FA_RV_LSM_YMAX), _CMP_GT_OQ);
+                    s = _mm512_add_pd(s, fa_lane_sum8_d(d, 0xffff));
+                } else {
+                    s = _mm512_add_pd(s, _mm512_add_pd(
+                        _mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(d)),
+                                      _mm512_cvtps_pd(_mm512_castps512_ps256(v))),
+                        _mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(d), 1))),
+                                      _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))))));
+                }
             }
             sb[r] = fa_hsum8_d(s);
             if (big || !(fabs(sb[r]) <= 1e37)) bad |= 1 << r;
         }
         for (r = 0; r < nr; r++) {
             float sh = (float)sb[r], sl = (float)(sb[r] - sh);
-            for (g = 0; g < G; g++) {      /* fa_rv_lsm_bwd_v's operations */
-                fa_f16 e = fa_rv_exp_core_f(fa_clamp_lo_f((fa_f16)_mm512_loadu_ps(yb[r] + 16 * g), -FA_RV_LO_F),
-                                            (fa_f16){}) * (float)FA_RV_ISC_F;
-                fa_f16 d = (fa_f16)_mm512_loadu_ps(db[r] + 16 * g);
-                _mm512_storeu_ps(db[r] + 16 * g, (__m512)((d - e * sh) - e * sl));
-            }
-        }
-        fa_pack_start(&pk, dx);
-        for (r = 0; r < nr; r++)
             for (g = 0; g < G; g++) {
-                __mmask16 k = g < G - 1 ? 0xffff : kl;
-                __m512 o = _mm512_loadu_ps(db[r] + 16 * g);
-                if (bad) {
-                    if (!((bad >> r) & 1)) fa_lane_store(dx + r * K + 16 * g, k, o);
+                fa_f16 d = (fa_f16)_mm512_loadu_ps(db[r] + 16 * g), v = (fa_f16)_mm512_loadu_ps(yb[r] + 16 * g);
+                if (lsm) {
+                    fa_f16 e = fa_rv_exp_core_f(fa_clamp_lo_f(v, -FA_RV_LO_F), (fa_f16){}) * (float)FA_RV_ISC_F;
+                    _mm512_storeu_ps(db[r] + 16 * g, (__m512)((d - e * sh) - e * sl));
                 } else {
-                    fa_pack_put(&pk, o, g < G - 1 ? 16 : KL);
+                    _mm512_storeu_ps(db[r] + 16 * g, (__m512)(v * ((d - sh) - sl)));
                 }
             }
-        if (!bad) fa_pack_end(&pk);
+        }
+        fa_lane_write_rows(dx, &db[0][0], nr, K, G, bad);
         return bad;
     }
     #endif
@@ -1539,9 +1514,9 @@ cdef extern from *:
     #if FA_RV_WIDE
         switch ((K + 15) / 16) {
         case 1: return fa_rv_softmax_bwd_lanes1(dy, y, dx, nr, K, avail);
-        case 2: return fa_rv_softmax_bwd_lanes_g(dy, y, dx, nr, K, avail, 2);
-        case 3: return fa_rv_softmax_bwd_lanes_g(dy, y, dx, nr, K, avail, 3);
-        case 4: return fa_rv_softmax_bwd_lanes_g(dy, y, dx, nr, K, avail, 4);
+        case 2: return fa_rv_bwd_lanes_g(dy, y, dx, nr, K, avail, 2, 0);
+        case 3: return fa_rv_bwd_lanes_g(dy, y, dx, nr, K, avail, 3, 0);
+        case 4: return fa_rv_bwd_lanes_g(dy, y, dx, nr, K, avail, 4, 0);
         default: return (1 << nr) - 1;         /* K > FA_LANE_K_BWD: the row loop */
         }
     #else
@@ -1553,10 +1528,10 @@ cdef extern from *:
                                             Py_ssize_t nr, Py_ssize_t K, Py_ssize_t avail) {
     #if FA_RV_WIDE
         switch ((K + 15) / 16) {
-        case 1: return fa_rv_lsm_bwd_lanes_g(dy, y, dx, nr, K, avail, 1);
-        case 2: return fa_rv_lsm_bwd_lanes_g(dy, y, dx, nr, K, avail, 2);
-        case 3: return fa_rv_lsm_bwd_lanes_g(dy, y, dx, nr, K, avail, 3);
-        case 4: return fa_rv_lsm_bwd_lanes_g(dy, y, dx, nr, K, avail, 4);
+        case 1: return fa_rv_bwd_lanes_g(dy, y, dx, nr, K, avail, 1, 1);
+        case 2: return fa_rv_bwd_lanes_g(dy, y, dx, nr, K, avail, 2, 1);
+        case 3: return fa_rv_bwd_lanes_g(dy, y, dx, nr, K, avail, 3, 1);
+        case 4: return fa_rv_bwd_lanes_g(dy, y, dx, nr, K, avail, 4, 1);
         default: return (1 << nr) - 1;         /* K > FA_LANE_K_BWD: the row loop */
         }
     #else
