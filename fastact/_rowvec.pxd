@@ -555,6 +555,32 @@ cdef extern from *:
         fa_i16 keep;
         Py_ssize_t j = 0;
         int pfw = e && K <= FA_RV_PF_W_MAX / 4;
+        /* two blocks of 16 a step, their e' added in float before the sum in double
+           (one rounding, at most 2^-24 of the pair: Σe' within 2^-24 relative, far
+           below the exps' own error): the float-to-double conversions were a third of
+           this loop's time on AMD Zen 5 (a C harness of the loop, one core in cache:
+           exp and store 7.1 cycles per 16 entries, with the sum in double 12.6).
+           Whole rows, (32, 1024) in cache, one thread: softmax 27.7 -> 24.6 cycles per
+           16 entries, log_softmax 26.0 -> 23.3; 2 threads, (4096, 1000): softmax
+           0.85-0.87 -> 0.78-0.79 ms, log_softmax 0.83-0.84 -> 0.74-0.76, the
+           cross-entropy with gradient 0.98-0.99 -> 0.92-0.97; the largest errors
+           against float64 unchanged (2048 rows of 1000 at three scales) */
+        for (; j + 32 <= K; j += 32) {
+            fa_f16 v2, ev2;
+            FA_PREFETCH(x + K + j);
+            FA_PREFETCH(x + K + j + 16);
+            if (pfw) { FA_RV_PF_W(e + j); FA_RV_PF_W(e + j + 16); }
+            v = fa_ld_f(x + j);
+            v2 = fa_ld_f(x + j + 16);
+            ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
+            ev2 = exact ? fa_rv_exp_f(v2, vm) : fa_rv_exp_near_f(v2, vm);
+            if (e) { fa_st_f(e + j, ev); fa_st_f(e + j + 16, ev2); }
+            if (cnt) {
+                keep = v == m; nmax -= keep; ev = fa_sel_f(keep, (fa_f16){}, ev);
+                keep = v2 == m; nmax -= keep; ev2 = fa_sel_f(keep, (fa_f16){}, ev2);
+            }
+            fa_acc_f(&a0, &a1, ev + ev2);
+        }
         for (; j + 16 <= K; j += 16) {
             FA_PREFETCH(x + K + j);
             if (pfw) FA_RV_PF_W(e + j);
@@ -743,6 +769,25 @@ cdef extern from *:
         fa_i16 keep;
         Py_ssize_t j = 0, js = 0, h = fa_nt_head(yp, 4, K, nt);
         for (; js < h; js++) yp[js] = (xp[js] - mp) - cp;
+        /* the blocks of 16 in pairs, summed as fa_rv_expsum_f sums them (the same bits) */
+        for (; j + 32 <= K; j += 32) {
+            fa_f16 v2, ev2;
+            int q;
+            FA_PREFETCH(x + K + j);
+            FA_PREFETCH(x + K + j + 16);
+            v = fa_ld_f(x + j);
+            v2 = fa_ld_f(x + j + 16);
+            ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
+            ev2 = exact ? fa_rv_exp_f(v2, vm) : fa_rv_exp_near_f(v2, vm);
+            keep = v == m; nmax -= keep; ev = fa_sel_f(keep, (fa_f16){}, ev);
+            keep = v2 == m; nmax -= keep; ev2 = fa_sel_f(keep, (fa_f16){}, ev2);
+            fa_acc_f(&a0, &a1, ev + ev2);
+            for (q = 0; q < 2 && js + 16 <= K; q++, js += 16) {
+                if (!nt) FA_RV_PF_W(yp + js);
+                fa_f16 w = (fa_ld_f(xp + js) - mp) - cp;
+                if (nt && FA_HAVE_NT) fa_st_nt_f(yp + js, w); else fa_st_f(yp + js, w);
+            }
+        }
         for (; j + 16 <= K; j += 16) {
             FA_PREFETCH(x + K + j);
             v = fa_ld_f(x + j);
