@@ -1205,23 +1205,27 @@ cdef extern from *:
         return bad;
     }
 
-    /* ---- Short float32 rows, K <= FA_LANE_K = 128 entries (backwards: FA_LANE_K_BWD =
-       64), up to eight registers each (AVX-512 build).  One row at a time through the general row kernels such rows were all
-       passes, tails and horizontal sums (about 100 cycles a row at K = 16; softmax,
-       log_softmax and softmax_backward at 0.56, 0.44 and 0.41x PyTorch's speed; at K = 64
-       0.83, 0.64 and 1.06x); here a row is up to four loads, its reductions in registers
-       and its outputs packed into full stores, and a group of up to 16 rows shares the
-       per-row finish (the divisions or log1p's) in one vectorised loop.  Per row, with m the max and e'_j = e^(x_j - m) 2^SC (the
-       TwoSum form, fa_rv_exp_f):
+    /* ---- Short float32 rows, up to FA_LANE_K = 128 entries (the backwards up to
+       FA_LANE_K_BWD = 64), 16 rows at a time, a row in one to eight registers (AVX-512
+       build).  One at a time through the general row kernels such rows were all passes,
+       tails and horizontal sums (about 100 cycles a row at K = 16: softmax, log_softmax,
+       softmax_backward and log_softmax_backward at 0.56, 0.44, 0.41 and 0.26x
+       PyTorch's speed).  Here each step is a loop over the group's rows with a short
+       body (one row's whole chain at a time left the core waiting on latency), the
+       per-row finish (the divisions or log1p's) is one vectorised loop over the group,
+       and the outputs are packed into full stores.  Per row, with m the max and
+       e'_j = e^(x_j - m) 2^SC (the TwoSum form, fa_rv_exp_f):
          s' = Σ_{x_j<m} e'_j 2^-SC + (#max - 1), summed in double
-         softmax:          y_j = e'_j a,  a = 2^-SC / (1 + s') rounded to float
-         log_softmax:      y_j = (x_j - m) - c,  c = log1p(s') rounded to float
-         softmax_backward: dx_j = y_j ((dy_j - dh) - dl),  dh + dl = Σ dy_j y_j (double)
-         log_softmax_backward: dx_j = (dy_j - e_j sh) - e_j sl,  e_j = e^(y_j), sh + sl = Σ dy_j
+         softmax:              y_j = e'_j a,  a = 2^-SC / (1 + s') rounded to float
+         log_softmax:          y_j = (x_j - m) - c,  c = log1p(s') rounded to float
+         softmax_backward:     dx_j = y_j ((dy_j - dh) - dl),  dh + dl = Σ dy_j y_j
+         log_softmax_backward: dx_j = (dy_j - e_j sh) - e_j sl,  e_j = e^(y_j),
+                               sh + sl = Σ dy_j
        the row kernels' forms (the sums' order differs, so the bits may differ from a
        longer row's; every row of such a K goes this way, alone or not, on any thread).
-       Rows with an entry that is not finite (forward), or a dot that is huge or NaN
-       (backward), are left to the row loop: the returned mask. ---- */
+       Rows with an entry that is not finite (forwards), a huge or NaN dot or sum, or a y
+       above FA_RV_LSM_YMAX (log_softmax_backward) are left to the row loop: the
+       returned mask. ---- */
     /* the forwards up to 128 entries (8 registers), the backwards up to 64: longer rows
        measured faster through the row kernels there (2 threads, float32, against
        PyTorch's time, rows alone / 16 at a time: softmax_backward (32768, 128) 1.10-1.24x
@@ -1292,10 +1296,33 @@ cdef extern from *:
     static inline void fa_pack_end(fa_pack *p) {
         if (p->fill) _mm512_mask_storeu_ps(p->out, (__mmask16)((1u << p->fill) - 1u), p->acc);
     }
-    #endif
-    #if FA_RV_WIDE
-    /* Rows of up to 16 entries, one register: the general form below with G = 1
-       measured slower (softmax (262144, 16) float32, 2 threads: 1.35 against 1.04 ms) */
+    /* The group's rows from buf (row r at buf + 16 G r, its K entries first) to out:
+       packed into full stores, or, when some rows are left to the row loop (bad), the
+       others one by one, so that those rows' inputs stay as they are for in-place
+       calls */
+    static inline __attribute__((always_inline)) void fa_lane_write_rows(
+            float *out, const float *buf, Py_ssize_t nr, Py_ssize_t K, const int G, int bad) {
+        const int KL = (int)(K - 16 * (G - 1));
+        const __mmask16 kl = fa_lane_mask(KL);
+        Py_ssize_t r;
+        int g;
+        fa_pack pk;
+        fa_pack_start(&pk, out);
+        for (r = 0; r < nr; r++)
+            for (g = 0; g < G; g++) {
+                __mmask16 k = g < G - 1 ? 0xffff : kl;
+                __m512 o = _mm512_loadu_ps(buf + 16 * G * r + 16 * g);
+                if (bad) {
+                    if (!((bad >> r) & 1)) fa_lane_store(out + r * K + 16 * g, k, o);
+                } else {
+                    fa_pack_put(&pk, o, g < G - 1 ? 16 : KL);
+                }
+            }
+        if (!bad) fa_pack_end(&pk);
+    }
+    /* Rows of up to 16 entries, one register: the general forms below with G = 1
+       measured slower (float32, (262144, 16), 2 threads: softmax 1.35 against 1.04 ms,
+       softmax_backward 0.58-0.61 against 0.53-0.55) */
     static inline int fa_rv_softmax_lanes1(const float *x, float *y, Py_ssize_t nr,
                                            Py_ssize_t K, Py_ssize_t avail, int log) {
         float eb[16][16], mb[16], c[16];
@@ -1349,7 +1376,6 @@ cdef extern from *:
         float ob[16][16];
         Py_ssize_t r;
         int bad = 0;
-        fa_pack pk;
         float db[16][16], yb[16][16];
         double dotb[16];
         for (r = 0; r < nr; r++) {      /* in stages, as in fa_rv_softmax_lanes_f */
@@ -1374,42 +1400,10 @@ cdef extern from *:
                                                   _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(db[r]), _mm512_set1_ps(dh)),
                                                                 _mm512_set1_ps(dl))));
         }
-        fa_pack_start(&pk, dx);
-        for (r = 0; r < nr; r++) {
-            if (bad) {
-                if (!((bad >> r) & 1)) fa_lane_store(dx + r * K, k, _mm512_loadu_ps(ob[r]));
-            } else {
-                fa_pack_put(&pk, _mm512_loadu_ps(ob[r]), K);
-            }
-        }
-        if (!bad) fa_pack_end(&pk);
+        fa_lane_write_rows(dx, &ob[0][0], nr, K, 1, bad);
         return bad;
     }
 
-    /* The group's rows from buf (row r at buf + 16 G r, its K entries first) to out:
-       packed into full stores, or, when some rows are left to the row loop (bad), the
-       others one by one, so that those rows' inputs stay as they are for in-place
-       calls */
-    static inline __attribute__((always_inline)) void fa_lane_write_rows(
-            float *out, const float *buf, Py_ssize_t nr, Py_ssize_t K, const int G, int bad) {
-        const int KL = (int)(K - 16 * (G - 1));
-        const __mmask16 kl = fa_lane_mask(KL);
-        Py_ssize_t r;
-        int g;
-        fa_pack pk;
-        fa_pack_start(&pk, out);
-        for (r = 0; r < nr; r++)
-            for (g = 0; g < G; g++) {
-                __mmask16 k = g < G - 1 ? 0xffff : kl;
-                __m512 o = _mm512_loadu_ps(buf + 16 * G * r + 16 * g);
-                if (bad) {
-                    if (!((bad >> r) & 1)) fa_lane_store(out + r * K + 16 * g, k, o);
-                } else {
-                    fa_pack_put(&pk, o, g < G - 1 ? 16 : KL);
-                }
-            }
-        if (!bad) fa_pack_end(&pk);
-    }
     /* (G a constant in each call of the dispatchers below, so the loops over a row's
        registers unroll: with G a variable, K = 16 rows lost half their speed) */
     static inline __attribute__((always_inline)) int fa_rv_softmax_lanes_g(
