@@ -35,8 +35,9 @@
 #   d < −LO is raised to −LO with c = 0 (e^−LO is below half the smallest subnormal,
 #   so such entries round to 0 in every result and are negligible in a sum >= 1);
 #   n = round(d/ln2), r = (d − n ln2) + c (n·ln2_hi exact, d − n·ln2_hi exact by
-#   Sterbenz), e^r by its Taylor polynomial (|r| <= 0.35; float degree 7, double
-#   degree 13: truncation far below an ulp), 2^(n+SC) built from the bits of the
+#   Sterbenz), e^r by a polynomial (|r| <= 0.35; float: a degree-6 minimax fit,
+#   5.4e-9 relative, FA_RV_EXPF_C*; double: the degree-13 Taylor polynomial; both far
+#   below an ulp), 2^(n+SC) built from the bits of the
 #   rounding shifter t.  With the scale every e' is a normal number (no second
 #   rounding for tiny entries), 1/Σe' stays normal, and the rounding of d costs
 #   nothing (float32: |x − m| up to 87 would cost 5e-6 relative otherwise).
@@ -423,11 +424,24 @@ cdef extern from *:
        e^(d + c) 2^SC; then e^(x - m) 2^SC with the TwoSum of x - m.  Written once as a
        macro for a vector type VF (its int types VI, VU, select SEL and clamp CLAMP)
        and SUFfix: 16 lanes, and 8 lanes (one AVX2 register) in the AVX2 build. */
+    /* e^r = 1 + r + r^2 (C2 + C3 r + ... + C6 r^4) on |r| <= ln2/2: a minimax fit of
+       the relative error (Lawson's iteration on 4000 Chebyshev points against mpmath,
+       the coefficients rounded to float): 5.4e-9 at most, against 7.3e-9 for the
+       degree-7 Taylor polynomial it replaced, with one multiply-add fewer (a C harness
+       of the exp-sum loop on Zen 5: 9.4 -> 8.6 cycles per 16 entries) */
+    #define FA_RV_EXPF_C2 0x1.fffffep-2f
+    #define FA_RV_EXPF_C3 0x1.555492p-3f
+    #define FA_RV_EXPF_C4 0x1.555682p-5f
+    #define FA_RV_EXPF_C5 0x1.1239fep-7f
+    #define FA_RV_EXPF_C6 0x1.6bd8e6p-10f
     #define FA_DEF_RV_EXP_F(SUF, VF, VI, VU, SEL, CLAMP) \
     static inline VF fa_rv_exp_scale_f##SUF(VF t, VF r) { \
         VF s = (VF)((VU)t << 23); \
-        VF p = (VF){} + FA_EXPM1F_P_LEAD; \
-        FA_EXPM1F_P_STEPS(p, r); \
+        VF p = (VF){} + FA_RV_EXPF_C6; \
+        p = p * r + FA_RV_EXPF_C5; \
+        p = p * r + FA_RV_EXPF_C4; \
+        p = p * r + FA_RV_EXPF_C3; \
+        p = p * r + FA_RV_EXPF_C2; \
         p = p * r + 1.0f; \
         p = p * r + 1.0f; \
         return p * s; \
