@@ -512,6 +512,28 @@ cdef extern from *:
         return fa_rv_exp_core_d(d, (fa_d8){});
     }
 
+    /* A block of 16 of the float32 exp-sum below: e' = e^(v - m) 2^SC, stored to e
+       unless NULL; with cnt the maxima are counted into *nmax and left out of the
+       returned lanes.  The tail takes the n < 16 entries at x (padded with m) and
+       returns only their lanes.  The paired log_softmax kernel (fa_rv_expsum_shift_f)
+       runs the same blocks, so a row's sum is the same bits either way. */
+    static inline __attribute__((always_inline)) fa_f16 fa_rv_exp_block_f(
+            fa_f16 v, float *e, fa_f16 vm, float m, int cnt, int exact, fa_i16 *nmax) {
+        fa_f16 ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
+        if (e) fa_st_f(e, ev);
+        if (cnt) { fa_i16 keep = v == m; *nmax -= keep; ev = fa_sel_f(keep, (fa_f16){}, ev); }
+        return ev;
+    }
+    static inline __attribute__((always_inline)) fa_f16 fa_rv_exp_tail_f(
+            const float *x, float *e, Py_ssize_t n, fa_f16 vm, float m, int cnt, int exact,
+            fa_i16 *nmax) {
+        fa_f16 v = fa_ld_tail_f(x, n, m);
+        fa_f16 ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
+        fa_i16 keep = FA_IOTA16 < (int32_t)n;
+        if (e) fa_st_tail_f(e, n, ev);
+        if (cnt) { *nmax -= keep & (v == m); keep &= ~(v == m); }
+        return fa_sel_f(keep, ev, (fa_f16){});
+    }
     /* ---- e'_j = e^(x_j - m) 2^SC written to e (unless NULL); returns Σ e'_j 2^-SC.
        With cnt != NULL the maxima (x_j == m, exactly 2^SC each) are left out of the sum
        and counted into *cnt instead. ---- */
@@ -565,8 +587,6 @@ cdef extern from *:
         fa_f16 vm = (fa_f16){} + m;
         fa_d8 a0 = {}, a1 = {};
         fa_i16 nmax = {};
-        fa_f16 v, ev;
-        fa_i16 keep;
         Py_ssize_t j = 0;
         int pfw = e && K <= FA_RV_PF_W_MAX / 4;
         /* two blocks of 16 a step, their e' added in float before the sum in double
@@ -580,38 +600,23 @@ cdef extern from *:
            cross-entropy with gradient 0.98-0.99 -> 0.92-0.97; the largest errors
            against float64 unchanged (2048 rows of 1000 at three scales) */
         for (; j + 32 <= K; j += 32) {
-            fa_f16 v2, ev2;
             FA_PREFETCH(x + K + j);
             FA_PREFETCH(x + K + j + 16);
             if (pfw) { FA_RV_PF_W(e + j); FA_RV_PF_W(e + j + 16); }
-            v = fa_ld_f(x + j);
-            v2 = fa_ld_f(x + j + 16);
-            ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
-            ev2 = exact ? fa_rv_exp_f(v2, vm) : fa_rv_exp_near_f(v2, vm);
-            if (e) { fa_st_f(e + j, ev); fa_st_f(e + j + 16, ev2); }
-            if (cnt) {
-                keep = v == m; nmax -= keep; ev = fa_sel_f(keep, (fa_f16){}, ev);
-                keep = v2 == m; nmax -= keep; ev2 = fa_sel_f(keep, (fa_f16){}, ev2);
-            }
+            fa_f16 ev = fa_rv_exp_block_f(fa_ld_f(x + j), e ? e + j : NULL, vm, m, cnt != NULL, exact, &nmax);
+            fa_f16 ev2 = fa_rv_exp_block_f(fa_ld_f(x + j + 16), e ? e + j + 16 : NULL, vm, m, cnt != NULL,
+                                           exact, &nmax);
             fa_acc_f(&a0, &a1, ev + ev2);
         }
         for (; j + 16 <= K; j += 16) {
             FA_PREFETCH(x + K + j);
             if (pfw) FA_RV_PF_W(e + j);
-            v = fa_ld_f(x + j);
-            ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
-            if (e) fa_st_f(e + j, ev);
-            if (cnt) { keep = v == m; nmax -= keep; ev = fa_sel_f(keep, (fa_f16){}, ev); }
-            fa_acc_f(&a0, &a1, ev);
+            fa_acc_f(&a0, &a1, fa_rv_exp_block_f(fa_ld_f(x + j), e ? e + j : NULL, vm, m, cnt != NULL,
+                                                 exact, &nmax));
         }
-        if (j < K) {
-            v = fa_ld_tail_f(x + j, K - j, m);
-            ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
-            if (e) fa_st_tail_f(e + j, K - j, ev);
-            keep = FA_IOTA16 < (int32_t)(K - j);
-            if (cnt) { nmax -= keep & (v == m); keep &= ~(v == m); }
-            fa_acc_f(&a0, &a1, fa_sel_f(keep, ev, (fa_f16){}));
-        }
+        if (j < K)
+            fa_acc_f(&a0, &a1, fa_rv_exp_tail_f(x + j, e ? e + j : NULL, K - j, vm, m, cnt != NULL, exact,
+                                                &nmax));
         if (cnt) *cnt = fa_hsum_i16(nmax);
         return fa_hsum_d8x2(a0, a1) * 0x1p-32;
     #endif
@@ -736,6 +741,14 @@ cdef extern from *:
     }
 
     /* ---- y = (x - m) - c (log_softmax; both terms <= 0 for c >= 0: no cancellation) ---- */
+    /* a block of 16 of fa_rv_shift_f, streamed with nt (also the paired kernel's,
+       fa_rv_expsum_shift_f) */
+    static inline __attribute__((always_inline)) void fa_rv_shift_block_f(const float *x, float *y, float m,
+                                                                        float c, int nt) {
+        if (!nt) FA_RV_PF_W(y);
+        fa_f16 v = (fa_ld_f(x) - m) - c;
+        if (nt && FA_HAVE_NT) fa_st_nt_f(y, v); else fa_st_f(y, v);
+    }
     static inline void fa_rv_shift_f(const float *x, float *y, Py_ssize_t K, float m, float c, int nt) {
         Py_ssize_t j = 0, h = fa_nt_head(y, 4, K, nt);
         for (; j < h; j++) y[j] = (x[j] - m) - c;
@@ -746,11 +759,7 @@ cdef extern from *:
             if (nt) _mm256_stream_ps(y + j, (__m256)v8); else fa_st_f8(y + j, v8);
         }
     #else
-        for (; j + 16 <= K; j += 16) {
-            if (!nt) FA_RV_PF_W(y + j);
-            fa_f16 v = (fa_ld_f(x + j) - m) - c;
-            if (nt && FA_HAVE_NT) fa_st_nt_f(y + j, v); else fa_st_f(y + j, v);
-        }
+        for (; j + 16 <= K; j += 16) fa_rv_shift_block_f(x + j, y + j, m, c, nt);
     #endif
         for (; j < K; j++) y[j] = (x[j] - m) - c;
     }
@@ -779,54 +788,25 @@ cdef extern from *:
         fa_f16 vm = (fa_f16){} + m;
         fa_d8 a0 = {}, a1 = {};
         fa_i16 nmax = {};
-        fa_f16 v, ev;
-        fa_i16 keep;
         Py_ssize_t j = 0, js = 0, h = fa_nt_head(yp, 4, K, nt);
         for (; js < h; js++) yp[js] = (xp[js] - mp) - cp;
-        /* the blocks of 16 in pairs, summed as fa_rv_expsum_f sums them (the same bits) */
+        /* fa_rv_expsum_f's blocks, two a step, each step beside two of the shift's */
         for (; j + 32 <= K; j += 32) {
-            fa_f16 v2, ev2;
             int q;
             FA_PREFETCH(x + K + j);
             FA_PREFETCH(x + K + j + 16);
-            v = fa_ld_f(x + j);
-            v2 = fa_ld_f(x + j + 16);
-            ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
-            ev2 = exact ? fa_rv_exp_f(v2, vm) : fa_rv_exp_near_f(v2, vm);
-            keep = v == m; nmax -= keep; ev = fa_sel_f(keep, (fa_f16){}, ev);
-            keep = v2 == m; nmax -= keep; ev2 = fa_sel_f(keep, (fa_f16){}, ev2);
+            fa_f16 ev = fa_rv_exp_block_f(fa_ld_f(x + j), NULL, vm, m, 1, exact, &nmax);
+            fa_f16 ev2 = fa_rv_exp_block_f(fa_ld_f(x + j + 16), NULL, vm, m, 1, exact, &nmax);
             fa_acc_f(&a0, &a1, ev + ev2);
-            for (q = 0; q < 2 && js + 16 <= K; q++, js += 16) {
-                if (!nt) FA_RV_PF_W(yp + js);
-                fa_f16 w = (fa_ld_f(xp + js) - mp) - cp;
-                if (nt && FA_HAVE_NT) fa_st_nt_f(yp + js, w); else fa_st_f(yp + js, w);
-            }
+            for (q = 0; q < 2 && js + 16 <= K; q++, js += 16) fa_rv_shift_block_f(xp + js, yp + js, mp, cp, nt);
         }
         for (; j + 16 <= K; j += 16) {
             FA_PREFETCH(x + K + j);
-            v = fa_ld_f(x + j);
-            ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
-            keep = v == m; nmax -= keep; ev = fa_sel_f(keep, (fa_f16){}, ev);
-            fa_acc_f(&a0, &a1, ev);
-            if (js + 16 <= K) {
-                if (!nt) FA_RV_PF_W(yp + js);
-                fa_f16 w = (fa_ld_f(xp + js) - mp) - cp;
-                if (nt && FA_HAVE_NT) fa_st_nt_f(yp + js, w); else fa_st_f(yp + js, w);
-                js += 16;
-            }
+            fa_acc_f(&a0, &a1, fa_rv_exp_block_f(fa_ld_f(x + j), NULL, vm, m, 1, exact, &nmax));
+            if (js + 16 <= K) { fa_rv_shift_block_f(xp + js, yp + js, mp, cp, nt); js += 16; }
         }
-        if (j < K) {
-            v = fa_ld_tail_f(x + j, K - j, m);
-            ev = exact ? fa_rv_exp_f(v, vm) : fa_rv_exp_near_f(v, vm);
-            keep = FA_IOTA16 < (int32_t)(K - j);
-            nmax -= keep & (v == m); keep &= ~(v == m);
-            fa_acc_f(&a0, &a1, fa_sel_f(keep, ev, (fa_f16){}));
-        }
-        for (; js + 16 <= K; js += 16) {
-            if (!nt) FA_RV_PF_W(yp + js);
-            fa_f16 w = (fa_ld_f(xp + js) - mp) - cp;
-            if (nt && FA_HAVE_NT) fa_st_nt_f(yp + js, w); else fa_st_f(yp + js, w);
-        }
+        if (j < K) fa_acc_f(&a0, &a1, fa_rv_exp_tail_f(x + j, NULL, K - j, vm, m, 1, exact, &nmax));
+        for (; js + 16 <= K; js += 16) fa_rv_shift_block_f(xp + js, yp + js, mp, cp, nt);
         for (; js < K; js++) yp[js] = (xp[js] - mp) - cp;
         *cnt = fa_hsum_i16(nmax);
         return fa_hsum_d8x2(a0, a1) * 0x1p-32;
