@@ -545,55 +545,64 @@ cdef void _task(int op, const floating* a, const floating* b, floating* y, Py_ss
             _log_softmax_bwd_tile(a + off, b + off, y + off, K, inner, w)
 
 
+cdef Py_ssize_t _group_rows(int op, Py_ssize_t K, Py_ssize_t inner) noexcept nogil:
+    """How many float32 rows of K entries one call of _group_f takes: 0 where rows go
+    one by one.  AVX-512 build only (FA_RV_WIDE).
+      - short rows (forwards up to FA_LANE_K = 128 entries, backwards up to
+        FA_LANE_K_BWD = 64) 16 at a time, a row in one to eight registers;
+      - log_softmax rows of up to FA_MID_K entries FA_MID_ROWS at a time, their logs in
+        one vectorised loop (one row at a time, the log was a third of a 24-entry row's
+        time; in the AVX2 halves it gained nothing: K = 24, 109 -> 117 ns a row)."""
+    if inner != 1 or not FA_RV_WIDE:
+        return 0
+    if K <= FA_LANE_K and (op == OP_SOFTMAX or op == OP_LOG_SOFTMAX):
+        return 16
+    if K <= FA_LANE_K_BWD and (op == OP_SOFTMAX_BWD or op == OP_SOFTMAX_JVP
+                               or op == OP_LOG_SOFTMAX_BWD):
+        return 16
+    if op == OP_LOG_SOFTMAX and K <= FA_MID_K:
+        return FA_MID_ROWS
+    return 0
+
+
+cdef int _group_f(int op, const float* a, const float* b, float* y, Py_ssize_t n, Py_ssize_t K,
+                  Py_ssize_t avail, bint stream) noexcept nogil:
+    """The n rows at a (and b) to y by the kernel _group_rows picked (fastact._rowvec);
+    avail: the entries readable from a (and b), this thread's rows.  Returns the mask
+    of the rows left to the row loop: a non-finite entry or max, a huge or NaN dot or
+    sum, or (log_softmax_backward) a y above FA_RV_LSM_YMAX."""
+    if K > FA_LANE_K:                   # log_softmax, FA_MID_ROWS rows
+        return fa_rv_log_softmax_mid_rows_f(a, y, n, K, stream)
+    if op == OP_SOFTMAX:
+        return fa_rv_softmax_lanes_f(a, y, n, K, avail, False)
+    if op == OP_LOG_SOFTMAX:
+        return fa_rv_softmax_lanes_f(a, y, n, K, avail, True)
+    if op == OP_SOFTMAX_BWD:
+        return fa_rv_softmax_bwd_lanes_f(a, b, y, n, K, avail)
+    if op == OP_LOG_SOFTMAX_BWD:
+        return fa_rv_lsm_bwd_lanes_f(a, b, y, n, K, avail)
+    return fa_rv_softmax_bwd_lanes_f(b, a, y, n, K, avail)       # the jvp: (y, v) swapped
+
+
 cdef void _run_tasks(int op, const floating* a, const floating* b, floating* y, Py_ssize_t t0,
                      Py_ssize_t t1, Py_ssize_t ntiles, Py_ssize_t K, Py_ssize_t inner,
                      bint stream) noexcept nogil:
-    cdef Py_ssize_t t, n, l, avail
+    cdef Py_ssize_t t, n, l, g
     cdef int bad
     if floating is float:
-        if inner == 1 and FA_RV_WIDE and (
-                (K <= FA_LANE_K and (op == OP_SOFTMAX or op == OP_LOG_SOFTMAX))
-                or (K <= FA_LANE_K_BWD and (op == OP_SOFTMAX_BWD or op == OP_SOFTMAX_JVP
-                                            or op == OP_LOG_SOFTMAX_BWD))):
-            # short float32 rows (forward up to 128 entries, backward up to 64) 16 at a
-            # time, a row in one to eight registers (fastact._rowvec); rows with a
-            # non-finite entry, a huge or NaN dot or sum, or (log_softmax_backward) a y
-            # above FA_RV_LSM_YMAX, alone
+        g = _group_rows(op, K, inner)
+        if g:
+            # g rows a call; rows the group kernel leaves, one by one (each row's
+            # operations are the same in or out of a group, so its bits are too)
             t = t0
             while t < t1:
-                n = min(<Py_ssize_t>16, t1 - t)
-                # (entries readable from the group's start: this thread's rows)
-                avail = (t1 - t) * K
-                if op == OP_SOFTMAX:
-                    bad = fa_rv_softmax_lanes_f(a + t * K, y + t * K, n, K, avail, False)
-                elif op == OP_LOG_SOFTMAX:
-                    bad = fa_rv_softmax_lanes_f(a + t * K, y + t * K, n, K, avail, True)
-                elif op == OP_SOFTMAX_BWD:
-                    bad = fa_rv_softmax_bwd_lanes_f(a + t * K, b + t * K, y + t * K, n, K, avail)
-                elif op == OP_LOG_SOFTMAX_BWD:
-                    bad = fa_rv_lsm_bwd_lanes_f(a + t * K, b + t * K, y + t * K, n, K, avail)
-                else:
-                    bad = fa_rv_softmax_bwd_lanes_f(b + t * K, a + t * K, y + t * K, n, K, avail)
+                n = min(g, t1 - t)
+                bad = _group_f(op, a + t * K, b + t * K if b != NULL else NULL, y + t * K, n, K,
+                               (t1 - t) * K, stream)
                 for l in range(n):
                     if (bad >> l) & 1:
                         _task(op, a, b, y, t + l, ntiles, K, inner, stream)
-                t += 16
-            fa_sfence()
-            return
-        if op == OP_LOG_SOFTMAX and inner == 1 and K <= FA_MID_K and FA_RV_WIDE:
-            # float32 rows of up to FA_MID_K entries, FA_MID_ROWS at a time: their logs in
-            # one vectorised loop (fastact._rowvec; one row at a time, the log was a
-            # third of a 24-entry row's time); the same operations, so the same bits.
-            # AVX-512 build only: in the AVX2 halves it gained nothing (K = 24: 109 -> 117
-            # ns a row)
-            t = t0
-            while t < t1:
-                n = min(<Py_ssize_t>FA_MID_ROWS, t1 - t)
-                bad = fa_rv_log_softmax_mid_rows_f(a + t * K, y + t * K, n, K, stream)
-                for l in range(n):
-                    if (bad >> l) & 1:
-                        _task(op, a, b, y, t + l, ntiles, K, inner, stream)
-                t += FA_MID_ROWS
+                t += g
             fa_sfence()
             return
         if op == OP_LOG_SOFTMAX and inner == 1 and FA_RV_WIDE:
