@@ -567,10 +567,10 @@ def test_large_outputs_equal_row_by_row_results(dtype, offset, k, restore_thread
 @pytest.mark.parametrize("K", [1, 3, 8, 13, 16, 17, 32, 45, 64, 65, 100, 128, 129])
 def test_short_float32_rows_in_groups(K, restore_threads):
     # float32 rows of up to 128 entries (backwards: 64) go 16 at a time in the AVX-512
-    # build (up to eight registers a row, the outputs packed into full stores): every row must give the
-    # bits of the same row alone, in place too, on 1 and 2 threads, also in a group
-    # with rows left to the row loop (an entry -inf, +inf or NaN; a huge dot), and be
-    # right against NumPy in float64
+    # build (up to eight registers a row, the outputs packed into full stores): every
+    # row must give the bits of the same row alone, in place on each input too, on 1
+    # and 2 threads, also in a group with rows left to the row loop (an entry -inf,
+    # +inf or NaN; a huge dot; a y above 60), and be right against NumPy in float64
     x = logits((37, K), 5.0, seed=95).astype(F32)
     x[4, 0] = -np.inf
     x[21, K - 1] = np.nan
@@ -581,32 +581,33 @@ def test_short_float32_rows_in_groups(K, restore_threads):
     y = fa.softmax(x)
     ly = fa.log_softmax(x)
     ly[33, 0] = 70.0                    # not a log-probability: the row loop
-    calls = {"softmax": lambda a: fa.softmax(a), "log_softmax": lambda a: fa.log_softmax(a),
-             "softmax_backward": lambda a: fa.softmax_backward(dy[a[1]], y[a[1]]),
-             "softmax_jvp": lambda a: fa.softmax_jvp(y[a[1]], dy[a[1]]),
-             "log_softmax_backward": lambda a: fa.log_softmax_backward(dy[a[1]], ly[a[1]])}
-    for name, f in calls.items():
-        bwd = name in ("softmax_backward", "softmax_jvp", "log_softmax_backward")
-        arg = (lambda rows: (None, rows)) if bwd else (lambda rows: x[rows])
-        alone = np.concatenate([f(arg(slice(i, i + 1))) for i in range(len(x))])
+    forwards = {"softmax": fa.softmax, "log_softmax": fa.log_softmax}
+    backwards = {"softmax_backward": (fa.softmax_backward, dy, y),      # f(first, second)
+                 "softmax_jvp": (fa.softmax_jvp, y, dy),
+                 "log_softmax_backward": (fa.log_softmax_backward, dy, ly)}
+    for name in (*forwards, *backwards):
+        bwd = name in backwards
+        if bwd:
+            g, first, second = backwards[name]
+            f = lambda rows: g(first[rows], second[rows])
+        else:
+            f = lambda rows: forwards[name](x[rows])
+        alone = np.concatenate([f(slice(i, i + 1)) for i in range(len(x))])
         for n in (1, 2):
             fa.set_num_threads(n)
             for rows in (slice(None), slice(1, None), slice(3, 20), slice(17, 37)):
-                assert f(arg(rows)).tobytes() == alone[rows].tobytes(), (name, n, rows)
+                assert f(rows).tobytes() == alone[rows].tobytes(), (name, n, rows)
             if not bwd:
                 xi = x.copy()
-                getattr(fa, name)(xi, out=xi)
+                forwards[name](xi, out=xi)
                 assert xi.tobytes() == alone.tobytes()
             else:
-                g = getattr(fa, "log_softmax_backward" if name == "log_softmax_backward"
-                            else "softmax_backward")
-                yy = ly if name == "log_softmax_backward" else y
-                di = dy.copy()
-                g(di, yy, out=di)
-                assert di.tobytes() == g(dy, yy).tobytes()
-                yi = yy.copy()
-                g(dy, yi, out=yi)
-                assert yi.tobytes() == g(dy, yy).tobytes()
+                fi = first.copy()
+                g(fi, second, out=fi)
+                assert fi.tobytes() == alone.tobytes()
+                si = second.copy()
+                g(first, si, out=si)
+                assert si.tobytes() == alone.tobytes()
         # against float64 NumPy, the sum as the kernels take it (the maxima counted,
         # log1p of the rest: log(1 + tiny) would lose it)
         xd, yd, dd = x.astype(F64), y.astype(F64), dy.astype(F64)
@@ -625,21 +626,22 @@ def test_short_float32_rows_in_groups(K, restore_threads):
         if not bwd:         # a NaN or +inf entry: a NaN row (as PyTorch)
             ref[(np.isnan(x) | (x == np.inf)).any(-1)] = np.nan
         assert np.array_equal(np.isnan(alone), np.isnan(ref)), name
-        # rows of finite entries (backward: all rows) take the lanes in the AVX-512
-        # build, whose exps are TwoSum-corrected: 2.5 ulp; the others the row loop,
-        # whose exps skip the TwoSum when every finite entry lies within 32 of the max
-        # (|x - m| 2^-24 relative)
-        wide = _dispatch.kernel_isa("_softmax") == "avx512"
-        lanes = (np.isfinite(x).all(-1, keepdims=True) & wide & (K <= 128)) | bwd
+        # forwards: rows of finite entries take the lanes in the AVX-512 build, whose
+        # exps are TwoSum-corrected: 2.5 ulp; the others the row loop, whose exps skip
+        # the TwoSum when every finite entry lies within 32 of the max (|x - m| 2^-24
+        # relative)
         ok = np.abs(ref) < 3e38         # finite, and in float32's range
         ref = np.where(ok, ref, 0.0)
-        tol = np.where(lanes, 2.5, 40.0) * np.spacing(np.abs(ref).astype(F32))
-        if bwd:     # y (dy - dot): rounded twice past the dot's float32 split
-            tol = 4 * np.spacing(np.abs(ref).astype(F32)) + 1e-45
+        ulp = np.spacing(np.abs(ref).astype(F32))
         if name == "log_softmax_backward":  # e^y (~1 ulp) times the sum, then two roundings
             scale = np.exp(ly.astype(F64)) * np.abs(dd.sum(-1, keepdims=True))
-            tol = 4 * np.spacing(np.abs(ref).astype(F32)) + 2 * np.spacing(
-                np.minimum(scale, 3e38).astype(F32))
+            tol = 4 * ulp + 2 * np.spacing(np.minimum(scale, 3e38).astype(F32))
+        elif bwd:   # y (dy - dot): rounded twice past the dot's float32 split
+            tol = 4 * ulp + 1e-45
+        else:
+            wide = _dispatch.kernel_isa("_softmax") == "avx512"
+            lanes = np.isfinite(x).all(-1, keepdims=True) & wide & (K <= 128)
+            tol = np.where(lanes, 2.5, 40.0) * ulp
         err = np.abs(alone[ok] - ref[ok])
         tol = tol[ok]
         assert (err <= tol).all(), (name, np.max(err / tol))
