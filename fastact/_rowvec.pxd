@@ -1357,12 +1357,11 @@ cdef extern from *:
         for (r = 0; r < nr; r++)
             spb[r] = fa_lane_sum_d(_mm512_loadu_ps(eb[r]), k & ~mxb[r]) * 0x1p-32
                      + (double)(__builtin_popcount((unsigned)mxb[r]) - 1);
-        if (log) for (r = 0; r < nr; r++) _mm512_storeu_ps(eb[r], _mm512_loadu_ps(vb[r]));
         for (r = 0; r < 16; r++)
             c[r] = log ? (float)fa_log1p(spb[r]) : (float)(0x1p-32 / (1.0 + spb[r]));
         fa_pack_start(&pk, y);
         for (r = 0; r < nr; r++) {
-            __m512 o = log ? _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(eb[r]), _mm512_set1_ps(mb[r])),
+            __m512 o = log ? _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(vb[r]), _mm512_set1_ps(mb[r])),
                                            _mm512_set1_ps(c[r]))
                            : _mm512_mul_ps(_mm512_loadu_ps(eb[r]), _mm512_set1_ps(c[r]));
             if (bad) {          /* a row left to the row loop: the others one by one */
