@@ -531,35 +531,44 @@ def test_bitwise_identical_for_one_and_two_threads(shape, axis, dtype, restore_t
 
 @pytest.mark.parametrize("dtype", [F32, F64])
 @pytest.mark.parametrize("offset", [0, 1, 3])
-@pytest.mark.parametrize("k", [512, 1000, 50000])
+@pytest.mark.parametrize("k", [100, 512, 1000, 50000])
 def test_large_outputs_equal_row_by_row_results(dtype, offset, k, restore_threads):
     # outputs of 8 MB and more are written by streaming stores from an aligned point of
     # each row on (softmax through a scratch row for rows of up to 4 KB: k = 512 both
     # dtypes, 1000 float32; in place in the output beyond); every row must still equal
     # the same row computed alone (small output,
-    # plain stores), whatever the alignment of the output buffer
+    # plain stores), whatever the alignment of the output buffer (log_softmax_backward:
+    # the head and tail of a float32 row of 16 or more are computed as whole vectors and
+    # stored entry by entry)
     rows = 8_400_000 // np.dtype(dtype).itemsize // k               # 8.4e6 bytes
     x = logits((rows, k), 4.0, seed=92).astype(dtype)
     x[::7, ::5] *= 30.0                     # some rows far from their max (TwoSum path)
     x[3, 10] = -np.inf
     dy = logits((rows, k), 1.0, seed=93).astype(dtype)
     y = fa.softmax(x)
+    ly = fa.log_softmax(x)
     buf = np.empty(x.size + 8, dtype)
     for n in (1, 2):
         fa.set_num_threads(n)
         big = [fa.softmax(x, out=buf[offset:offset + x.size].reshape(x.shape)).copy(),
                fa.log_softmax(x, out=buf[offset:offset + x.size].reshape(x.shape)).copy(),
                fa.softmax_backward(dy, y, out=buf[offset:offset + x.size].reshape(x.shape)).copy(),
-               fa.softmax_jvp(y, dy)]
+               fa.softmax_jvp(y, dy),
+               fa.log_softmax_backward(dy, ly, out=buf[offset:offset + x.size].reshape(x.shape)).copy()]
         for j, f in ((0, fa.softmax), (1, fa.log_softmax)):      # in place
             xi = x.copy()
             assert f(xi, out=xi).tobytes() == big[j].tobytes()
         di = dy.copy()
         assert fa.softmax_backward(di, y, out=di).tobytes() == big[2].tobytes()
+        di = dy.copy()
+        assert fa.log_softmax_backward(di, ly, out=di).tobytes() == big[4].tobytes()
+        li = ly.copy()
+        assert fa.log_softmax_backward(dy, li, out=li).tobytes() == big[4].tobytes()
         for i in sorted({0, 3, 7, min(1000, rows - 2), rows - 1}):
             small = [fa.softmax(x[i:i + 1]), fa.log_softmax(x[i:i + 1]),
                      fa.softmax_backward(dy[i:i + 1], y[i:i + 1]),
-                     fa.softmax_jvp(y[i:i + 1], dy[i:i + 1])]
+                     fa.softmax_jvp(y[i:i + 1], dy[i:i + 1]),
+                     fa.log_softmax_backward(dy[i:i + 1], ly[i:i + 1])]
             for a, b in zip(big, small):
                 assert a[i:i + 1].tobytes() == b.tobytes()
 
