@@ -14,7 +14,9 @@ is shared or clocked lower, takes fewer of the later, shorter runs instead of
 holding up the whole call.  One chunk at a time (dynamic schedule) interleaved the
 threads' streams: on AMD Zen 5 (EPYC, 2 threads, 16M float32 elements, plain
 stores) relu took 1.01-1.05x PyTorch's time that way and 0.97-0.98x guided, the relu
-backward 1.04-1.06x and 0.98-1.02x (the README's Threads section).
+backward 1.04-1.06x and 0.98-1.02x (the README's Threads section).  Where measured
+faster (CONTIGUOUS_SHARES_CPUS: AMD Zen 5, again, in its fast memory phases), each
+thread takes one contiguous share instead (static schedule).
 
 Large outputs of the kernels that are cheap per element (the activation module
 marks them) are computed block by block into a per-thread buffer that stays in
@@ -181,17 +183,43 @@ def _elementwise_streaming_enabled():
 
 
 cdef bint _prefetching = True
+cdef bint _prefetch_writes = True      # the output's lines too (prefetchw)
+cdef bint _prefetch_unary = True       # the one-input kernels too
+cdef bint _contiguous_shares = False   # large inputs: one run per thread (static)
 
 
-def _set_prefetching(on):
+def _set_prefetching(on, reads_only=False):
     """Turn the drivers' software prefetch for large inputs on or off (FASTACT_PREFETCH
-    at import).  Results are the same bits either way; only the speed differs."""
-    global _prefetching
+    at import); with `reads_only`, only the two-input kernels prefetch, and only their
+    inputs (this CPU's default on READ_PREFETCH_ONLY_CPUS).  Results are the same bits
+    either way; only the speed differs."""
+    global _prefetching, _prefetch_writes, _prefetch_unary
     _prefetching = bool(on)
+    _prefetch_writes = _prefetch_unary = not reads_only
+
+
+def _set_contiguous_shares(on):
+    """Large elementwise inputs: each thread one contiguous share (static schedule), or
+    shrinking runs handed out on demand (guided; see the module notes).  The bits are
+    the same either way."""
+    global _contiguous_shares
+    _contiguous_shares = bool(on)
+
+
+def _contiguous_shares_enabled():
+    return bool(_contiguous_shares)
 
 
 def _prefetching_enabled():
     return bool(_prefetching)
+
+
+def _prefetch_state():
+    """"on", "reads of two-input kernels" or "off", and why."""
+    env = _env_switch("FASTACT_PREFETCH")
+    why = "FASTACT_PREFETCH=" + env if env else "default for " + "{} family {} model {}".format(*cpu_id())
+    state = "off" if not _prefetching else ("on" if _prefetch_unary else "reads of two-input kernels")
+    return state + f" ({why})"
 
 
 def cpu_id():
@@ -221,6 +249,32 @@ STREAM_SLOW_CPUS = {("intel", 6, 85)}
 # kernels.  The same CPU's softmax and cross-entropy rows measured alike or faster
 # streamed (softmax_backward (256, 50000) float32 2.92 against 3.11 ms).
 ELEMENTWISE_STREAM_SLOW_CPUS = {"amd": {26}}
+
+
+# CPUs where the elementwise drivers measured faster with each thread's share of a large
+# input one contiguous run (static schedule) than in guided runs, and with the software
+# prefetch of the two-input kernels' inputs only (no prefetch of the output's lines, none
+# for one-input kernels).  AMD family 26 (Zen 5; model 2, EPYC, 2 cores, 2 threads, 16M
+# float32 elements, medians of 782 in-process rounds each side of a memory phase,
+# ms: guided with both prefetches / contiguous with reads only / PyTorch): in the
+# phases where two threads move twice what one does, relu 1.53 / 1.32 (no prefetch) /
+# 1.35, relu_backward 2.35 / 2.18 / 2.22; in the other phases 2.47 / 2.48 / 2.52 and
+# 3.80 / 3.80 / 3.85.  Without its prefetch the relu backward took 4.36 there.
+CONTIGUOUS_SHARES_CPUS = {"amd": {26}}
+READ_PREFETCH_ONLY_CPUS = {"amd": {26}}
+
+
+def contiguous_shares_default(cpu=None):
+    """Whether large elementwise inputs go to threads as one contiguous share each on
+    `cpu` ((vendor, family, model), this CPU's by default)."""
+    vendor, family, model = tuple(cpu if cpu is not None else cpu_id())
+    return family in CONTIGUOUS_SHARES_CPUS.get(vendor, ())
+
+
+def read_prefetch_only_default(cpu=None):
+    """Whether only the two-input kernels prefetch, and only their inputs, on `cpu`."""
+    vendor, family, model = tuple(cpu if cpu is not None else cpu_id())
+    return family in READ_PREFETCH_ONLY_CPUS.get(vendor, ())
 
 
 def streaming_default(cpu=None):
@@ -299,7 +353,8 @@ cdef inline void _unary_part(unary_kernel f, const char* x, char* y, Py_ssize_t 
         while s < n:
             m = min(step, n - s)
             fa_prefetch_read(x + s * itemsize, PREFETCH_AHEAD_BYTES, m * itemsize, xend)
-            fa_prefetch_write(y + s * itemsize, PREFETCH_AHEAD_BYTES, m * itemsize, yend)
+            if _prefetch_writes:
+                fa_prefetch_write(y + s * itemsize, PREFETCH_AHEAD_BYTES, m * itemsize, yend)
             f(x + s * itemsize, y + s * itemsize, m, p)
             s += m
         return
@@ -331,7 +386,8 @@ cdef inline void _binary_part(binary_kernel f, const char* a, const char* b, cha
             m = min(step, n - s)
             fa_prefetch_read(a + s * itemsize, PREFETCH_AHEAD_BYTES, m * itemsize, aend)
             fa_prefetch_read(b + s * itemsize, PREFETCH_AHEAD_BYTES, m * itemsize, bend)
-            fa_prefetch_write(y + s * itemsize, PREFETCH_AHEAD_BYTES, m * itemsize, yend)
+            if _prefetch_writes:
+                fa_prefetch_write(y + s * itemsize, PREFETCH_AHEAD_BYTES, m * itemsize, yend)
             f(a + s * itemsize, b + s * itemsize, y + s * itemsize, m, p)
             s += m
         return
@@ -357,17 +413,18 @@ cdef void run_unary(unary_kernel f, const char* x, char* y, Py_ssize_t n,
         n -= head
     nt = threads_for(n, PARALLEL_MIN_ELEMENTS // 2)
     bufs = _stream_buffers(stream, n, itemsize, nt)
-    prefetch = prefetch and _prefetching and n * itemsize >= PREFETCH_MIN_BYTES
+    prefetch = prefetch and _prefetching and _prefetch_unary and n * itemsize >= PREFETCH_MIN_BYTES
     if nt <= 1:
         _unary_part(f, x, y, n, itemsize, p, bufs, n if prefetch else 0)
         free(bufs)
         return
     nchunks = (n + ELEMENTWISE_CHUNK - 1) // ELEMENTWISE_CHUNK
-    if nchunks <= STATIC_MAX_CHUNKS:
+    if nchunks <= STATIC_MAX_CHUNKS or _contiguous_shares:
         for c in prange(nchunks, num_threads=nt, schedule="static", nogil=True):
             start = c * ELEMENTWISE_CHUNK
             _unary_part(f, x + start * itemsize, y + start * itemsize,
-                        min(ELEMENTWISE_CHUNK, n - start), itemsize, p, NULL,
+                        min(ELEMENTWISE_CHUNK, n - start), itemsize, p,
+                        bufs + threadid() * STREAM_BLOCK_BYTES if bufs != NULL else NULL,
                         n - start if prefetch else 0)
     else:
         for c in prange(nchunks, num_threads=nt, schedule="guided", nogil=True):
@@ -400,11 +457,12 @@ cdef void run_binary(binary_kernel f, const char* a, const char* b, char* y,
         free(bufs)
         return
     nchunks = (n + ELEMENTWISE_CHUNK - 1) // ELEMENTWISE_CHUNK
-    if nchunks <= STATIC_MAX_CHUNKS:
+    if nchunks <= STATIC_MAX_CHUNKS or _contiguous_shares:
         for c in prange(nchunks, num_threads=nt, schedule="static", nogil=True):
             start = c * ELEMENTWISE_CHUNK
             _binary_part(f, a + start * itemsize, b + start * itemsize, y + start * itemsize,
-                         min(ELEMENTWISE_CHUNK, n - start), itemsize, p, NULL,
+                         min(ELEMENTWISE_CHUNK, n - start), itemsize, p,
+                         bufs + threadid() * STREAM_BLOCK_BYTES if bufs != NULL else NULL,
                          n - start if prefetch else 0)
     else:
         for c in prange(nchunks, num_threads=nt, schedule="guided", nogil=True):
@@ -487,4 +545,10 @@ def _init_streaming():
 
 
 _init_streaming()
-_set_prefetching(_env_switch("FASTACT_PREFETCH") != "0")
+def _init_prefetching():
+    env = _env_switch("FASTACT_PREFETCH")
+    _set_prefetching(env != "0", reads_only=not env and read_prefetch_only_default())
+
+
+_init_prefetching()
+_set_contiguous_shares(contiguous_shares_default())

@@ -408,9 +408,11 @@ def _hard_tanh_narrow(x, out=None):
 def test_streamed_outputs_equal_the_plain_path(dtype, restore_threads):
     """Large outputs of the cheap kernels (relu, relu6, the hard_tanh forward, the sigmoid
     and tanh backwards, leaky_relu in float64) go out by streaming stores, block by
-    block: the bits equal those of calls small enough for plain stores, for 1 and 2
-    threads, a misaligned out, and in place.  On 8 threads each share is under
+    block (forced on here: this CPU's default may be off): the bits equal those of
+    calls small enough for plain stores, for 1 and 2 threads, guided or contiguous
+    shares, a misaligned out, and in place.  On 8 threads each share is under
     STREAM_MIN_THREAD_BYTES, so plain stores again: same bits."""
+    from fastact import _common
     n = (1 << 23) // np.dtype(dtype).itemsize + 1_048_576 + 37    # past both thresholds
     x = _data((n + 1,), dtype, seed=21)
     x[::1001] = np.nan
@@ -422,24 +424,45 @@ def test_streamed_outputs_equal_the_plain_path(dtype, restore_threads):
              (fa.leaky_relu_backward, (dy[:n], x[:n])),
              (fa.tanh_backward, (dy[:n], y_tanh))]
     step = 100_003                                               # plain stores
-    for f, args in cases:
-        ref = np.concatenate([f(*(a[i:i + step] for a in args)) for i in range(0, n, step)])
-        for threads in (1, 2, 8):
-            fa.set_num_threads(threads)
-            np.testing.assert_array_equal(f(*args), ref, err_msg=f.__name__)
-            out = np.empty(n + 1, dtype)[1:]                     # one element past alignment
-            assert f(*args, out=out) is out
-            np.testing.assert_array_equal(out, ref, err_msg=f.__name__)
-            inplace = [a.copy() for a in args]
-            f(*inplace, out=inplace[-1])
-            np.testing.assert_array_equal(inplace[-1], ref, err_msg=f.__name__)
+    stream, ew_stream = _common._streaming_enabled(), _common._elementwise_streaming_enabled()
+    shares = _common._contiguous_shares_enabled()
+    try:
+        _common._set_streaming(stream, True)
+        for f, args in cases:
+            ref = np.concatenate([f(*(a[i:i + step] for a in args)) for i in range(0, n, step)])
+            for contiguous, threads in ((False, 1), (False, 2), (True, 2), (False, 8), (True, 8)):
+                _common._set_contiguous_shares(contiguous)
+                fa.set_num_threads(threads)
+                np.testing.assert_array_equal(f(*args), ref, err_msg=f.__name__)
+                out = np.empty(n + 1, dtype)[1:]                 # one element past alignment
+                assert f(*args, out=out) is out
+                np.testing.assert_array_equal(out, ref, err_msg=f.__name__)
+                inplace = [a.copy() for a in args]
+                f(*inplace, out=inplace[-1])
+                np.testing.assert_array_equal(inplace[-1], ref, err_msg=f.__name__)
+    finally:
+        _common._set_streaming(stream, ew_stream)
+        _common._set_contiguous_shares(shares)
 
 
 def test_env_variable_turns_prefetching_off():
-    """FASTACT_PREFETCH=0 turns the drivers' software prefetch off, 1 or unset on;
-    anything else is refused at import, naming the variable."""
+    """FASTACT_PREFETCH=0 turns the drivers' software prefetch off, 1 on (inputs and
+    output, every cheap kernel); unset, this CPU's default: on, but on AMD family 26
+    only the two-input kernels' inputs; anything else is refused at import, naming the
+    variable.  The same family takes large inputs in contiguous shares."""
+    from fastact import _common
+    assert _common.read_prefetch_only_default(("amd", 26, 2)) is True
+    assert _common.read_prefetch_only_default(("amd", 25, 17)) is False
+    assert _common.read_prefetch_only_default(("intel", 6, 85)) is False
+    assert _common.contiguous_shares_default(("amd", 26, 2)) is True
+    assert _common.contiguous_shares_default(("intel", 6, 207)) is False
     _check_env_switch("FASTACT_PREFETCH", "_prefetching_enabled",
                       (("0", "False"), ("1", "True"), ("", "True")), "yes")
+    default = "reads of two-input kernels" if _common.read_prefetch_only_default() else "on"
+    _check_env_switch("FASTACT_PREFETCH", "_prefetch_state",
+                      (("0", "off (FASTACT_PREFETCH=0)"), ("1", "on (FASTACT_PREFETCH=1)"),
+                       ("", "{} (default for {} family {} model {})".format(default, *_common.cpu_id()))),
+                      "2")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -461,12 +484,15 @@ def test_prefetched_inputs_equal_the_plain_path(dtype, restore_threads):
         cases.append((fa.silu, (x[:n],)))
     step = 100_003                                               # under PREFETCH_MIN_BYTES
     stream, prefetch = _common._streaming_enabled(), _common._prefetching_enabled()
+    reads_only = _common._prefetch_state().startswith("reads")
+    shares = _common._contiguous_shares_enabled()
     try:
         _common._set_streaming(False)
         for f, args in cases:
             ref = np.concatenate([f(*(a[i:i + step] for a in args)) for i in range(0, n, step)])
-            for on in (True, False):
-                _common._set_prefetching(on)
+            for on, only, contiguous in ((True, False, False), (True, True, True), (False, False, True)):
+                _common._set_prefetching(on, reads_only=only)
+                _common._set_contiguous_shares(contiguous)
                 for threads in (1, 2, 8):
                     fa.set_num_threads(threads)
                     np.testing.assert_array_equal(f(*args), ref, err_msg=f.__name__)
@@ -479,7 +505,8 @@ def test_prefetched_inputs_equal_the_plain_path(dtype, restore_threads):
                 np.testing.assert_array_equal(inplace[-1], ref, err_msg=f.__name__)
     finally:
         _common._set_streaming(stream)
-        _common._set_prefetching(prefetch)
+        _common._set_prefetching(prefetch, reads_only=reads_only)
+        _common._set_contiguous_shares(shares)
 
 
 def test_kernel_releases_the_gil():

@@ -976,7 +976,8 @@ def machine_info(peers, threads):
         from fastact import _common
         info["simd"] = str(_common.cpu_supports())
         info["streaming"] = _common.streaming_state()
-        info["prefetch"] = "on" if _common._prefetching_enabled() else "off (FASTACT_PREFETCH=0)"
+        info["prefetch"] = _common._prefetch_state()
+        info["shares"] = ("contiguous" if _common._contiguous_shares_enabled() else "guided")
     except Exception:   # noqa: BLE001 -- informational only
         pass
     if "torch" in peers:
