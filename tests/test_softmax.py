@@ -573,6 +573,26 @@ def test_large_outputs_equal_row_by_row_results(dtype, offset, k, restore_thread
                 assert a[i:i + 1].tobytes() == b.tobytes()
 
 
+@pytest.mark.parametrize("K", [3, 16, 17, 64, 100])
+def test_short_rows_into_offset_outputs_touch_nothing_else(K, restore_threads):
+    # the short-row kernels pack a group's rows into full vector stores: into an out=
+    # that starts anywhere in a cache line, every row must equal the row alone and no
+    # float before or after the output may change
+    x = logits((37, K), 3.0, seed=97).astype(F32)
+    dy = logits((37, K), 1.0, seed=98).astype(F32)
+    y, ly = fa.softmax(x), fa.log_softmax(x)
+    cases = ((fa.softmax, (x,)), (fa.log_softmax, (x,)), (fa.softmax_backward, (dy, y)),
+             (fa.softmax_jvp, (y, dy)), (fa.log_softmax_backward, (dy, ly)))
+    for f, args in cases:
+        ref = np.concatenate([f(*(a[i:i + 1] for a in args)) for i in range(37)])
+        for off in range(17):
+            buf = np.full(37 * K + 40, 7.0, F32)
+            out = buf[off:off + 37 * K].reshape(37, K)
+            assert f(*args, out=out) is out
+            assert out.tobytes() == ref.tobytes(), (f.__name__, off)
+            assert (buf[:off] == 7.0).all() and (buf[off + 37 * K:] == 7.0).all(), (f.__name__, off)
+
+
 @pytest.mark.parametrize("K", [1, 3, 8, 13, 16, 17, 32, 45, 64, 65, 100, 128, 129])
 def test_short_float32_rows_in_groups(K, restore_threads):
     # float32 rows of up to 128 entries (backwards: 64) go 16 at a time in the AVX-512
