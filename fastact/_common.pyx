@@ -217,7 +217,7 @@ def _prefetching_enabled():
 def _prefetch_state():
     """"on", "reads of two-input kernels" or "off", and why."""
     env = _env_switch("FASTACT_PREFETCH")
-    why = "FASTACT_PREFETCH=" + env if env else "default for " + "{} family {} model {}".format(*cpu_id())
+    why = _switch_why("FASTACT_PREFETCH", env)
     state = "off" if not _prefetching else ("on" if _prefetch_unary else "reads of two-input kernels")
     return state + f" ({why})"
 
@@ -295,7 +295,7 @@ def streaming_state():
     """"on" or "off" (rows, then the elementwise drivers when they differ), and why:
     FASTACT_STREAM, or this CPU's default."""
     env = _env_switch("FASTACT_STREAM")
-    why = "FASTACT_STREAM=" + env if env else "default for " + "{} family {} model {}".format(*cpu_id())
+    why = _switch_why("FASTACT_STREAM", env)
     state = "on" if _streaming else "off"
     if _elementwise_streaming != _streaming:
         state += ", elementwise " + ("on" if _elementwise_streaming else "off")
@@ -525,6 +525,11 @@ def _init_threads():
 
 
 _init_threads()
+
+
+def _switch_why(name, env):
+    """Why a switch is as it is: name=env when set, else this CPU's default."""
+    return f"{name}={env}" if env else "default for {} family {} model {}".format(*cpu_id())
 
 
 def _env_switch(name):

@@ -130,22 +130,14 @@ cdef extern from *:
         return (fa_d4)_mm256_cvtps_pd(_mm256_extractf128_ps((__m256)v, 1));
     }
     #endif
-    /* the first n (< 16) lanes of v to p, or the last n to p, by plain scalar stores
-       (for the heads and tails of rows written by streaming stores; see
-       fa_rv_lsm_bwd_f) */
-    static inline void fa_st_part_f(float *p, Py_ssize_t n, fa_f16 v) {
+    /* lanes from, ..., from + n - 1 of v to p[0..n), by plain scalar stores (the heads
+       and tails of rows written by streaming stores; see fa_rv_lsm_bwd_f) */
+    static inline void fa_st_lanes_f(float *p, fa_f16 v, Py_ssize_t from, Py_ssize_t n) {
         float b[16];
         Py_ssize_t l;
         memcpy(b, &v, sizeof b);
         #pragma GCC unroll 0
-        for (l = 0; l < n; l++) p[l] = b[l];
-    }
-    static inline void fa_st_last_f(float *p, Py_ssize_t n, fa_f16 v) {
-        float b[16];
-        Py_ssize_t l;
-        memcpy(b, &v, sizeof b);
-        #pragma GCC unroll 0
-        for (l = 0; l < n; l++) p[l] = b[16 - n + l];
+        for (l = 0; l < n; l++) p[l] = b[from + l];
     }
     /* the first n (< 16, or < 8) entries of p, the rest `pad` (tails of rows): masked
        loads and stores where AVX-512 has them, a small buffer otherwise */
@@ -1014,7 +1006,7 @@ cdef extern from *:
         if (j > 0) {
             if (K >= 16) {
                 v = fa_rv_lsm_bwd_v(fa_ld_f(dy), fa_ld_f(y), sh, sl, &big);
-                fa_st_part_f(dx, j, v);
+                fa_st_lanes_f(dx, v, 0, j);
             } else {
                 v = fa_rv_lsm_bwd_v(fa_ld_tail_f(dy, j, 0.0f), fa_ld_tail_f(y, j, 0.0f), sh, sl, &big);
                 fa_st_tail_f(dx, j, v);
@@ -1028,7 +1020,7 @@ cdef extern from *:
         if (j < K) {
             if (K >= 16) {
                 v = fa_rv_lsm_bwd_v(fa_ld_f(dy + K - 16), fa_ld_f(y + K - 16), sh, sl, &big);
-                fa_st_last_f(dx + j, K - j, v);
+                fa_st_lanes_f(dx + j, v, 16 - (K - j), K - j);
             } else {
                 v = fa_rv_lsm_bwd_v(fa_ld_tail_f(dy + j, K - j, 0.0f), fa_ld_tail_f(y + j, K - j, 0.0f),
                                     sh, sl, &big);
