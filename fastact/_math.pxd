@@ -962,7 +962,7 @@ cdef extern from "_lanes64_gelu.h" nogil:
 # ===========================================================================
 
 from libc.math cimport fabsf, copysignf, fmaf
-from fastact._vecmath cimport (FA_HAS_HW_FMA, FA_TABLE32_VEC, FA_TABLE64_VEC, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_exp_inrange_dd, fa_expf_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
+from fastact._vecmath cimport (FA_HAS_HW_FMA, FA_TABLE32_VEC, FA_TABLE64_VEC, fa_outside_d, fa_outside_f, fa_exp, fa_exp_nonpos, fa_exp_inrange, fa_exp_inrange_dd, fa_expf_nonpos, fa_exp_lean, fa_exp_lean_inrange, fa_reduce_one, fa_expm1_poly, fa_expm1, fa_expm1_nonpos, fa_log1p, fa_expf, fa_expm1f,
                                fa_expm1f_nonpos, fa_log1p_unit, fa_log1pf_unit)
 
 
@@ -1532,6 +1532,26 @@ cdef inline bint gelu_exact_bwd_hard(floating x, double approximate_tanh) noexce
     return gelu_exact_fwd_hard(x, approximate_tanh)
 
 
+# The *_any_hard functions: whether any of x[0..m) is marked (the predicate above, as a
+# range test over the block: fa_outside_d/_f of _vecmath.h, for the fix-up loops'
+# check pass; the same marks, element for element)
+cdef inline bint gelu_exact_fwd_any_hard(const floating* x, Py_ssize_t m,
+                                         double approximate_tanh) noexcept nogil:
+    if floating is float:
+        return fa_outside_f(x, m, -13.0 if FA_TABLE32_VEC else -3.4028234663852886e38,
+                            3.4028234663852886e38)
+    else:
+        if not FA_HAS_HW_FMA:
+            return m > 0                     # gelu64_portable_hard: every input
+        return fa_outside_d(x, m, -14.0 if FA_TABLE64_VEC else -GELU64_FAST_MIN_X,
+                            1.7976931348623157e308)
+
+
+cdef inline bint gelu_exact_bwd_any_hard(const floating* x, Py_ssize_t m,
+                                         double approximate_tanh) noexcept nogil:
+    return gelu_exact_fwd_any_hard(x, m, approximate_tanh)
+
+
 cdef inline floating gelu_tanh_fwd(floating x, double approximate_tanh) noexcept nogil:
     return <floating>gelu_tanh_d(x)
 
@@ -1579,3 +1599,21 @@ cdef inline bint gelu_tanh_bwd_hard(floating x, double approximate_tanh) noexcep
         if FA_TABLE64_VEC:
             return not (-14.5 <= x and x <= 1.7976931348623157e308)
     return gelu_tanh_fwd_hard(x, approximate_tanh)
+
+
+cdef inline bint gelu_tanh_fwd_any_hard(const floating* x, Py_ssize_t m,
+                                        double approximate_tanh) noexcept nogil:
+    if floating is float:
+        if FA_TABLE32_VEC:
+            return fa_outside_f(x, m, -10.0, 3.4028234663852886e38)
+        return fa_outside_f(x, m, -21.0, 20.0)
+    else:
+        return fa_outside_d(x, m, -20.0, 20.0)
+
+
+cdef inline bint gelu_tanh_bwd_any_hard(const floating* x, Py_ssize_t m,
+                                        double approximate_tanh) noexcept nogil:
+    if floating is double:
+        if FA_TABLE64_VEC:
+            return fa_outside_d(x, m, -14.5, 1.7976931348623157e308)
+    return gelu_tanh_fwd_any_hard(x, m, approximate_tanh)

@@ -17,6 +17,8 @@ cdef extern from "_vecmath.h" nogil:
     double fa_log1p_unit(double x)
     double fa_log(double x)
     float fa_expf(float x)
+    bint fa_outside_d(const double* x, Py_ssize_t n, double lo, double hi)
+    bint fa_outside_f(const float* x, Py_ssize_t n, float lo, float hi)
     float fa_expf_nonpos(float x)
     float fa_expm1f(float x)
     float fa_expm1f_nonpos(float x)
