@@ -1313,6 +1313,15 @@ cdef inline bint silu_bwd_hard(floating x) noexcept nogil:
         return not (-700.0 <= x and x <= 700.0)     # tails, infinities, NaN
 
 
+cdef inline bint silu_bwd_any_hard(const floating* x, Py_ssize_t m) noexcept nogil:
+    if floating is float:
+        if FA_TABLE32_VEC:
+            return fa_outside_f(x, m, -87.0, 3.4028234663852886e38)
+        return fa_outside_f(x, m, -700.0, 700.0)
+    else:
+        return fa_outside_d(x, m, -700.0, 700.0)
+
+
 cdef inline double exp_neg_abs_d(float x) noexcept nogil:
     """e^-|x| in double for the float32 kernels that compute in double (the mish forward
     and backward; their float64 forms are in _lanes64.h): fa_exp_lean, 2^-31, enough
@@ -1382,6 +1391,24 @@ cdef inline bint mish_bwd_hard(floating x) noexcept nogil:
         if FA_TABLE32_VEC:
             return mish_fwd_hard(x)
     return not (-700.0 <= x and x <= 50.0)
+
+
+cdef inline bint mish_fwd_any_hard(const floating* x, Py_ssize_t m) noexcept nogil:
+    if floating is float:
+        if FA_TABLE32_VEC:
+            return fa_outside_f(x, m, -87.0, 3.4028234663852886e38)
+        return fa_outside_f(x, m, -700.0, 700.0)
+    else:
+        return fa_outside_d(x, m, -700.0, 700.0)
+
+
+cdef inline bint mish_bwd_any_hard(const floating* x, Py_ssize_t m) noexcept nogil:
+    if floating is float:
+        if FA_TABLE32_VEC:
+            return mish_fwd_any_hard(x, m)
+        return fa_outside_f(x, m, -700.0, 50.0)
+    else:
+        return fa_outside_d(x, m, -700.0, 50.0)
 
 
 # --- gelu (exact), float32 data (double arithmetic) -----------------------------
