@@ -1313,13 +1313,19 @@ cdef inline bint silu_bwd_hard(floating x) noexcept nogil:
         return not (-700.0 <= x and x <= 700.0)     # tails, infinities, NaN
 
 
-cdef inline bint silu_bwd_any_hard(const floating* x, Py_ssize_t m) noexcept nogil:
+cdef inline bint any_outside_exp_range(const floating* x, Py_ssize_t m) noexcept nogil:
+    """Any of x[0..m) outside the fast range of the silu backward and the mish forward:
+    [-87, max] with the AVX-512 float32 tables, [-700, 700] otherwise; or NaN."""
     if floating is float:
         if FA_TABLE32_VEC:
             return fa_outside_f(x, m, -87.0, 3.4028234663852886e38)
         return fa_outside_f(x, m, -700.0, 700.0)
     else:
         return fa_outside_d(x, m, -700.0, 700.0)
+
+
+cdef inline bint silu_bwd_any_hard(const floating* x, Py_ssize_t m) noexcept nogil:
+    return any_outside_exp_range(x, m)
 
 
 cdef inline double exp_neg_abs_d(float x) noexcept nogil:
@@ -1394,12 +1400,7 @@ cdef inline bint mish_bwd_hard(floating x) noexcept nogil:
 
 
 cdef inline bint mish_fwd_any_hard(const floating* x, Py_ssize_t m) noexcept nogil:
-    if floating is float:
-        if FA_TABLE32_VEC:
-            return fa_outside_f(x, m, -87.0, 3.4028234663852886e38)
-        return fa_outside_f(x, m, -700.0, 700.0)
-    else:
-        return fa_outside_d(x, m, -700.0, 700.0)
+    return any_outside_exp_range(x, m)
 
 
 cdef inline bint mish_bwd_any_hard(const floating* x, Py_ssize_t m) noexcept nogil:

@@ -523,59 +523,41 @@ FA_INLINE double fa_poly26_dd(const double *c, const double *c01lo, double y, do
    Otherwise the plain loop. */
 #if defined(__AVX512F__)
 #include <immintrin.h>
-FA_INLINE int fa_outside_d(const double *x, ptrdiff_t n, double lo, double hi) {
-    __m512d mn = _mm512_set1_pd(hi), mx = _mm512_set1_pd(lo);
-    __mmask8 nan = 0;
-    ptrdiff_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m512d v = _mm512_loadu_pd(x + i);
-        mn = _mm512_min_pd(mn, v);
-        mx = _mm512_max_pd(mx, v);
-        nan |= _mm512_cmp_pd_mask(v, v, _CMP_UNORD_Q);
+/* one definition for both dtypes: T the element, V its vector, M its mask, W lanes, S
+   the intrinsics' suffix */
+#define FA_DEF_OUTSIDE(name, T, V, M, W, S)                                               \
+    FA_INLINE int name(const T *x, ptrdiff_t n, T lo, T hi) {                             \
+        V mn = _mm512_set1_##S(hi), mx = _mm512_set1_##S(lo);                             \
+        M nan = 0;                                                                        \
+        ptrdiff_t i = 0;                                                                  \
+        for (; i + W <= n; i += W) {                                                      \
+            V v = _mm512_loadu_##S(x + i);                                                \
+            mn = _mm512_min_##S(mn, v);                                                   \
+            mx = _mm512_max_##S(mx, v);                                                   \
+            nan |= _mm512_cmp_##S##_mask(v, v, _CMP_UNORD_Q);                             \
+        }                                                                                 \
+        if (i < n) {                                                                      \
+            M m = (M)((1u << (n - i)) - 1u);                                              \
+            V v = _mm512_maskz_loadu_##S(m, x + i);                                       \
+            mn = _mm512_mask_min_##S(mn, m, mn, v);                                       \
+            mx = _mm512_mask_max_##S(mx, m, mx, v);                                       \
+            nan |= _mm512_mask_cmp_##S##_mask(m, v, v, _CMP_UNORD_Q);                     \
+        }                                                                                 \
+        return nan != 0 || _mm512_cmp_##S##_mask(mn, _mm512_set1_##S(lo), _CMP_LT_OQ) != 0 \
+               || _mm512_cmp_##S##_mask(mx, _mm512_set1_##S(hi), _CMP_GT_OQ) != 0;      \
     }
-    if (i < n) {
-        __mmask8 m = (__mmask8)((1u << (n - i)) - 1u);
-        __m512d v = _mm512_maskz_loadu_pd(m, x + i);
-        mn = _mm512_mask_min_pd(mn, m, mn, v);
-        mx = _mm512_mask_max_pd(mx, m, mx, v);
-        nan |= _mm512_mask_cmp_pd_mask(m, v, v, _CMP_UNORD_Q);
-    }
-    return nan != 0 || _mm512_cmp_pd_mask(mn, _mm512_set1_pd(lo), _CMP_LT_OQ) != 0
-           || _mm512_cmp_pd_mask(mx, _mm512_set1_pd(hi), _CMP_GT_OQ) != 0;
-}
-FA_INLINE int fa_outside_f(const float *x, ptrdiff_t n, float lo, float hi) {
-    __m512 mn = _mm512_set1_ps(hi), mx = _mm512_set1_ps(lo);
-    __mmask16 nan = 0;
-    ptrdiff_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_loadu_ps(x + i);
-        mn = _mm512_min_ps(mn, v);
-        mx = _mm512_max_ps(mx, v);
-        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-    }
-    if (i < n) {
-        __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);
-        __m512 v = _mm512_maskz_loadu_ps(m, x + i);
-        mn = _mm512_mask_min_ps(mn, m, mn, v);
-        mx = _mm512_mask_max_ps(mx, m, mx, v);
-        nan |= _mm512_mask_cmp_ps_mask(m, v, v, _CMP_UNORD_Q);
-    }
-    return nan != 0 || _mm512_cmp_ps_mask(mn, _mm512_set1_ps(lo), _CMP_LT_OQ) != 0
-           || _mm512_cmp_ps_mask(mx, _mm512_set1_ps(hi), _CMP_GT_OQ) != 0;
-}
+FA_DEF_OUTSIDE(fa_outside_d, double, __m512d, __mmask8, 8, pd)
+FA_DEF_OUTSIDE(fa_outside_f, float, __m512, __mmask16, 16, ps)
 #else
-FA_INLINE int fa_outside_d(const double *x, ptrdiff_t n, double lo, double hi) {
-    int bad = 0;
-    for (ptrdiff_t i = 0; i < n; i++)
-        bad |= !(lo <= x[i] && x[i] <= hi);
-    return bad;
-}
-FA_INLINE int fa_outside_f(const float *x, ptrdiff_t n, float lo, float hi) {
-    int bad = 0;
-    for (ptrdiff_t i = 0; i < n; i++)
-        bad |= !(lo <= x[i] && x[i] <= hi);
-    return bad;
-}
+#define FA_DEF_OUTSIDE(name, T)                                                           \
+    FA_INLINE int name(const T *x, ptrdiff_t n, T lo, T hi) {                             \
+        int bad = 0;                                                                      \
+        for (ptrdiff_t i = 0; i < n; i++)                                                 \
+            bad |= !(lo <= x[i] && x[i] <= hi);                                           \
+        return bad;                                                                       \
+    }
+FA_DEF_OUTSIDE(fa_outside_d, double)
+FA_DEF_OUTSIDE(fa_outside_f, float)
 #endif
 
 #endif  /* FASTACT_VECMATH_H */
