@@ -264,17 +264,22 @@ CONTIGUOUS_SHARES_CPUS = {"amd": {26}}
 READ_PREFETCH_ONLY_CPUS = {"amd": {26}}
 
 
+def _family_in(families, cpu):
+    """Whether `cpu` ((vendor, family, model), this CPU's when None) is of one of the
+    families of `families` (vendor -> set of families)."""
+    vendor, family, model = tuple(cpu if cpu is not None else cpu_id())
+    return family in families.get(vendor, ())
+
+
 def contiguous_shares_default(cpu=None):
     """Whether large elementwise inputs go to threads as one contiguous share each on
     `cpu` ((vendor, family, model), this CPU's by default)."""
-    vendor, family, model = tuple(cpu if cpu is not None else cpu_id())
-    return family in CONTIGUOUS_SHARES_CPUS.get(vendor, ())
+    return _family_in(CONTIGUOUS_SHARES_CPUS, cpu)
 
 
 def read_prefetch_only_default(cpu=None):
     """Whether only the two-input kernels prefetch, and only their inputs, on `cpu`."""
-    vendor, family, model = tuple(cpu if cpu is not None else cpu_id())
-    return family in READ_PREFETCH_ONLY_CPUS.get(vendor, ())
+    return _family_in(READ_PREFETCH_ONLY_CPUS, cpu)
 
 
 def streaming_default(cpu=None):
@@ -286,9 +291,8 @@ def streaming_default(cpu=None):
 def elementwise_streaming_default(cpu=None):
     """Whether the elementwise drivers' streaming stores are on by default on `cpu`:
     as streaming_default, and off on the families of ELEMENTWISE_STREAM_SLOW_CPUS."""
-    vendor, family, model = tuple(cpu if cpu is not None else cpu_id())
-    return (streaming_default((vendor, family, model))
-            and family not in ELEMENTWISE_STREAM_SLOW_CPUS.get(vendor, ()))
+    cpu = tuple(cpu if cpu is not None else cpu_id())
+    return streaming_default(cpu) and not _family_in(ELEMENTWISE_STREAM_SLOW_CPUS, cpu)
 
 
 def streaming_state():

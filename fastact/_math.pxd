@@ -1303,29 +1303,43 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
         return fa_silu64_bwd(dy, x)
 
 
-cdef inline bint silu_bwd_hard(floating x) noexcept nogil:
+# Marks that are a range of the input: the range is written once, in a *_range
+# function (`x` only picks the dtype; bounds exact in float32), and gives both the
+# per-element predicate (*_hard: not lo <= x <= hi, so inf and NaN outside any range) and
+# the fix-up loops' check over a block (*_any_hard: fa_outside_d/_f of _vecmath.h, a
+# running min, max and NaN test; ANY_HARD in _activations.pyx.tp).
+cdef inline bint outside(floating x, double lo, double hi) noexcept nogil:
+    return not (lo <= x and x <= hi)
+
+
+cdef inline bint any_outside(const floating* x, Py_ssize_t m, double lo, double hi) noexcept nogil:
     if floating is float:
-        # with the AVX-512 kernel of _table32.h: x < -87, where e^x |x| nears the
-        # subnormal range; inf, NaN
-        return not ((-87.0 if FA_TABLE32_VEC else -700.0) <= x
-                    and x <= (3.4028234663852886e38 if FA_TABLE32_VEC else 700.0))
+        return fa_outside_f(x, m, <float>lo, <float>hi)
     else:
-        return not (-700.0 <= x and x <= 700.0)     # tails, infinities, NaN
+        return fa_outside_d(x, m, lo, hi)
 
 
-cdef inline bint any_outside_exp_range(const floating* x, Py_ssize_t m) noexcept nogil:
-    """Any of x[0..m) outside the fast range of the silu backward and the mish forward:
-    [-87, max] with the AVX-512 float32 tables, [-700, 700] otherwise; or NaN."""
+cdef inline void exp_tails_range(const floating* x, double* lo, double* hi) noexcept nogil:
+    # the fast range of the silu backward and the mish forward: tails (their unclamped
+    # exponentials); with the AVX-512 kernels of _table32.h (float32 data) x < -87,
+    # where e^x |x| nears the subnormal range
     if floating is float:
         if FA_TABLE32_VEC:
-            return fa_outside_f(x, m, -87.0, 3.4028234663852886e38)
-        return fa_outside_f(x, m, -700.0, 700.0)
-    else:
-        return fa_outside_d(x, m, -700.0, 700.0)
+            lo[0], hi[0] = -87.0, 3.4028234663852886e38
+            return
+    lo[0], hi[0] = -700.0, 700.0
+
+
+cdef inline bint silu_bwd_hard(floating x) noexcept nogil:
+    cdef double lo, hi
+    exp_tails_range(&x, &lo, &hi)
+    return outside(x, lo, hi)
 
 
 cdef inline bint silu_bwd_any_hard(const floating* x, Py_ssize_t m) noexcept nogil:
-    return any_outside_exp_range(x, m)
+    cdef double lo, hi
+    exp_tails_range(x, &lo, &hi)
+    return any_outside(x, m, lo, hi)
 
 
 cdef inline double exp_neg_abs_d(float x) noexcept nogil:
@@ -1357,13 +1371,15 @@ cdef inline floating mish_fwd_fast(floating x) noexcept nogil:
 
 
 cdef inline bint mish_fwd_hard(floating x) noexcept nogil:
-    # tails (the unclamped exponentials of exp_neg_abs_d and fa_mish64_fwd), inf, NaN;
-    # with the AVX-512 kernel of _table32.h (float32 data) x < -87, where x e^x nears
-    # the subnormal range
-    if floating is float:
-        if FA_TABLE32_VEC:
-            return not (-87.0 <= x and x <= 3.4028234663852886e38)
-    return not (-700.0 <= x and x <= 700.0)
+    cdef double lo, hi
+    exp_tails_range(&x, &lo, &hi)
+    return outside(x, lo, hi)
+
+
+cdef inline bint mish_fwd_any_hard(const floating* x, Py_ssize_t m) noexcept nogil:
+    cdef double lo, hi
+    exp_tails_range(x, &lo, &hi)
+    return any_outside(x, m, lo, hi)
 
 
 cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
@@ -1392,24 +1408,24 @@ cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
         return fa_mish64_bwd(dy, x, MISH_BAND_SEG_CENTRE, MISH_BAND_SEG_COEF, MISH_BAND_ROOT_C1LO)
 
 
-cdef inline bint mish_bwd_hard(floating x) noexcept nogil:
+cdef inline void mish_bwd_range(const floating* x, double* lo, double* hi) noexcept nogil:
     if floating is float:
         if FA_TABLE32_VEC:
-            return mish_fwd_hard(x)
-    return not (-700.0 <= x and x <= 50.0)
+            exp_tails_range(x, lo, hi)
+            return
+    lo[0], hi[0] = -700.0, 50.0
 
 
-cdef inline bint mish_fwd_any_hard(const floating* x, Py_ssize_t m) noexcept nogil:
-    return any_outside_exp_range(x, m)
+cdef inline bint mish_bwd_hard(floating x) noexcept nogil:
+    cdef double lo, hi
+    mish_bwd_range(&x, &lo, &hi)
+    return outside(x, lo, hi)
 
 
 cdef inline bint mish_bwd_any_hard(const floating* x, Py_ssize_t m) noexcept nogil:
-    if floating is float:
-        if FA_TABLE32_VEC:
-            return mish_fwd_any_hard(x, m)
-        return fa_outside_f(x, m, -700.0, 50.0)
-    else:
-        return fa_outside_d(x, m, -700.0, 50.0)
+    cdef double lo, hi
+    mish_bwd_range(x, &lo, &hi)
+    return any_outside(x, m, lo, hi)
 
 
 # --- gelu (exact), float32 data (double arithmetic) -----------------------------
@@ -1544,35 +1560,36 @@ cdef inline floating gelu_exact_bwd_fast(floating dy, floating x, double approxi
         return fa_gelu64_bwd(dy, x)
 
 
-cdef inline bint gelu_exact_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
+cdef inline void gelu_exact_range(const floating* x, double* lo, double* hi) noexcept nogil:
     if floating is float:
         # inf, NaN; with the AVX-512 kernel of _table32.h also x < -13, where x Phi(x)
         # nears the subnormal range
-        return not ((-13.0 if FA_TABLE32_VEC else -3.4028234663852886e38) <= x
-                    and x <= 3.4028234663852886e38)
+        lo[0] = -13.0 if FA_TABLE32_VEC else -3.4028234663852886e38
+        hi[0] = 3.4028234663852886e38
+    elif not FA_HAS_HW_FMA:
+        lo[0], hi[0] = INFINITY, -INFINITY      # gelu64_portable_hard: every input
     else:
-        # the portable functions' hard inputs; with the AVX-512 kernel of _table64.h also
-        # x < -14, beyond its pieces
-        return gelu64_portable_hard(x) or (FA_TABLE64_VEC and x < -14.0)
+        # the portable functions' hard inputs (gelu64_portable_hard); with the AVX-512
+        # kernel of _table64.h also x < -14, beyond its pieces
+        lo[0] = -14.0 if FA_TABLE64_VEC else -GELU64_FAST_MIN_X
+        hi[0] = 1.7976931348623157e308
+
+
+cdef inline bint gelu_exact_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
+    cdef double lo, hi
+    gelu_exact_range(&x, &lo, &hi)
+    return outside(x, lo, hi)
 
 
 cdef inline bint gelu_exact_bwd_hard(floating x, double approximate_tanh) noexcept nogil:
     return gelu_exact_fwd_hard(x, approximate_tanh)
 
 
-# The *_any_hard functions: whether any of x[0..m) is marked (the predicate above, as a
-# range test over the block: fa_outside_d/_f of _vecmath.h, for the fix-up loops'
-# check pass; the same marks, element for element)
 cdef inline bint gelu_exact_fwd_any_hard(const floating* x, Py_ssize_t m,
                                          double approximate_tanh) noexcept nogil:
-    if floating is float:
-        return fa_outside_f(x, m, -13.0 if FA_TABLE32_VEC else -3.4028234663852886e38,
-                            3.4028234663852886e38)
-    else:
-        if not FA_HAS_HW_FMA:
-            return m > 0                     # gelu64_portable_hard: every input
-        return fa_outside_d(x, m, -14.0 if FA_TABLE64_VEC else -GELU64_FAST_MIN_X,
-                            1.7976931348623157e308)
+    cdef double lo, hi
+    gelu_exact_range(x, &lo, &hi)
+    return any_outside(x, m, lo, hi)
 
 
 cdef inline bint gelu_exact_bwd_any_hard(const floating* x, Py_ssize_t m,
@@ -1608,40 +1625,50 @@ cdef inline floating gelu_tanh_bwd_fast(floating dy, floating x, double approxim
         return fa_gelut64_bwd(dy, x)
 
 
-cdef inline bint gelu_tanh_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
+cdef inline void gelu_tanh_fwd_range(const floating* x, double* lo, double* hi) noexcept nogil:
     # float32: the fast forms take e^-|z| unclamped, |z| <= 694 from -21 to 20; the
     # AVX-512 kernel of _table32.h clamps |x| at 10 and its results near the subnormal
     # range below -10: there, inf and NaN the careful path runs
     if floating is float:
         if FA_TABLE32_VEC:
-            return not (-10.0 <= x and x <= 3.4028234663852886e38)
-        return not (-21.0 <= x and x <= 20.0)
+            lo[0], hi[0] = -10.0, 3.4028234663852886e38
+        else:
+            lo[0], hi[0] = -21.0, 20.0
     else:
-        return not (-20.0 <= x and x <= 20.0)
+        lo[0], hi[0] = -20.0, 20.0
 
 
-cdef inline bint gelu_tanh_bwd_hard(floating x, double approximate_tanh) noexcept nogil:
+cdef inline void gelu_tanh_bwd_range(const floating* x, double* lo, double* hi) noexcept nogil:
     # float64 with the AVX-512 kernel of _table64.h (which clamps |x| at 14.5): below
     # -14.5, inf and NaN
     if floating is double:
         if FA_TABLE64_VEC:
-            return not (-14.5 <= x and x <= 1.7976931348623157e308)
-    return gelu_tanh_fwd_hard(x, approximate_tanh)
+            lo[0], hi[0] = -14.5, 1.7976931348623157e308
+            return
+    gelu_tanh_fwd_range(x, lo, hi)
+
+
+cdef inline bint gelu_tanh_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
+    cdef double lo, hi
+    gelu_tanh_fwd_range(&x, &lo, &hi)
+    return outside(x, lo, hi)
+
+
+cdef inline bint gelu_tanh_bwd_hard(floating x, double approximate_tanh) noexcept nogil:
+    cdef double lo, hi
+    gelu_tanh_bwd_range(&x, &lo, &hi)
+    return outside(x, lo, hi)
 
 
 cdef inline bint gelu_tanh_fwd_any_hard(const floating* x, Py_ssize_t m,
                                         double approximate_tanh) noexcept nogil:
-    if floating is float:
-        if FA_TABLE32_VEC:
-            return fa_outside_f(x, m, -10.0, 3.4028234663852886e38)
-        return fa_outside_f(x, m, -21.0, 20.0)
-    else:
-        return fa_outside_d(x, m, -20.0, 20.0)
+    cdef double lo, hi
+    gelu_tanh_fwd_range(x, &lo, &hi)
+    return any_outside(x, m, lo, hi)
 
 
 cdef inline bint gelu_tanh_bwd_any_hard(const floating* x, Py_ssize_t m,
                                         double approximate_tanh) noexcept nogil:
-    if floating is double:
-        if FA_TABLE64_VEC:
-            return fa_outside_d(x, m, -14.5, 1.7976931348623157e308)
-    return gelu_tanh_fwd_any_hard(x, m, approximate_tanh)
+    cdef double lo, hi
+    gelu_tanh_bwd_range(x, &lo, &hi)
+    return any_outside(x, m, lo, hi)
