@@ -69,30 +69,32 @@ FA_INLINE double fa_horner(double x, const double *c, int n) {
     return r;
 }
 
-/* c[1] h + c[2] h^2 + ... + c[25] h^25 for a 26-term Taylor table about a zero (c[0] = 0).
-   The leading term is a double-double ((c[1] + c1lo) h exactly, then one rounding), so
-   the sum keeps its relative precision at small h; the rest is Horner in two halves of
-   12 terms. */
-FA_INLINE double fa_poly_about_root(double h, const double *c, double c1lo) {
-    double h2 = h * h;
-    double h4 = h2 * h2;
-    double q = fma((h4 * h4) * h4, fa_horner(h, c + 14, 12), fa_horner(h, c + 2, 12));
-    double ph = c[1] * h;
-    double pl = fma(c[1], h, -ph) + c1lo * h;
+/* (c1 + c1lo) h + q h^2, the polynomials about a zero below: the leading term a
+   double-double ((c1 + c1lo) h exactly, then one rounding), so the sum keeps its
+   relative precision at small h */
+FA_INLINE double fa_about_zero(double h, double c1, double c1lo, double q) {
+    double ph = c1 * h;
+    double pl = fma(c1, h, -ph) + c1lo * h;
     return ph + (pl + (q * h) * h);
 }
 
+/* c[1] h + c[2] h^2 + ... + c[25] h^25 for a 26-term Taylor table about a zero (c[0] =
+   0), the rest after the leading term Horner in two halves of 12 terms */
+FA_INLINE double fa_poly_about_root(double h, const double *c, double c1lo) {
+    double h2 = h * h;
+    double h4 = h2 * h2;
+    return fa_about_zero(h, c[1], c1lo, fma((h4 * h4) * h4, fa_horner(h, c + 14, 12),
+                                            fa_horner(h, c + 2, 12)));
+}
+
 /* c[1] h + c[2] h^2 + ... + c[18] h^18 for a 19-term fit about a zero (c[0] = 0; the
-   MISH_BAND table of _math.pxd, a fit over |h| <= 1/2: BAND_FITS of the tests), as
-   fa_poly_about_root: the leading term a double-double, the rest Horner in two halves
-   (8 and 9 terms) */
+   MISH_BAND table of _math.pxd, a fit over |h| <= 1/2: BAND_FITS of the tests), the rest
+   after the leading term Horner in two halves (8 and 9 terms) */
 FA_INLINE double fa_band_poly19(double h, const double *c, double c1lo) {
     double h2 = h * h;
     double h4 = h2 * h2;
-    double q = fma(h4 * h4, fa_horner(h, c + 10, 9), fa_horner(h, c + 2, 8));
-    double ph = c[1] * h;
-    double pl = fma(c[1], h, -ph) + c1lo * h;
-    return ph + (pl + (q * h) * h);
+    return fa_about_zero(h, c[1], c1lo, fma(h4 * h4, fa_horner(h, c + 10, 9),
+                                            fa_horner(h, c + 2, 8)));
 }
 
 /* ---- the tanh-form gelu's z, for the float64 kernels (_lanes64_gelu.h) and the
