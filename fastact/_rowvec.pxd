@@ -36,7 +36,7 @@
 #   so such entries round to 0 in every result and are negligible in a sum >= 1);
 #   n = round(d/ln2), r = (d − n ln2) + c (n·ln2_hi exact, d − n·ln2_hi exact by
 #   Sterbenz), e^r by a polynomial (|r| <= 0.35; float: a degree-6 minimax fit,
-#   5.4e-9 relative, FA_RV_EXPF_C*; double: the degree-13 Taylor polynomial; both far
+#   5.4e-9 relative, FA_RV_EXPF_C*; double: _vecmath.h's degree-11 fit; both far
 #   below an ulp), 2^(n+SC) built from the bits of the
 #   rounding shifter t.  With the scale every e' is a normal number (no second
 #   rounding for tiny entries), 1/Σe' stays normal, and the rounding of d costs

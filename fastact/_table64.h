@@ -30,7 +30,7 @@
  *
  * The exponential: the exponent q (a^2/2, or w) as q + ql (fa_t64_exponent), n =
  * round(-q log2 e), r = -q - n ln2 - ql (Cody-Waite, -q - n ln2hi exact), p = e^r - 1 by
- * _vecmath.h's degree-13 Taylor form, e = 2^n (1 + p); (1 + p) is never rounded alone:
+ * _vecmath.h's degree-11 form, e = 2^n (1 + p); (1 + p) is never rounded alone:
  *   forward:  M (1 + p) = c0 + v, v = M p + rest (M = c0 + rest rounded), and
  *             x <= 0: xs c0 + xs v;  x > 0: x - xs (c0 + v), xs = 2^n xc exact
  *   backward: G (1 + p) = c0 + gs, k = d G (1 + p) as one fma onto d c0
@@ -148,8 +148,7 @@ FA_INLINE __m512d fa_t64_expm1_poly(__m512d r) {
     __m512d q2 = _mm512_fmadd_pd(FA_T64_SET(FA_EXPM1_P_C5), r, FA_T64_SET(FA_EXPM1_P_C4));
     __m512d q3 = _mm512_fmadd_pd(FA_T64_SET(FA_EXPM1_P_C7), r, FA_T64_SET(FA_EXPM1_P_C6));
     __m512d q4 = _mm512_fmadd_pd(FA_T64_SET(FA_EXPM1_P_C9), r, FA_T64_SET(FA_EXPM1_P_C8));
-    __m512d q5 = _mm512_fmadd_pd(FA_T64_SET(FA_EXPM1_P_C11), r, FA_T64_SET(FA_EXPM1_P_C10));
-    __m512d a = _mm512_fmadd_pd(_mm512_fmadd_pd(q5, r2, q4), r4, _mm512_fmadd_pd(q3, r2, q2));
+    __m512d a = _mm512_fmadd_pd(q4, r4, _mm512_fmadd_pd(q3, r2, q2));
     __m512d p = _mm512_fmadd_pd(_mm512_fmadd_pd(a, r2, q1), r2, q0);
     return _mm512_fmadd_pd(r2, p, r);
 }

@@ -21,8 +21,8 @@
  * Range reduction: x = n ln2 + r, |r| <= ln2/2, n = round(x log2 e) by the
  * 1.5*2^52 shifter trick (the integer n sits in the low mantissa bits of t),
  * ln2 split in a hi part with trailing zeros (n*hi exact) and a lo part.
- * e^r - 1 is a Taylor polynomial: degree 13 in double (truncation < 2e-17
- * relative on |r| <= 0.347), degree 7 in float (< 6e-9).  2^n is applied as two
+ * e^r - 1 is a polynomial: a degree-11 minimax fit in double (within 0.23 x 2^-53
+ * relative on |r| <= 0.347), degree 7 Taylor in float (< 6e-9).  2^n is applied as two
  * factors 2^(n/2) 2^(n-n/2) so that subnormal results round once and n = 1024
  * overflows to inf instead of wrapping the exponent field.
  */
@@ -67,25 +67,28 @@ FA_INLINE uint32_t fa_float_to_bits(float f) { uint32_t b; memcpy(&b, &f, 4); re
 
 /* ---------------- double ---------------- */
 
-/* P(r) = (e^r - 1 - r)/r^2 = c0 + c1 r + ... + c11 r^11, its coefficients written once
-   here.  fa_expm1_poly evaluates it by Estrin's scheme; the vector row kernels
+/* P(r) ~ (e^r - 1 - r)/r^2 = c0 + c1 r + ... + c9 r^9, its coefficients written once
+   here.  A minimax fit for the relative error of e^r - 1 = r + r^2 P(r) on |r| <=
+   ln2/2 (Remez in mpmath, c0 and c1 rounded to double before the rest were refit):
+   within 0.23 x 2^-53 with the coefficients as stored, against 0.11 for the degree-13
+   Taylor polynomial it replaced, with two multiply-adds fewer (the float64 kernels 2
+   to 4% faster in cache: the exact gelu 33.1 -> 32.0 cycles per 8 elements, softplus
+   26.5 -> 25.5, the silu backward 29.3 -> 28.2).  tests/test_activations.py::
+   test_expm1_polynomial checks them against mpmath (expm1_poly_fit regenerates them).  fa_expm1_poly evaluates it by Estrin's scheme; the vector row kernels
    (_rowvec.pxd, GCC vector types) by Horner: p = FA_EXPM1_P_LEAD, then
    FA_EXPM1_P_STEPS(p, r). */
-#define FA_EXPM1_P_C0 0.5
-#define FA_EXPM1_P_C1 0x1.5555555555555p-3
-#define FA_EXPM1_P_C2 0x1.5555555555555p-5
-#define FA_EXPM1_P_C3 0x1.1111111111111p-7
-#define FA_EXPM1_P_C4 0x1.6c16c16c16c17p-10
-#define FA_EXPM1_P_C5 0x1.a01a01a01a01ap-13
-#define FA_EXPM1_P_C6 0x1.a01a01a01a01ap-16
-#define FA_EXPM1_P_C7 0x1.71de3a556c734p-19
-#define FA_EXPM1_P_C8 0x1.27e4fb7789f5cp-22
-#define FA_EXPM1_P_C9 0x1.ae64567f544e4p-26
-#define FA_EXPM1_P_C10 0x1.1eed8eff8d898p-29
-#define FA_EXPM1_P_C11 0x1.6124613a86d09p-33
-#define FA_EXPM1_P_LEAD FA_EXPM1_P_C11
+#define FA_EXPM1_P_C0 0x1.0000000000005p-1
+#define FA_EXPM1_P_C1 0x1.55555555554d5p-3
+#define FA_EXPM1_P_C2 0x1.5555555551ddfp-5
+#define FA_EXPM1_P_C3 0x1.111111113a5b3p-7
+#define FA_EXPM1_P_C4 0x1.6c16c1805a57ep-10
+#define FA_EXPM1_P_C5 0x1.a01a00990d74ep-13
+#define FA_EXPM1_P_C6 0x1.a019a28c1e8a5p-16
+#define FA_EXPM1_P_C7 0x1.71e0c09b44ae6p-19
+#define FA_EXPM1_P_C8 0x1.28a6f089cfe1bp-22
+#define FA_EXPM1_P_C9 0x1.aa7c2a699182bp-26
+#define FA_EXPM1_P_LEAD FA_EXPM1_P_C9
 #define FA_EXPM1_P_STEPS(p, r) ( \
-    (p) = (p) * (r) + FA_EXPM1_P_C10, (p) = (p) * (r) + FA_EXPM1_P_C9, \
     (p) = (p) * (r) + FA_EXPM1_P_C8, (p) = (p) * (r) + FA_EXPM1_P_C7, \
     (p) = (p) * (r) + FA_EXPM1_P_C6, (p) = (p) * (r) + FA_EXPM1_P_C5, \
     (p) = (p) * (r) + FA_EXPM1_P_C4, (p) = (p) * (r) + FA_EXPM1_P_C3, \
@@ -94,7 +97,7 @@ FA_INLINE uint32_t fa_float_to_bits(float f) { uint32_t b; memcpy(&b, &f, 4); re
 FA_INLINE double fa_expm1_poly(double r) {
     /* P by Estrin's scheme, ending in two Horner steps in r^2 (so the last roundings
        are fma's onto the leading terms, as in Horner's): a dependency chain of 6
-       operations instead of Horner's 13, so that more loop iterations are in flight
+       operations instead of Horner's 11, so that more loop iterations are in flight
        (float64 silu backward, tanh and silu forwards, tanh-form gelu and mish backwards
        13 to 28% faster in cache) */
     double r2 = r * r, r4 = r2 * r2;
@@ -102,9 +105,7 @@ FA_INLINE double fa_expm1_poly(double r) {
     double q1 = FA_EXPM1_P_C3 * r + FA_EXPM1_P_C2;
     double q2 = FA_EXPM1_P_C5 * r + FA_EXPM1_P_C4;
     double q3 = FA_EXPM1_P_C7 * r + FA_EXPM1_P_C6;
-    double q4 = FA_EXPM1_P_C9 * r + FA_EXPM1_P_C8;
-    double q5 = FA_EXPM1_P_C11 * r + FA_EXPM1_P_C10;
-    double a = (q5 * r2 + q4) * r4 + (q3 * r2 + q2);        /* c4 ... c11 */
+    double a = (FA_EXPM1_P_C9 * r + FA_EXPM1_P_C8) * r4 + (q3 * r2 + q2);    /* c4 ... c9 */
     double p = (a * r2 + q1) * r2 + q0;                      /* two Horner steps in r^2 last */
     return r + r2 * p;
 }
