@@ -1420,7 +1420,7 @@ TABLE32 = {
     "MISH32": (2.0, (0, 1, 2, 3, 4, 16, 17, 18, 19, 20), (15,), 2),
     "TANH32": (1.0, (), (), 1),
 }
-TABLE32_NAMES = {"GELU32": ("M", "G"), "GELUT32": ("M", "G"), "SILU32": ("M", "G"), "MISH32": ("M", "G"),
+TABLE32_NAMES = {"GELU32": ("M", "G"), "GELUT32": ("G",), "SILU32": ("M", "G"), "MISH32": ("M", "G"),
                  "TANH32": ("M",)}
 
 
@@ -1640,7 +1640,8 @@ def test_table32_kernels(name):
     (14, 10, 88, 12, 9.5, 104; tanh's switch to +-1 at 9.1), the ends of the fast range
     (-13, -10, -87; sigmoid's subnormal results below -87) and 600,000 random points:
     within 2 ulp (forwards; tanh and sigmoid 1.5) and 2.5 (backwards) of float64 (1.69 and
-    2.30 measured for gelu, 1.35 and 1.77 for the tanh form, 1.40 and 1.46 for mish, 0.82
+    2.30 measured for gelu, 1.87 and 1.77 for the tanh form (its forward one division, 1.98
+    over every float32), 1.40 and 1.46 for mish, 0.82
     for tanh, 1.24 for sigmoid; the portable paths of other builds, 0.51, and 2.5 for tanh
     and sigmoid).  Every length from 1 to 130 (the kernels' masked tail) and the in-place
     calls give the bits of one long call (a wrong tail mask or a store before a load
