@@ -12,9 +12,10 @@
  *
  *   gelu:       e = e^(-a^2/2), M = Phi(-a) e^(a^2/2),  H = M - a/sqrt(2 pi)
  *   gelu, tanh: e = e^(-w),     w = 2 sqrt(2/pi)(a + 0.044715 a^3), H = (1 + e - a w')/(1 + e)^2
- *               (its forward has no table: x/(1 + e^-w(x)) with one division, see
- *               fa_gelut32_fwd_step)
+ *               (its forward has no table: x/(1 + e^-w(x)) with one division,
+ *               fa_t32_div_1p)
  *   silu:       e = e^(-a),     M = 1/(1 + e),  H = (1 + e - a)/(1 + e)^2
+ *               (its forward has no table either: x/(1 + e^-x), fa_t32_div_1p)
  *   mish:       x < 0: e = e^(-a), x >= 0: e = e^(-2a), with M and H of each side
  *               (mish(x) - mish(-x) is not x; the tables have 32 entries)
  *   tanh:       no exponential: tanh(x) = x M(a), M = tanh(a)/a
@@ -212,7 +213,8 @@ FA_INLINE __m512 fa_t32_expm1_poly(__m512 r) {
 }
 
 /* n = round(-q log2 e) and s = e^r - 1, r = -q - n ln2 (Cody-Waite; -q - n ln2hi is
-   exact): e^-q = 2^n (1 + s), for q = a (silu, mish x < 0) or 2a (mish x >= 0) */
+   exact): e^-q = 2^n (1 + s), for q = a (silu, mish x < 0), 2a (mish x >= 0) or min(x,
+   88) (the silu forward; -87 <= q) */
 FA_INLINE void fa_t32_exp_neg(int u, const __m512 *q, __m512 *n, __m512 *s) {
     __m512 r[FA_T32_U];
     FA_T32_EACH n[j] = _mm512_sub_ps(_mm512_fmadd_ps(q[j], FA_T32_SET(-FA_LOG2E_F), FA_T32_SET(FA_SHIFT_F)),
@@ -259,6 +261,34 @@ FA_INLINE void fa_t32_store_deriv(__m512 x, __m512 k, __m512 n, __mmask16 m, con
     __mmask16 pos = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ);
     __m512 g = _mm512_mask_sub_ps(w, pos, FA_T32_SET(1.0f), w);
     _mm512_mask_storeu_ps(dxp, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, dyp), g));
+}
+
+/* x/(1 + E), E = 2^n (1 + s), for the forwards of the form x sigma(v(x)) with v odd (the
+   tanh-form gelu, v = w; the silu, v = x), e^-v(x) = E for both signs: one division.
+     D = 1 + E = fma(2^n, s, 2^n + 1) rounded once (2^n + 1 is exact, or 2^n + 1 ~ 2^n
+     with n > 23, where 1 is far below D's ulp), and Dl = D's rounding error, exact
+     (2^n + 1 - D is, by Sterbenz: E/2^n = 1 + s lies in [0.7, 1.42]);
+     q = x/D rounded, rem = x - q D (exact), and y = q + (rem - q Dl)/D with x's sign
+     (the last sum makes -0 +0), the correction's 1/D from vrcp14ps (it is below an ulp
+     of q): y rounds about once from x/(D + Dl), so what is left is e's own error (r's
+     rounding and the polynomial).
+   On this CPU (Zen 5) 512-bit float divisions issue one per 2.5 cycles when
+   independent, and these forwards have no table: over every float32 of their fast
+   ranges, the tanh-form gelu 1.98 ulp (x < 0; 0.87 for x >= 0) in 17.9 cycles per 16
+   elements (C loop) where its 16-piece table M = 1/(1 + E) took 23.7 for 1.77 and
+   1.43; the silu 1.58 (0.72) in 10.4 where the table took 14.3 for 1.63 (1.23).
+   (The division alone, without the fold: 2.50 ulp for the tanh-form gelu.) */
+FA_INLINE __m512 fa_t32_div_1p(__m512 x, __m512 n, __m512 s) {
+    __m512 p = _mm512_scalef_ps(FA_T32_SET(1.0f), n);                      /* 2^n */
+    __m512 p1 = _mm512_add_ps(p, FA_T32_SET(1.0f));
+    __m512 d = _mm512_fmadd_ps(p, s, p1);                                  /* D = 1 + E */
+    __m512 dl = _mm512_fmadd_ps(p, s, _mm512_sub_ps(p1, d));               /* its error */
+    __m512 q = _mm512_div_ps(x, d);
+    __m512 c = _mm512_fnmadd_ps(q, dl, _mm512_fnmadd_ps(q, d, x));         /* rem - q Dl */
+    __m512 y = _mm512_fmadd_ps(c, _mm512_rcp14_ps(d), q);
+    /* x's sign bit (vpternlogd 0xca: the sign from the first operand, the rest from y) */
+    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_set1_epi32((int)0x80000000),
+                                                         _mm512_castps_si512(x), _mm512_castps_si512(y), 0xca));
 }
 
 /* ---- gelu, both forms: pieces of a + 1.  Exact form: e = e^(-a^2/2), a = min(|x|, 14);
@@ -351,19 +381,9 @@ FA_INLINE void fa_gelu32_fwd_step(int u, int tanh_form, __mmask16 m, const float
 }
 
 /* The tanh form's forward: no table.  w is odd, so gelu(x) = x/(1 + E), E = e^-w(xc)
-   (xc = x clamped to [-10, 10], its sign kept), for both signs, with one division:
-     E = 2^n (1 + s);  D = 1 + E = fma(2^n, s, 2^n + 1) rounded once (2^n + 1 is exact
-     or 2^n + 1 ~ 2^n with n > 23, where 1 is far below D's ulp), and Dl = D's rounding
-     error, exact (2^n + 1 - D is, by Sterbenz: E/2^n = 1 + s lies in [0.7, 1.42]);
-     q = x/D rounded, rem = x - q D (exact), and y = q + (rem - q Dl)/D with x's sign,
-   the correction's 1/D from vrcp14ps (it is below an ulp of q): y rounds about once
-   from x/(D + Dl), so what is left is e's own error (r's rounding and the polynomial).
-   Over every float32 of [-10, 10]: 1.98 ulp for x < 0 (x = -4.9137), 0.87 for x >= 0,
-   where the 16-piece table M = 1/(1 + E) with x - x E M for x >= 0 measured 1.77 and
-   1.43; in cache 23.7 -> 17.9 cycles per 16 elements (C loop), as the reduction of
-   the float-float w stays and the table's 9 permutes, 7 fmas and the sign fix-up go.
-   For x > 10, E = e^-w(10) < 2^-125 leaves D = 1 and y = x; x < -10, inf and NaN go to
-   the careful path (gelu_tanh_fwd_range of _math.pxd). */
+   (xc = x clamped to [-10, 10], its sign kept), by fa_t32_div_1p.  For x > 10, E =
+   e^-w(10) < 2^-125 leaves D = 1 and y = x; x < -10, inf and NaN go to the careful path
+   (gelu_tanh_fwd_range of _math.pxd). */
 FA_INLINE void fa_gelut32_fwd_step(int u, int form, __mmask16 m, const float *xp, float *yp) {
     __m512 x[FA_T32_U], xc[FA_T32_U], n[FA_T32_U], r[FA_T32_U], s[FA_T32_U];
     (void)form;
@@ -371,19 +391,7 @@ FA_INLINE void fa_gelut32_fwd_step(int u, int form, __mmask16 m, const float *xp
     FA_T32_EACH xc[j] = _mm512_range_ps(x[j], FA_T32_SET(FA_GELU32_CLAMP(1)), 0x06);
     fa_gelut32_reduce(u, xc, n, r);
     FA_T32_EACH s[j] = fa_t32_expm1_poly(r[j]);
-    FA_T32_EACH {
-        __m512 p = _mm512_scalef_ps(FA_T32_SET(1.0f), n[j]);                  /* 2^n */
-        __m512 p1 = _mm512_add_ps(p, FA_T32_SET(1.0f));
-        __m512 d = _mm512_fmadd_ps(p, s[j], p1);                              /* D = 1 + E */
-        __m512 dl = _mm512_fmadd_ps(p, s[j], _mm512_sub_ps(p1, d));           /* its error */
-        __m512 q = _mm512_div_ps(x[j], d);
-        __m512 c = _mm512_fnmadd_ps(q, dl, _mm512_fnmadd_ps(q, d, x[j]));     /* rem - q Dl */
-        __m512 y = _mm512_fmadd_ps(c, _mm512_rcp14_ps(d), q);
-        /* x's sign bit (vpternlogd 0xca): the last sum makes gelu(-0) +0 */
-        y = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_set1_epi32((int)0x80000000),
-                                                          _mm512_castps_si512(x[j]), _mm512_castps_si512(y), 0xca));
-        _mm512_mask_storeu_ps(yp + 16 * j, FA_T32_MASK(j), y);
-    }
+    FA_T32_EACH _mm512_mask_storeu_ps(yp + 16 * j, FA_T32_MASK(j), fa_t32_div_1p(x[j], n[j], s[j]));
 }
 
 /* dy gelu'(x) of u vectors */
@@ -413,18 +421,16 @@ FA_INLINE void fa_silu32_common(int u, const __m512 *x, float clamp, const float
     fa_t32_exp_neg(u, a, n, s);
 }
 
+/* The silu forward: no table (the sigmoid forward keeps M): x/(1 + E), E = e^-min(x, 88)
+   by fa_t32_div_1p (e^-88 < 2^-126 leaves D = 1 and y = x beyond; x < -87, inf and
+   NaN go to the careful path, silu_fwd_hard) */
 FA_INLINE void fa_silu32_fwd_step(int u, int form, __mmask16 m, const float *xp, float *yp) {
-    __m512 x[FA_T32_U], a[FA_T32_U], rest[FA_T32_U], s[FA_T32_U], n[FA_T32_U];
-    __m512i idx[FA_T32_U];
+    __m512 x[FA_T32_U], xe[FA_T32_U], s[FA_T32_U], n[FA_T32_U];
     (void)form;                                                      /* one form */
     FA_T32_EACH x[j] = _mm512_maskz_loadu_ps(FA_T32_MASK(j), xp + 16 * j);
-    fa_silu32_common(u, x, 88.0f, FA_SILU32_M[0], FA_SILU32_M_C0LO, a, idx, rest, s, n);
-    FA_T32_EACH {
-        /* x clamped as a, with its sign: x M (1 + s) cannot overflow before the scaling */
-        __m512 xc = _mm512_range_ps(x[j], FA_T32_SET(88.0f), 0x06);
-        __m512 w = fa_t32_scaled_product(xc, FA_T32_PICK(FA_SILU32_M[0]), rest[j], s[j], n[j]);
-        fa_t32_store_signed(x[j], w, FA_T32_MASK(j), yp + 16 * j);
-    }
+    FA_T32_EACH xe[j] = _mm512_min_ps(x[j], FA_T32_SET(88.0f));
+    fa_t32_exp_neg(u, xe, n, s);
+    FA_T32_EACH _mm512_mask_storeu_ps(yp + 16 * j, FA_T32_MASK(j), fa_t32_div_1p(x[j], n[j], s[j]));
 }
 
 FA_INLINE void fa_silu32_bwd_step(int u, int form, __mmask16 m, const float *dyp, const float *xp, float *dxp) {
