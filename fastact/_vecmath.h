@@ -74,9 +74,9 @@ FA_INLINE uint32_t fa_float_to_bits(float f) { uint32_t b; memcpy(&b, &f, 4); re
    Taylor polynomial it replaced, with two multiply-adds fewer (the float64 kernels 2
    to 4% faster in cache: the exact gelu 33.1 -> 32.0 cycles per 8 elements, softplus
    26.5 -> 25.5, the silu backward 29.3 -> 28.2).  tests/test_activations.py::
-   test_expm1_polynomial checks them against mpmath (expm1_poly_fit regenerates them).  fa_expm1_poly evaluates it by Estrin's scheme; the vector row kernels
-   (_rowvec.pxd, GCC vector types) by Horner: p = FA_EXPM1_P_LEAD, then
-   FA_EXPM1_P_STEPS(p, r). */
+   test_expm1_polynomial checks them against mpmath (expm1_poly_fit regenerates them).
+   fa_expm1_poly evaluates it by Estrin's scheme; the vector row kernels (_rowvec.pxd,
+   GCC vector types) by Horner: p = FA_EXPM1_P_LEAD, then FA_EXPM1_P_STEPS(p, r). */
 #define FA_EXPM1_P_C0 0x1.0000000000005p-1
 #define FA_EXPM1_P_C1 0x1.55555555554d5p-3
 #define FA_EXPM1_P_C2 0x1.5555555551ddfp-5
