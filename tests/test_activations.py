@@ -1397,7 +1397,7 @@ def test_gelu64_polynomials_match_mpmath(name):
 # On each, polynomials of degree 6 in t = a - centre with float coefficients and c0 a
 # float-float, for
 #   gelu: M(a) = Phi(-a) e^(a^2/2) and G(a) = H(a)/(a - R), H = M - a/sqrt(2 pi);
-#   gelu, tanh form (GELUT32): M(a) = 1/(1 + E) and G(a) = H(a)/(a - R),
+#   gelu, tanh form (GELUT32): G(a) = H(a)/(a - R) (its forward divides, no table),
 #     H = (1 + E - a w'(a))/(1 + E)^2, E = e^-w(a), w(a) = 2 sqrt(2/pi)(a + 0.044715 a^3);
 #   silu: M(a) = 1/(1 + e^-a) and G(a) = F(a)/(a - R), F = (1 + e^-a - a)/(1 + e^-a)^2,
 #   tanh: M(a) = tanh(a)/a (no exponential; M(0) = 1);
@@ -1492,8 +1492,7 @@ def _table32_targets(prefix, slot, a0):
             return _mills_mp(mp.mpf(a))
         return {"M": m, "G": lambda a: (m(a) - mp.mpf(a) / mp.sqrt(2 * mp.pi)) / (mp.mpf(a) - r)}, r
     if prefix == "GELUT32":
-        return {"M": lambda a: 1 / (1 + mp.exp(-_gelut_w(mp.mpf(a))[0])),
-                "G": lambda a: _gelut_h_mp(a) / (mp.mpf(a) - r)}, r
+        return {"G": lambda a: _gelut_h_mp(a) / (mp.mpf(a) - r)}, r
     return {"M": lambda a: 1 / (1 + mp.exp(-mp.mpf(a))), "G": lambda a: _silu_f_mp(a) / (mp.mpf(a) - r)}, r
 
 
