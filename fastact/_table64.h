@@ -28,11 +28,11 @@
  * tests/test_table64.py, `python tests/test_table64.py --regen` rewrites the block
  * between the BEGIN/END markers).
  *
- * The exponential: the exponent q (a^2/2, or w) as q + ql (fa_t64_exponent), n =
+ * The exponential: the exponent q (a^2/2, or w) as q + ql (fa_t64_common), n =
  * round(-q log2 e), r = -q - n ln2 - ql (Cody-Waite, -q - n ln2hi exact), p = e^r - 1 by
  * _vecmath.h's degree-11 form, e = 2^n (1 + p); (1 + p) is never rounded alone:
- *   forward:  M (1 + p) = c0 + v, v = M p + rest (M = c0 + rest rounded), and
- *             x <= 0: xs c0 + xs v;  x > 0: x - xs (c0 + v), xs = 2^n xc exact
+ *   forward:  M (1 + p) = c0 + v, v = M p + rest (M = c0 + rest rounded), w = xs c0 +
+ *             xs v (xs = 2^n xc exact), and x <= 0: w;  x > 0: x - w
  *   backward: G (1 + p) = c0 + gs, k = d G (1 + p) as one fma onto d c0
  * so each result rounds about once at the end (errors: the README's accuracy table).
  *
@@ -153,16 +153,10 @@ FA_INLINE __m512d fa_t64_expm1_poly(__m512d r) {
     return _mm512_fmadd_pd(r2, p, r);
 }
 
-/* The exponent q = a^2/2 (exact form) or w (tanh form) as q + ql, ql the low part: a^2
-   = h + l exactly (fma);  w from the double-double K and KC, a^3 = c + cl (two fmas),
-   and a two-sum of the two terms: w up to 241 must be known to ~2^-56 absolute, its
-   error being e's relative error */
-FA_INLINE __m512d fa_t64_exponent(int tanh_form, __m512d a, __m512d *ql) {
-    if (!tanh_form) {
-        __m512d h = _mm512_mul_pd(a, a);
-        *ql = _mm512_mul_pd(_mm512_fmsub_pd(a, a, h), FA_T64_SET(0.5));
-        return _mm512_mul_pd(h, FA_T64_SET(0.5));
-    }
+/* The tanh form's exponent w as w + *ql, ql the low part: w from the double-double K and
+   KC, a^3 = c + cl (two fmas), and a two-sum of the two terms: w up to 241 must be known
+   to ~2^-56 absolute, its error being e's relative error */
+FA_INLINE __m512d fa_t64_exponent_tanh(__m512d a, __m512d *ql) {
     __m512d h = _mm512_mul_pd(a, a);
     __m512d c = _mm512_mul_pd(a, h);
     __m512d cl = _mm512_fmadd_pd(a, _mm512_fmsub_pd(a, a, h), _mm512_fmsub_pd(a, h, c));     /* a^3 = c + cl */
@@ -182,7 +176,10 @@ FA_INLINE __m512d fa_t64_exponent(int tanh_form, __m512d a, __m512d *ql) {
 
 /* a = min(|x|, clamp), its piece, rest = c1 t + ... + cD t^D + c0lo of table T (c0 is
    T[0]), and e = e^-(q + ql) = 2^n (1 + p): n = round(-q log2 e), r = (-q - n ln2hi)
-   - n ln2lo - ql (Cody-Waite; -q - n ln2hi is exact) */
+   - n ln2lo - ql (Cody-Waite; -q - n ln2hi is exact).  The exact form's q = a^2/2 is
+   carried doubled: a^2 = h + l exactly (fma), 2r = (-h - 2n ln2hi) - 2n ln2lo - l and r
+   = 2r/2, each step twice the one on q + ql (the same roundings, so the same bits; two
+   multiplies by 1/2 fewer) */
 FA_INLINE void fa_t64_common(int u, int tanh_form, const __m512d *x, const double (*T)[16], int degree,
                              const double *c0lo, __m512d *a, __m512i *idx, __m512d *rest, __m512d *p,
                              __m512d *n) {
@@ -195,13 +192,25 @@ FA_INLINE void fa_t64_common(int u, int tanh_form, const __m512d *x, const doubl
     for (int k = degree - 1; k >= 1; k--)
         FA_T64_EACH rest[j] = _mm512_fmadd_pd(rest[j], t[j], fa_t64_pick(idx[j], T[k]));
     FA_T64_EACH rest[j] = _mm512_fmadd_pd(rest[j], t[j], fa_t64_pick(idx[j], c0lo));
-    FA_T64_EACH {
-        __m512d ql;
-        __m512d q = fa_t64_exponent(tanh_form, a[j], &ql);
-        n[j] = _mm512_sub_pd(_mm512_fmadd_pd(q, FA_T64_SET(-FA_LOG2E), FA_T64_SET(FA_SHIFT)), FA_T64_SET(FA_SHIFT));
-        r[j] = _mm512_fnmsub_pd(n[j], FA_T64_SET(FA_LN2_HI), q);            /* -q - n ln2hi */
-        r[j] = _mm512_fnmadd_pd(n[j], FA_T64_SET(FA_LN2_LO), r[j]);
-        r[j] = _mm512_sub_pd(r[j], ql);
+    if (!tanh_form) {
+        FA_T64_EACH {
+            __m512d h = _mm512_mul_pd(a[j], a[j]);
+            __m512d l = _mm512_fmsub_pd(a[j], a[j], h);                        /* a^2 = h + l */
+            n[j] = _mm512_sub_pd(_mm512_fmadd_pd(h, FA_T64_SET(-0.5 * FA_LOG2E), FA_T64_SET(FA_SHIFT)),
+                                 FA_T64_SET(FA_SHIFT));
+            __m512d r2 = _mm512_fnmsub_pd(n[j], FA_T64_SET(2.0 * FA_LN2_HI), h); /* -h - 2n ln2hi */
+            r2 = _mm512_fnmadd_pd(n[j], FA_T64_SET(2.0 * FA_LN2_LO), r2);
+            r[j] = _mm512_mul_pd(_mm512_sub_pd(r2, l), FA_T64_SET(0.5));
+        }
+    } else {
+        FA_T64_EACH {
+            __m512d ql;
+            __m512d q = fa_t64_exponent_tanh(a[j], &ql);
+            n[j] = _mm512_sub_pd(_mm512_fmadd_pd(q, FA_T64_SET(-FA_LOG2E), FA_T64_SET(FA_SHIFT)), FA_T64_SET(FA_SHIFT));
+            r[j] = _mm512_fnmsub_pd(n[j], FA_T64_SET(FA_LN2_HI), q);        /* -q - n ln2hi */
+            r[j] = _mm512_fnmadd_pd(n[j], FA_T64_SET(FA_LN2_LO), r[j]);
+            r[j] = _mm512_sub_pd(r[j], ql);
+        }
     }
     FA_T64_EACH p[j] = fa_t64_expm1_poly(r[j]);
 }
@@ -221,12 +230,12 @@ FA_INLINE void fa_gelu64_fwd_step(int u, __mmask8 m, const double *xp, double *y
         /* xc = x clamped as a (vrangepd 0x06: the smaller magnitude, x's sign); xs = 2^n xc
            is exact (normal) */
         __m512d xs = _mm512_scalef_pd(_mm512_range_pd(x[j], FA_T64_SET(FA_T64_CLAMP(0)), 0x06), n[j]);
-        /* x <= 0: xs c0 + xs v (x = -0 gives -0);  x > 0: x - xs (c0 + v), c0 + v rounded
-           once (weighted by e M/(1 - e M) <= 1), then one fma */
-        __m512d yn = _mm512_fmadd_pd(xs, c0, _mm512_mul_pd(xs, v));
-        __m512d yq = _mm512_fnmadd_pd(xs, _mm512_add_pd(c0, v), x[j]);
+        /* w = xs c0 + xs v (x e M, rounded about once; x = -0 gives -0), and gelu(x) = w
+           (x <= 0) or x - w (x > 0: w's rounding weighted by w/(x - w) <= 1, then the
+           subtraction's) */
+        __m512d w = _mm512_fmadd_pd(xs, c0, _mm512_mul_pd(xs, v));
         __mmask8 pos = _mm512_cmp_pd_mask(x[j], _mm512_setzero_pd(), _CMP_GT_OQ);
-        _mm512_mask_storeu_pd(yp + 8 * j, FA_T64_MASK(j), _mm512_mask_mov_pd(yn, pos, yq));
+        _mm512_mask_storeu_pd(yp + 8 * j, FA_T64_MASK(j), _mm512_mask_sub_pd(w, pos, x[j], w));
     }
 }
 
