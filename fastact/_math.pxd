@@ -1306,8 +1306,8 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
 # Marks that are a range of the input: the range is written once, in a *_range
 # function (`x` only picks the dtype; bounds exact in float32), and gives both the
 # per-element predicate (*_hard: not lo <= x <= hi, so inf and NaN outside any range) and
-# the fix-up loops' check over a block (*_any_hard: fa_outside_d/_f of _vecmath.h, a
-# running min, max and NaN test; ANY_HARD in _activations.pyx.tp).
+# the fix-up loops' check over a block (any_outside: fa_outside_d/_f of _vecmath.h, a
+# running min, max and NaN test; ANY_HARD in _activations.pyx.tp names the functions).
 cdef inline bint outside(floating x, double lo, double hi) noexcept nogil:
     return not (lo <= x and x <= hi)
 
@@ -1334,12 +1334,6 @@ cdef inline bint silu_bwd_hard(floating x) noexcept nogil:
     cdef double lo, hi
     exp_tails_range(&x, &lo, &hi)
     return outside(x, lo, hi)
-
-
-cdef inline bint silu_bwd_any_hard(const floating* x, Py_ssize_t m) noexcept nogil:
-    cdef double lo, hi
-    exp_tails_range(x, &lo, &hi)
-    return any_outside(x, m, lo, hi)
 
 
 cdef inline double exp_neg_abs_d(float x) noexcept nogil:
@@ -1374,12 +1368,6 @@ cdef inline bint mish_fwd_hard(floating x) noexcept nogil:
     cdef double lo, hi
     exp_tails_range(&x, &lo, &hi)
     return outside(x, lo, hi)
-
-
-cdef inline bint mish_fwd_any_hard(const floating* x, Py_ssize_t m) noexcept nogil:
-    cdef double lo, hi
-    exp_tails_range(x, &lo, &hi)
-    return any_outside(x, m, lo, hi)
 
 
 cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
@@ -1420,12 +1408,6 @@ cdef inline bint mish_bwd_hard(floating x) noexcept nogil:
     cdef double lo, hi
     mish_bwd_range(&x, &lo, &hi)
     return outside(x, lo, hi)
-
-
-cdef inline bint mish_bwd_any_hard(const floating* x, Py_ssize_t m) noexcept nogil:
-    cdef double lo, hi
-    mish_bwd_range(x, &lo, &hi)
-    return any_outside(x, m, lo, hi)
 
 
 # --- gelu (exact), float32 data (double arithmetic) -----------------------------
@@ -1585,18 +1567,6 @@ cdef inline bint gelu_exact_bwd_hard(floating x, double approximate_tanh) noexce
     return gelu_exact_fwd_hard(x, approximate_tanh)
 
 
-cdef inline bint gelu_exact_fwd_any_hard(const floating* x, Py_ssize_t m,
-                                         double approximate_tanh) noexcept nogil:
-    cdef double lo, hi
-    gelu_exact_range(x, &lo, &hi)
-    return any_outside(x, m, lo, hi)
-
-
-cdef inline bint gelu_exact_bwd_any_hard(const floating* x, Py_ssize_t m,
-                                         double approximate_tanh) noexcept nogil:
-    return gelu_exact_fwd_any_hard(x, m, approximate_tanh)
-
-
 cdef inline floating gelu_tanh_fwd(floating x, double approximate_tanh) noexcept nogil:
     return <floating>gelu_tanh_d(x)
 
@@ -1660,15 +1630,3 @@ cdef inline bint gelu_tanh_bwd_hard(floating x, double approximate_tanh) noexcep
     return outside(x, lo, hi)
 
 
-cdef inline bint gelu_tanh_fwd_any_hard(const floating* x, Py_ssize_t m,
-                                        double approximate_tanh) noexcept nogil:
-    cdef double lo, hi
-    gelu_tanh_fwd_range(x, &lo, &hi)
-    return any_outside(x, m, lo, hi)
-
-
-cdef inline bint gelu_tanh_bwd_any_hard(const floating* x, Py_ssize_t m,
-                                        double approximate_tanh) noexcept nogil:
-    cdef double lo, hi
-    gelu_tanh_bwd_range(x, &lo, &hi)
-    return any_outside(x, m, lo, hi)

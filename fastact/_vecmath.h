@@ -520,7 +520,7 @@ FA_INLINE double fa_poly26_dd(const double *c, const double *c01lo, double y, do
 
 /* Whether any of x[0..n) lies outside [lo, hi] or is NaN: the check pass of the fix-up
    loops whose marks are an input range (the gelu, the mish and the silu backward:
-   _math.pxd's *_any_hard).  With AVX-512, a running min, max and unordered test per
+   _math.pxd's any_outside).  With AVX-512, a running min, max and unordered test per
    vector: in a C loop over the float64 gelu's blocks of 256 (16,384 elements in
    cache), the kernel and this check took 31.3 cycles per 8 elements, the kernel alone
    30.1, and the kernel with the generic loop (a compare pair and a blend into an
