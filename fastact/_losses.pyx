@@ -39,7 +39,8 @@ from libc.string cimport memset
 from libc.math cimport log, log1p, fabs, INFINITY, NAN
 from libc.stdint cimport int64_t
 
-from fastact._common cimport floating, threads_for, stream_output
+from fastact._common cimport (floating, threads_for, stream_output, PREFETCH_MIN_BYTES,
+                              STREAM_MIN_BYTES)
 
 import numpy as np
 
@@ -123,7 +124,7 @@ cdef inline floating _neg_log1m_clamped(floating p) noexcept nogil:
 # ===========================================================================
 
 cdef double _mse_block(const floating* x, const floating* y, floating* lo, floating* g,
-                       Py_ssize_t n, double gs) noexcept nogil:
+                       Py_ssize_t n, double gs, bint stream, bint prefetch) noexcept nogil:
     # term (x − y)²; grad 2(x − y)·gs (gs already holds the 2); element i of each group
     # of LANES adds to acc[i % LANES] (a fixed order whatever the build).
     cdef double acc[LANES]
@@ -131,6 +132,13 @@ cdef double _mse_block(const floating* x, const floating* y, floating* lo, float
     cdef Py_ssize_t i, l, nfull = n - n % LANES
     for l in range(LANES):
         acc[l] = 0.0
+    if FA_RV_WIDE:
+        # fastact._rowvec (the same operations, with prefetch and streaming stores)
+        if floating is float:
+            fa_rv_mse_f(x, y, lo, g, n, gs, acc, stream, prefetch)
+        else:
+            fa_rv_mse_d(x, y, lo, g, n, gs, acc, stream, prefetch)
+        return _combine_lanes(acc)
     # one loop per case, none with a test in it (GCC vectorises those whether or not
     # it inlines this function into the parallel region)
     if lo == NULL and g == NULL:
@@ -327,6 +335,8 @@ cdef double _elementwise_run(int op, const floating* x, const floating* y, const
     cdef double total = 0.0
     # outputs this large are written by streaming stores (fastact._rowvec)
     cdef bint stream = stream_output(n * <Py_ssize_t>sizeof(floating), nt)
+    # inputs this large come from L3 or memory: the kernels prefetch them (fastact._rowvec)
+    cdef bint prefetch = n * <Py_ssize_t>sizeof(floating) >= PREFETCH_MIN_BYTES
     for b in prange(nblocks, num_threads=nt, schedule="dynamic", nogil=True):
         start = b * ELEM_BLOCK
         cnt = min(<Py_ssize_t>ELEM_BLOCK, n - start)
@@ -334,7 +344,7 @@ cdef double _elementwise_run(int op, const floating* x, const floating* y, const
         if op == OP_MSE:
             partials[b] = _mse_block(x + start, y + start,
                                      lo + start if lo != NULL else NULL,
-                                     g + start if g != NULL else NULL, cnt, gs)
+                                     g + start if g != NULL else NULL, cnt, gs, stream, prefetch)
         elif op == OP_BCE:
             partials[b] = _bce_block(x + start, y + start,
                                      lo + start if lo != NULL else NULL,
@@ -346,6 +356,38 @@ cdef double _elementwise_run(int op, const floating* x, const floating* y, const
     for b in range(nblocks):
         total += partials[b]
     return total
+
+
+cdef object _empty_like_aligned(cnp.ndarray xa):
+    """A fresh array of xa's shape and dtype (empty_output)."""
+    cdef Py_ssize_t nbytes = cnp.PyArray_NBYTES(xa)
+    if nbytes < STREAM_MIN_BYTES:
+        return cnp.PyArray_EMPTY(cnp.PyArray_NDIM(xa), cnp.PyArray_DIMS(xa), cnp.PyArray_TYPE(xa), 0)
+    cdef object x = xa
+    return _empty_aligned(x.shape, x.dtype, nbytes)
+
+
+cdef object _empty_aligned(object shape, object dtype, Py_ssize_t nbytes):
+    # a 64-byte aligned view into a byte buffer (NumPy's own allocations are 16-byte
+    # aligned, and the kernels stream only whole aligned lines)
+    buf = np.empty(nbytes + 64, np.uint8)
+    cdef Py_ssize_t off = (-<Py_ssize_t>cnp.PyArray_DATA(<cnp.ndarray>buf)) & 63
+    return buf[off:off + nbytes].view(dtype).reshape(shape)
+
+
+def empty_output(shape, dtype):
+    """A fresh C-contiguous array for an elementwise loss's output (loss terms or
+    gradient).  One of STREAM_MIN_BYTES or more is 64-byte aligned (a view into a byte
+    buffer): the kernels write such outputs by streaming stores, whole aligned lines at
+    a time, which do not first read the lines from memory ((4096, 1000) float32,
+    mse_loss_with_grad, 2 threads: 583 -> 441 us; float64 1569 -> 1124 us)."""
+    dtype = np.dtype(dtype)
+    cdef Py_ssize_t nbytes = dtype.itemsize
+    for d in shape:
+        nbytes *= d
+    if nbytes < STREAM_MIN_BYTES:
+        return np.empty(shape, dtype)
+    return _empty_aligned(shape, dtype, nbytes)
 
 
 cdef inline void* _data_or_null(object a):
@@ -488,9 +530,9 @@ def elementwise_fast(int op, object x, object target, object reduction, bint wit
         wp = cnp.PyArray_DATA(<cnp.ndarray>_ones(PW_PERIOD, cnp.PyArray_TYPE(xa) == cnp.NPY_FLOAT64))
         P = PW_PERIOD
     if red == 2:
-        loss_out = cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(xa), cnp.PyArray_TYPE(xa), 0)
+        loss_out = _empty_like_aligned(xa)
     if with_grad:
-        grad = cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(xa), cnp.PyArray_TYPE(xa), 0)
+        grad = _empty_like_aligned(xa)
     total = _elementwise_call(op, xa, ta, wp, 1, P, _data_or_null(loss_out), _data_or_null(grad),
                               1.0 / n if red == 0 else 1.0, &nbad)
     if nbad:

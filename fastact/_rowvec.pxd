@@ -250,6 +250,20 @@ cdef extern from *:
         fa_d16 w = __builtin_convertvector(v, fa_d16);
         return __builtin_shufflevector(w, w, 8, 9, 10, 11, 12, 13, 14, 15);
     }
+    /* a b + c, rounded once (written out: whether GCC contracts a b + c depends on the
+       code around it) */
+    static inline fa_d8 fa_fma_d(fa_d8 a, fa_d8 b, fa_d8 c) {
+    #if defined(__AVX512F__)
+        return (fa_d8)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+    #else
+        return a * b + c;                 /* (only the AVX-512 build calls it) */
+    #endif
+    }
+    /* lanes 0-7 from lo and 8-15 from hi, each rounded to float once */
+    static inline fa_f16 fa_join_f(fa_d8 lo, fa_d8 hi) {
+        fa_d16 w = __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        return __builtin_convertvector(w, fa_f16);
+    }
     static inline void fa_acc_f(fa_d8 *lo, fa_d8 *hi, fa_f16 v) {
         *lo += fa_lo_d(v);
         *hi += fa_hi_d(v);
@@ -1896,6 +1910,111 @@ cdef extern from *:
         memcpy(acc, &a0, 64); memcpy(acc + 8, &a1, 64);
         if (ntl || ntg) fa_sfence();
     }
+
+    /* ---- mean squared error over a run: term (x - y)^2, grad 2(x - y) gs (gs holds the 2),
+       d = x - y in double (exact for float32 data), each output rounded once; element i
+       adds d^2 to acc[i % 16] (as _mse_block of _losses.pyx, whose loop the other builds
+       run: the same operations, so the same bits).  A run of inputs from L3 or memory
+       (pf) prefetches x's and y's lines FA_RV_AHEAD bytes ahead, and a large output (nt)
+       goes out by streaming stores.  lo (terms) and g may be NULL.  The body is written
+       once and instantiated for each case (constant flags), so that no loop tests them. ---- */
+    #define FA_MSE_ST_F(p, v, ntc) do { if (ntc) fa_st_nt_f(p, v); else fa_st_f(p, v); } while (0)
+    #define FA_MSE_ST_D(p, v, ntc) do { if (ntc) fa_st_nt_d(p, v); else fa_st_d(p, v); } while (0)
+    static inline __attribute__((always_inline)) Py_ssize_t
+    fa_mse_full_f(const float *x, const float *y, float *lo, float *g, Py_ssize_t n, double gs,
+                  fa_d8 *a0, fa_d8 *a1, const int has_lo, const int has_g, const int nt, const int pf) {
+        Py_ssize_t i;
+        for (i = 0; i + 16 <= n; i += 16) {
+            if (pf) { FA_RV_PF_R(x + i); FA_RV_PF_R(y + i); }
+            fa_f16 xv = fa_ld_f(x + i), yv = fa_ld_f(y + i);
+            fa_d8 d0 = fa_lo_d(xv) - fa_lo_d(yv), d1 = fa_hi_d(xv) - fa_hi_d(yv);
+            if (has_lo) {
+                fa_d8 t0 = d0 * d0, t1 = d1 * d1;
+                *a0 += t0; *a1 += t1;
+                FA_MSE_ST_F(lo + i, fa_join_f(t0, t1), nt);
+            } else {
+                *a0 = fa_fma_d(d0, d0, *a0); *a1 = fa_fma_d(d1, d1, *a1);
+            }
+            if (has_g) FA_MSE_ST_F(g + i, fa_join_f(d0 * gs, d1 * gs), nt);
+        }
+        return i;
+    }
+    static inline __attribute__((always_inline)) Py_ssize_t
+    fa_mse_full_d(const double *x, const double *y, double *lo, double *g, Py_ssize_t n, double gs,
+                  fa_d8 *a0, fa_d8 *a1, const int has_lo, const int has_g, const int nt, const int pf) {
+        Py_ssize_t i;
+        for (i = 0; i + 16 <= n; i += 16) {
+            if (pf) { FA_RV_PF_R(x + i); FA_RV_PF_R(x + i + 8); FA_RV_PF_R(y + i); FA_RV_PF_R(y + i + 8); }
+            fa_d8 d0 = fa_ld_d(x + i) - fa_ld_d(y + i), d1 = fa_ld_d(x + i + 8) - fa_ld_d(y + i + 8);
+            if (has_lo) {
+                fa_d8 t0 = d0 * d0, t1 = d1 * d1;
+                *a0 += t0; *a1 += t1;
+                FA_MSE_ST_D(lo + i, t0, nt); FA_MSE_ST_D(lo + i + 8, t1, nt);
+            } else {
+                *a0 = fa_fma_d(d0, d0, *a0); *a1 = fa_fma_d(d1, d1, *a1);
+            }
+            if (has_g) { FA_MSE_ST_D(g + i, d0 * gs, nt); FA_MSE_ST_D(g + i + 8, d1 * gs, nt); }
+        }
+        return i;
+    }
+    /* the full steps of one case: lo and g as given, streaming and prefetch flags constant */
+    #define FA_MSE_CASES(full, x, y, lo, g, n, gs, a0, a1, nt, pf)                            \
+        (lo ? (g ? (nt ? (pf ? full(x, y, lo, g, n, gs, a0, a1, 1, 1, 1, 1) : full(x, y, lo, g, n, gs, a0, a1, 1, 1, 1, 0)) \
+                     : (pf ? full(x, y, lo, g, n, gs, a0, a1, 1, 1, 0, 1) : full(x, y, lo, g, n, gs, a0, a1, 1, 1, 0, 0))) \
+                : (nt ? (pf ? full(x, y, lo, g, n, gs, a0, a1, 1, 0, 1, 1) : full(x, y, lo, g, n, gs, a0, a1, 1, 0, 1, 0)) \
+                     : (pf ? full(x, y, lo, g, n, gs, a0, a1, 1, 0, 0, 1) : full(x, y, lo, g, n, gs, a0, a1, 1, 0, 0, 0)))) \
+           : (g ? (nt ? (pf ? full(x, y, lo, g, n, gs, a0, a1, 0, 1, 1, 1) : full(x, y, lo, g, n, gs, a0, a1, 0, 1, 1, 0)) \
+                     : (pf ? full(x, y, lo, g, n, gs, a0, a1, 0, 1, 0, 1) : full(x, y, lo, g, n, gs, a0, a1, 0, 1, 0, 0))) \
+                : (pf ? full(x, y, lo, g, n, gs, a0, a1, 0, 0, 0, 1) : full(x, y, lo, g, n, gs, a0, a1, 0, 0, 0, 0))))
+    static inline void fa_rv_mse_f(const float *x, const float *y, float *lo, float *g, Py_ssize_t n,
+                                   double gs, double *acc, int nt, int pf) {
+        /* streaming stores where the outputs are 64-byte aligned (then every step's are) */
+        int ntc = nt && FA_HAVE_NT && (!lo || !((uintptr_t)lo & 63)) && (!g || !((uintptr_t)g & 63));
+        fa_d8 a0, a1;
+        memcpy(&a0, acc, 64); memcpy(&a1, acc + 8, 64);
+        Py_ssize_t i = FA_MSE_CASES(fa_mse_full_f, x, y, lo, g, n, gs, &a0, &a1, ntc, pf);
+        if (i < n) {                                  /* the tail: lanes past it add 0 */
+            Py_ssize_t r = n - i;
+            fa_f16 xv = fa_ld_tail_f(x + i, r, 0.0f), yv = fa_ld_tail_f(y + i, r, 0.0f);
+            fa_d8 d0 = fa_lo_d(xv) - fa_lo_d(yv), d1 = fa_hi_d(xv) - fa_hi_d(yv);
+            if (lo) {
+                fa_d8 t0 = d0 * d0, t1 = d1 * d1;
+                a0 += t0; a1 += t1;
+                fa_st_tail_f(lo + i, r, fa_join_f(t0, t1));
+            } else {
+                a0 = fa_fma_d(d0, d0, a0); a1 = fa_fma_d(d1, d1, a1);
+            }
+            if (g) fa_st_tail_f(g + i, r, fa_join_f(d0 * gs, d1 * gs));
+        }
+        memcpy(acc, &a0, 64); memcpy(acc + 8, &a1, 64);
+        if (ntc) fa_sfence();
+    }
+    static inline void fa_rv_mse_d(const double *x, const double *y, double *lo, double *g, Py_ssize_t n,
+                                   double gs, double *acc, int nt, int pf) {
+        int ntc = nt && FA_HAVE_NT && (!lo || !((uintptr_t)lo & 63)) && (!g || !((uintptr_t)g & 63));
+        fa_d8 a0, a1;
+        memcpy(&a0, acc, 64); memcpy(&a1, acc + 8, 64);
+        Py_ssize_t i = FA_MSE_CASES(fa_mse_full_d, x, y, lo, g, n, gs, &a0, &a1, ntc, pf);
+        if (i < n) {
+            Py_ssize_t r = n - i, r0 = r < 8 ? r : 8, r1 = r - r0;
+            fa_d8 d0 = fa_ld_tail_d(x + i, r0, 0.0) - fa_ld_tail_d(y + i, r0, 0.0);
+            fa_d8 d1 = r1 ? fa_ld_tail_d(x + i + 8, r1, 0.0) - fa_ld_tail_d(y + i + 8, r1, 0.0) : (fa_d8){};
+            if (lo) {
+                fa_d8 t0 = d0 * d0, t1 = d1 * d1;
+                a0 += t0; a1 += t1;
+                fa_st_tail_d(lo + i, r0, t0);
+                if (r1) fa_st_tail_d(lo + i + 8, r1, t1);
+            } else {
+                a0 = fa_fma_d(d0, d0, a0); a1 = fa_fma_d(d1, d1, a1);
+            }
+            if (g) {
+                fa_st_tail_d(g + i, r0, d0 * gs);
+                if (r1) fa_st_tail_d(g + i + 8, r1, d1 * gs);
+            }
+        }
+        memcpy(acc, &a0, 64); memcpy(acc + 8, &a1, 64);
+        if (ntc) fa_sfence();
+    }
     #else
     #define FA_RV 0
     #define FA_RV_WIDE 0
@@ -1934,6 +2053,8 @@ cdef extern from *:
     static inline int fa_rv_sce_rows_f(const float *x, const int64_t *t, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, int64_t ignore, double gs, double *term) { return -1; }
     static inline int fa_rv_sce_prob_rows_f(const float *x, const float *y, const float *w, float *g, Py_ssize_t nr, Py_ssize_t K, double keep, double eps_k, double gs, double *term) { return -1; }
     static inline void fa_rv_bce_logits_f(const float *x, const float *t, const float *pw, float *lo, float *g, Py_ssize_t n, double gs, double *acc, int nt) {}
+    static inline void fa_rv_mse_f(const float *x, const float *y, float *lo, float *g, Py_ssize_t n, double gs, double *acc, int nt, int pf) {}
+    static inline void fa_rv_mse_d(const double *x, const double *y, double *lo, double *g, Py_ssize_t n, double gs, double *acc, int nt, int pf) {}
     static inline double fa_rv_sce_row_f(const float *x, int64_t t, double wt, float *g, Py_ssize_t K, float m, int exact, double gs, int nt) { return 0; }
     static inline double fa_rv_sce_row_d(const double *x, int64_t t, double wt, double *g, Py_ssize_t K, double m, int exact, double gs, int nt) { return 0; }
     #define FA_MID_ROWS 8
@@ -2003,6 +2124,10 @@ cdef extern from *:
                                      bint nt) noexcept nogil
     void fa_rv_bce_logits_f(const float* x, const float* t, const float* pw, float* lo, float* g,
                             Py_ssize_t n, double gs, double* acc, bint nt) noexcept nogil
+    void fa_rv_mse_f(const float* x, const float* y, float* lo, float* g, Py_ssize_t n, double gs,
+                     double* acc, bint nt, bint pf) noexcept nogil
+    void fa_rv_mse_d(const double* x, const double* y, double* lo, double* g, Py_ssize_t n, double gs,
+                     double* acc, bint nt, bint pf) noexcept nogil
     void fa_rv_bwd_d(const double* dy, const double* y, double* dx, Py_ssize_t K, double dot,
                      bint nt) noexcept nogil
     const float FA_RV_LSM_YMAX

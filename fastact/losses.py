@@ -224,8 +224,8 @@ def _elementwise(fname, op, input, target, reduction, with_grad, pos_weight=None
     xk = _validate.as_kernel_array(x, comp)
     tk = _validate.as_kernel_array(t, comp)
     n = x.size
-    loss_out = np.empty(x.shape, dtype=comp) if red == "none" else None
-    grad = np.empty(x.shape, dtype=comp) if with_grad else None
+    loss_out = _k.empty_output(x.shape, comp) if red == "none" else None
+    grad = _k.empty_output(x.shape, comp) if with_grad else None
     if op == _OP_BCE_LOGITS and (pw is None or pw.size == 0):
         # the kernel always reads a pos_weight buffer: ones (period 1) for the plain loss
         pw, C = _ones_pos_weight(comp), 1

@@ -879,6 +879,39 @@ def test_large_bce_with_logits_outputs_equal_small_calls():
             assert grad[i].tobytes() == g1.tobytes()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_mse_outputs_equal_small_calls(dtype, restore_threads):
+    # inputs of 8 MB and more are prefetched, and outputs that large are 64-byte aligned
+    # and written by streaming stores: every element must equal the same element of a
+    # small call (plain loads and stores), and the exact formula rounded once
+    rows, k = 8400 * 1000 // np.dtype(dtype).itemsize // 1000 + 3, 1000
+    rng = np.random.default_rng(42)
+    x = (3.0 * rng.standard_normal((rows, k))).astype(dtype)
+    t = rng.standard_normal((rows, k)).astype(dtype)
+    d = x.astype(np.float64) - t.astype(np.float64)
+    for n in (1, 2):
+        fa.set_num_threads(n)
+        terms = fa.mse_loss(x, t, reduction="none")
+        total, grad = fa.mse_loss_with_grad(x, t, reduction="sum")
+        for out in (terms, grad):
+            assert out.dtype == dtype and out.shape == x.shape and out.flags.c_contiguous
+            assert out.flags.writeable and out.ctypes.data % 64 == 0
+        np.testing.assert_array_equal(terms, (d * d).astype(dtype))
+        np.testing.assert_array_equal(grad, (2.0 * d).astype(dtype))
+        # (summed in double in blocks, then rounded to the dtype)
+        rel = 1e-12 if dtype == np.float64 else float(np.finfo(dtype).eps)
+        assert float(total) == pytest.approx(math.fsum((d * d).ravel()), rel=rel)
+        for i in (0, 5, rows - 1):
+            t1 = fa.mse_loss(x[i], t[i], reduction="none")
+            g1 = fa.mse_loss_with_grad(x[i], t[i], reduction="sum")[1]
+            assert terms[i].tobytes() == t1.tobytes()
+            assert grad[i].tobytes() == g1.tobytes()
+    # the general path (a target of another dtype) allocates the same way
+    _, g2 = fa.mse_loss_with_grad(x, t.astype(np.float16 if dtype == np.float32 else np.float32),
+                                  reduction="sum")
+    assert g2.ctypes.data % 64 == 0 and g2.dtype == dtype
+
+
 def _assert_same_results(fast, slow, what):
     """A loss call's results (a value, or (value, grad)) equal bit for bit, with the same
     types, dtypes and shapes."""
