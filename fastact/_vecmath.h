@@ -468,12 +468,14 @@ FA_INLINE float fa_logf(float x) {
    2.02 ulp); softplus float32 went from 2.61 to 1.79 ulp (every 7th float32) and from
    1.11 to 0.60 ns an element in a C loop (AVX-512). */
 #define FA_LOG1PF_Q_LEAD 0x1.7ce2a8p-9f
-#define FA_LOG1PF_Q_STEPS(p, t) ( \
-    (p) = (p) * (t) + -0x1.218fe4p-6f, (p) = (p) * (t) + 0x1.9bd81cp-5f, \
-    (p) = (p) * (t) + -0x1.7a978ap-4f, (p) = (p) * (t) + 0x1.0c4578p-3f, \
-    (p) = (p) * (t) + -0x1.4fac4ap-3f, (p) = (p) * (t) + 0x1.98d3e4p-3f, \
-    (p) = (p) * (t) + -0x1.fff27ap-3f, (p) = (p) * (t) + 0x1.55552cp-2f, \
-    (p) = (p) * (t) + -0x1p-1f)
+/* the Horner steps after the leading coefficient, X(p, t, c) for each c in turn (the
+   kernels that run several vectors a step apply them to all their vectors at once) */
+#define FA_LOG1PF_Q_REST(X, p, t) \
+    X(p, t, -0x1.218fe4p-6f) X(p, t, 0x1.9bd81cp-5f) X(p, t, -0x1.7a978ap-4f) \
+    X(p, t, 0x1.0c4578p-3f) X(p, t, -0x1.4fac4ap-3f) X(p, t, 0x1.98d3e4p-3f) \
+    X(p, t, -0x1.fff27ap-3f) X(p, t, 0x1.55552cp-2f) X(p, t, -0x1p-1f)
+#define FA_HORNER_STEP_(p, t, c) (p) = (p) * (t) + (c),
+#define FA_LOG1PF_Q_STEPS(p, t) (FA_LOG1PF_Q_REST(FA_HORNER_STEP_, p, t) (void)0)
 FA_INLINE float fa_log1pf_unit(float x) {
     float q = FA_LOG1PF_Q_LEAD;
     FA_LOG1PF_Q_STEPS(q, x);

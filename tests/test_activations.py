@@ -1193,10 +1193,10 @@ def test_gelu_polynomials_match_mpmath(name):
         assert abs(p - ref) <= 1e-9 * abs(ref), (name, a, float(abs(p - ref) / abs(ref)))
 
 
-def _read_log1p_q(prefix, var):
+def _read_log1p_q(prefix):
     """The coefficients of a Q polynomial of fa_log1pf_unit / fa_log1p_unit in
     fastact/_vecmath.h (the array <prefix>[], or the macros <prefix>_LEAD and
-    <prefix>_STEPS(p, var)), lowest first."""
+    <prefix>_REST(X, p, t)), lowest first."""
     import os
     import re
     path = os.path.join(os.path.dirname(_math_pxd_path()), "_vecmath.h")
@@ -1208,9 +1208,9 @@ def _read_log1p_q(prefix, var):
     if table:                   # an array, lowest degree first
         return [float.fromhex(v) for v in table.group(1).replace(",", " ").split()]
     lead = re.search(rf"#define {prefix}_LEAD (\S+?)f?\n", text).group(1)
-    steps = text[text.index(f"#define {prefix}_STEPS"):]
-    steps = steps[:steps.index("FA_INLINE")]
-    rest = re.findall(rf"\({var}\) \+ (\S+?)f?[,)]", steps)
+    steps = text[text.index(f"#define {prefix}_REST(X, p, t)"):]
+    steps = steps[:steps.index("#define FA_HORNER_STEP_")]
+    rest = re.findall(r"X\(p, t, (\S+?)f?\)", steps)
     return [float.fromhex(v) for v in ([lead] + rest)][::-1]
 
 
@@ -1229,7 +1229,7 @@ def test_log1pf_unit_polynomial():
     the whole form evaluated in float32 arithmetic (NumPy: no fma, each product rounded)
     stays within 1.5 ulp of log1p over float32 samples of [0, 1], the tiny ones included
     (1.39 measured)."""
-    coefs = _read_log1p_q("FA_LOG1PF_Q", "t")
+    coefs = _read_log1p_q("FA_LOG1PF_Q")
     assert len(coefs) == 10 and all(np.float32(c) == c for c in coefs)
     for t in list(np.linspace(0.0, 1.0, 401)) + [1e-30, 2.0 ** -24, 1e-3]:
         t = mp.mpf(t)
@@ -1252,7 +1252,7 @@ def test_log1p_unit_polynomial():
     """The float64 fa_log1p_unit = x + x^2 Q(2x - 1): its double coefficients reproduce
     (log1p(x) - x)/x^2 to 0.6 x 2^-53 relative over [0, 1] (mpmath, 0.56 at the fit; one
     coefficient off by an ulp or two fails)."""
-    coefs = _read_log1p_q("FA_LOG1P_Q", "u")
+    coefs = _read_log1p_q("FA_LOG1P_Q")
     assert len(coefs) == 21
     with mp.workdps(40):
         for k in range(1001):

@@ -879,6 +879,63 @@ def test_large_bce_with_logits_outputs_equal_small_calls():
             assert grad[i].tobytes() == g1.tobytes()
 
 
+@pytest.mark.parametrize("pos_weight", [False, True])
+def test_bce_with_logits_same_values_wherever_an_element_lies(pos_weight):
+    # the float32 AVX-512 kernel runs 128 elements a step and the rest of a run 16 at a
+    # time, each written out separately: an element must get the same loss term and
+    # gradient in either (special values included)
+    rng = np.random.default_rng(43)
+    specials = np.array([0.0, -0.0, 1e-30, -1e-30, 1e-45, 0.5, -0.5, 16.0, -16.0, 88.0, -88.0,
+                         103.0, -103.0, 104.0, -104.0, 110.0, -110.0, 1e30, -1e30, np.inf,
+                         -np.inf, np.nan], np.float32)
+    for trial in range(8):
+        v = (rng.standard_normal(128) * 10.0 ** rng.uniform(-3, 2, 128)).astype(np.float32)
+        v[rng.choice(128, 40, replace=False)] = rng.choice(specials, 40)
+        u = rng.choice(np.array([0.0, 1.0, 0.25, 0.7], np.float32), 128)
+        u[::3] = rng.uniform(0, 1, u[::3].size)
+        # row of 144: 0-127 in one step, 128-143 (a copy of 0-15) in the tail; 16 classes
+        # with pos_weight (so the copies share their weights)
+        z, y = np.concatenate([v, v[:16]]), np.concatenate([u, u[:16]])
+        pw = rng.uniform(0.5, 2.0, 16).astype(np.float32) if pos_weight else None
+        zz, yy = (z.reshape(9, 16), y.reshape(9, 16)) if pos_weight else (z, y)
+        terms, grad = fa.binary_cross_entropy_with_logits_with_grad(zz, yy, pos_weight=pw,
+                                                                     reduction="none")
+        terms, grad = terms.reshape(-1), grad.reshape(-1)
+        np.testing.assert_array_equal(terms[128:], terms[:16])
+        np.testing.assert_array_equal(grad[128:], grad[:16])
+        # and both against mpmath: the terms relatively (two terms of one sign), the
+        # gradient to a few units of 2^-24 of its terms' size (lw σ(z) - pw y cancels);
+        # in the subnormal range to two units of the smallest subnormal, 2^-149
+        ref_t, ref_g, size = _bce_logits_ref64(z, y, None if pw is None else np.tile(pw, 9))
+        fin = np.isfinite(ref_t)
+        np.testing.assert_allclose(terms[fin], ref_t[fin], rtol=3e-6, atol=2.0 ** -148)
+        tol = 3e-6 * np.abs(ref_g[fin]) + 2.0 ** -22 * size[fin] + 2.0 ** -148
+        assert np.all(np.abs(grad[fin] - ref_g[fin]) <= tol)
+
+
+def _bce_logits_ref64(z, y, pw):
+    """(loss terms, gradients) of binary_cross_entropy_with_logits (reduction none),
+    (1 - y) z + lw log(1 + e^-z) and lw σ(z) - pw y, lw = 1 + (pw - 1) y, in mpmath
+    (the first has cancellations in any fixed precision), rounded to float64; and the
+    sizes of the gradient's two terms, lw σ(z) + pw y."""
+    import mpmath as mp
+    pw = np.ones_like(z) if pw is None else pw
+    terms, grads, scales = [], [], []
+    with mp.workdps(60):
+        for zi, yi, wi in zip(z.tolist(), y.tolist(), pw.tolist()):
+            if not np.isfinite(zi):
+                terms.append(np.nan)
+                grads.append(np.nan)
+                scales.append(np.nan)
+                continue
+            zm, ym, wm = mp.mpf(zi), mp.mpf(yi), mp.mpf(wi)
+            lw = 1 + (wm - 1) * ym
+            terms.append(float((1 - ym) * zm + lw * mp.log1p(mp.exp(-zm))))
+            grads.append(float(lw / (1 + mp.exp(-zm)) - wm * ym))
+            scales.append(float(lw / (1 + mp.exp(-zm)) + wm * ym))
+    return np.array(terms), np.array(grads), np.array(scales)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_large_mse_outputs_equal_small_calls(dtype, restore_threads):
     # inputs of 8 MB and more are prefetched, and outputs that large are 64-byte aligned
