@@ -25,7 +25,8 @@
 #include <stddef.h>
 #include "_vecmath.h"
 
-#define FA_L64_U 4
+/* the most lanes a kernel runs (the size of the lane arrays) */
+#define FA_L64_U 8
 /* The block functions stay out of line: one call per block of the Cython loops (256
    elements, or the drivers' 64-element prefetching steps), and each lane loop is
    vectorised on its own (the first version, inlined into the Cython loops, was not). */
@@ -34,7 +35,7 @@
 #else
 #define FA_BLOCK_FN static
 #endif
-#define FA_L64_EACH _Pragma("GCC unroll 4") for (int k = 0; k < u; k++)
+#define FA_L64_EACH _Pragma("GCC unroll 8") for (int k = 0; k < u; k++)
 
 /* a/(1 + e)^2 for 0 <= e <= 1, with (1 + e)^2 carried as a double-double D + Dlo
    (1 + e = d + dlo exactly, fast two-sum), so the whole quotient is rounded about once.
@@ -271,39 +272,40 @@ FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, dou
 }
 
 
-/* FA_L64_DEFINE_FWD(name, LANES, PARAMS, ARGS) and FA_L64_DEFINE_BWD(...) write, for a
-   lanes function LANES(u, [dy,] x, out ARGS):
+/* FA_L64_DEFINE_FWD(name, LANES, U, PARAMS, ARGS) and FA_L64_DEFINE_BWD(...) write, for a
+   lanes function LANES(u, [dy,] x, out ARGS) run as U lanes:
    - the point function: double name(x PARAMS) or name(dy, x PARAMS), one element;
    - the block function name_block(x, y, m PARAMS) or name_block(dy, x, dx, m PARAMS): the
      fast part of a block of m elements.
    PARAMS, ARGS: the kernel's extra parameters (its tables) and the names passed on, in
    parentheses, each with a leading comma, or ().
-   The block function runs each chunk of FA_L64_CHUNK elements as its four quarters,
-   interleaved lanes, and the rest one element at a time.  The chunk's inputs are copied
-   first (to L1, where they are), so the lanes read arrays that cannot overlap the
-   output and GCC tests no aliasing (reading the arrays in place, with a variable
-   quarter, it wanted 38 run-time alias tests, over its limit of 10, and left the loop
-   scalar); the chunk is small, 64 elements: 512 bytes, 8 lines of each array, one
-   prefetch step (FA_L64_PREFETCH, below).  Without a hardware fma (the baseline
+   The block function runs each chunk of U parts of FA_L64_PART elements as U
+   interleaved lanes (lane k takes element i of part k), and the rest one element at a
+   time.  The chunk's inputs are copied first (to L1, where they are), so the lanes
+   read arrays that cannot overlap the output and GCC tests no aliasing (reading the
+   arrays in place, with a variable quarter, it wanted 38 run-time alias tests, over
+   its limit of 10, and left the loop scalar); the chunk is small, 16 U elements: with
+   four lanes 512 bytes, 8 lines of each array, one prefetch step (FA_L64_PREFETCH,
+   below).  Four lanes suit most kernels; the mish forward, the shortest of them with a
+   division, runs eight (in cache, Python calls on 16,384 elements, cycles per 8: 27.7
+   -> 24.1; 16M on one thread, alternating processes, 14.6 -> 13.7 ms).  Eight lanes
+   made the others slower (silu backward 29.2 -> 30.3, mish backward 42.7 -> 44.5),
+   as did six (32.9, 45.7).  Without a hardware fma (the baseline
    x86-64 build) each fma is a libm call and the lanes only cost (8% slower there): one
    element at a time. */
-#define FA_L64_CHUNK 64
-#define FA_L64_QUARTER (FA_L64_CHUNK / 4)
+#define FA_L64_PART 16
 #define FA_L64_UNPAREN(...) __VA_ARGS__
-/* element i of each quarter of chunk a, and back */
-#define FA_L64_GATHER(a, i) \
-    {(a)[i], (a)[FA_L64_QUARTER + (i)], (a)[2 * FA_L64_QUARTER + (i)], (a)[3 * FA_L64_QUARTER + (i)]}
-#define FA_L64_SCATTER(a, i, o) \
-    ((a)[i] = (o)[0], (a)[FA_L64_QUARTER + (i)] = (o)[1], (a)[2 * FA_L64_QUARTER + (i)] = (o)[2], \
-     (a)[3 * FA_L64_QUARTER + (i)] = (o)[3])
+/* element i of each part of chunk a, and back */
+#define FA_L64_GATHER_INTO(v, a, i) FA_L64_EACH (v)[k] = (a)[k * FA_L64_PART + (i)]
+#define FA_L64_SCATTER(a, i, o) FA_L64_EACH (a)[k * FA_L64_PART + (i)] = (o)[k]
 
 /* Software prefetch of a chunk's 8 lines in each array, 4 KB ahead (FA_PREFETCH_LINES of
    _vecmath.h), as the table kernels do.  This replaced the drivers' prefetch in steps of
    64 elements (PREFETCHED in _activations.pyx.tp, round 18): 16M float64 elements, one
    thread, silu backward 51-63 -> 48-53 ms, mish 44-48 -> 38-43. */
-#define FA_L64_PREFETCH(p, rw) FA_PREFETCH_LINES(p, FA_L64_CHUNK / 8, rw)
+#define FA_L64_PREFETCH(p, U, rw) FA_PREFETCH_LINES(p, 2 * (U), rw)
 
-#define FA_L64_DEFINE_FWD(name, LANES, PARAMS, ARGS)                                       \
+#define FA_L64_DEFINE_FWD(name, LANES, U, PARAMS, ARGS)                                    \
 FA_INLINE double name(double x FA_L64_UNPAREN PARAMS) {                                   \
     double out;                                                                          \
     LANES(1, &x, &out FA_L64_UNPAREN ARGS);                                              \
@@ -312,14 +314,15 @@ FA_INLINE double name(double x FA_L64_UNPAREN PARAMS) {                         
 FA_BLOCK_FN void name##_block(const double *x, double *y, ptrdiff_t m FA_L64_UNPAREN PARAMS) { \
     ptrdiff_t c = 0, i;                                                                  \
     if (FA_HAS_HW_FMA) {                                                                 \
-        for (; c + FA_L64_CHUNK <= m; c += FA_L64_CHUNK) {                               \
-            double xc[FA_L64_CHUNK];                                                     \
-            FA_L64_PREFETCH(x + c, 0); FA_L64_PREFETCH(y + c, 1);                        \
-            for (i = 0; i < FA_L64_CHUNK; i++)                                           \
+        for (; c + FA_L64_PART * (U) <= m; c += FA_L64_PART * (U)) {                     \
+            double xc[FA_L64_PART * (U)];                                                \
+            FA_L64_PREFETCH(x + c, U, 0); FA_L64_PREFETCH(y + c, U, 1);                  \
+            for (i = 0; i < FA_L64_PART * (U); i++)                                      \
                 xc[i] = x[c + i];                                                        \
-            for (i = 0; i < FA_L64_QUARTER; i++) {                                       \
-                double xs[4] = FA_L64_GATHER(xc, i), o[4];                               \
-                LANES(4, xs, o FA_L64_UNPAREN ARGS);                                     \
+            for (i = 0; i < FA_L64_PART; i++) {                                          \
+                double xs[U], o[U]; const int u = (U);                                   \
+                FA_L64_GATHER_INTO(xs, xc, i);                                           \
+                LANES(U, xs, o FA_L64_UNPAREN ARGS);                                     \
                 FA_L64_SCATTER(y + c, i, o);                                             \
             }                                                                            \
         }                                                                                \
@@ -336,23 +339,24 @@ FA_INLINE double name(double dy, double x FA_L64_UNPAREN PARAMS) {              
     return out;                                                                          \
 }
 
-#define FA_L64_DEFINE_BWD(name, LANES, PARAMS, ARGS)                                       \
+#define FA_L64_DEFINE_BWD(name, LANES, U, PARAMS, ARGS)                                    \
 FA_L64_DEFINE_BWD_POINT(name, LANES, PARAMS, ARGS)                                         \
 FA_BLOCK_FN void name##_block(const double *dy, const double *x, double *dx,             \
                               ptrdiff_t m FA_L64_UNPAREN PARAMS) {                       \
     ptrdiff_t c = 0, i;                                                                  \
     if (FA_HAS_HW_FMA) {                                                                 \
-        for (; c + FA_L64_CHUNK <= m; c += FA_L64_CHUNK) {                               \
-            double xc[FA_L64_CHUNK], dyc[FA_L64_CHUNK];                                  \
-            FA_L64_PREFETCH(x + c, 0); FA_L64_PREFETCH(dy + c, 0);                       \
-            FA_L64_PREFETCH(dx + c, 1);                                                  \
-            for (i = 0; i < FA_L64_CHUNK; i++) {                                         \
+        for (; c + FA_L64_PART * (U) <= m; c += FA_L64_PART * (U)) {                     \
+            double xc[FA_L64_PART * (U)], dyc[FA_L64_PART * (U)];                        \
+            FA_L64_PREFETCH(x + c, U, 0); FA_L64_PREFETCH(dy + c, U, 0);                 \
+            FA_L64_PREFETCH(dx + c, U, 1);                                               \
+            for (i = 0; i < FA_L64_PART * (U); i++) {                                    \
                 xc[i] = x[c + i];                                                        \
                 dyc[i] = dy[c + i];                                                      \
             }                                                                            \
-            for (i = 0; i < FA_L64_QUARTER; i++) {                                       \
-                double xs[4] = FA_L64_GATHER(xc, i), ys[4] = FA_L64_GATHER(dyc, i), o[4]; \
-                LANES(4, ys, xs, o FA_L64_UNPAREN ARGS);                                 \
+            for (i = 0; i < FA_L64_PART; i++) {                                          \
+                double xs[U], ys[U], o[U]; const int u = (U);                            \
+                FA_L64_GATHER_INTO(xs, xc, i); FA_L64_GATHER_INTO(ys, dyc, i);           \
+                LANES(U, ys, xs, o FA_L64_UNPAREN ARGS);                                 \
                 FA_L64_SCATTER(dx + c, i, o);                                            \
             }                                                                            \
         }                                                                                \
@@ -361,10 +365,10 @@ FA_BLOCK_FN void name##_block(const double *dy, const double *x, double *dx,    
         dx[i] = name(dy[i], x[i] FA_L64_UNPAREN ARGS);                                   \
 }
 
-FA_L64_DEFINE_FWD(fa_silu64_fwd, fa_silu64_fwd_lanes, (), ())
-FA_L64_DEFINE_BWD(fa_silu64_bwd, fa_silu64_bwd_lanes, (), ())
-FA_L64_DEFINE_FWD(fa_mish64_fwd, fa_mish64_fwd_lanes, (), ())
-FA_L64_DEFINE_BWD(fa_mish64_bwd, fa_mish64_bwd_lanes,
+FA_L64_DEFINE_FWD(fa_silu64_fwd, fa_silu64_fwd_lanes, 4, (), ())
+FA_L64_DEFINE_BWD(fa_silu64_bwd, fa_silu64_bwd_lanes, 4, (), ())
+FA_L64_DEFINE_FWD(fa_mish64_fwd, fa_mish64_fwd_lanes, 8, (), ())
+FA_L64_DEFINE_BWD(fa_mish64_bwd, fa_mish64_bwd_lanes, 4,
                   (, const double *centre, const double *coef, double c1lo), (, centre, coef, c1lo))
 
 #endif
