@@ -2025,22 +2025,21 @@ cdef extern from *:
         }
         return i;
     }
-    /* the full steps of one case: lo and g as given, streaming and prefetch flags constant */
-    #define FA_MSE_CASES(full, x, y, lo, g, n, gs, a0, a1, nt, pf)                            \
-        (lo ? (g ? (nt ? (pf ? full(x, y, lo, g, n, gs, a0, a1, 1, 1, 1, 1) : full(x, y, lo, g, n, gs, a0, a1, 1, 1, 1, 0)) \
-                     : (pf ? full(x, y, lo, g, n, gs, a0, a1, 1, 1, 0, 1) : full(x, y, lo, g, n, gs, a0, a1, 1, 1, 0, 0))) \
-                : (nt ? (pf ? full(x, y, lo, g, n, gs, a0, a1, 1, 0, 1, 1) : full(x, y, lo, g, n, gs, a0, a1, 1, 0, 1, 0)) \
-                     : (pf ? full(x, y, lo, g, n, gs, a0, a1, 1, 0, 0, 1) : full(x, y, lo, g, n, gs, a0, a1, 1, 0, 0, 0)))) \
-           : (g ? (nt ? (pf ? full(x, y, lo, g, n, gs, a0, a1, 0, 1, 1, 1) : full(x, y, lo, g, n, gs, a0, a1, 0, 1, 1, 0)) \
-                     : (pf ? full(x, y, lo, g, n, gs, a0, a1, 0, 1, 0, 1) : full(x, y, lo, g, n, gs, a0, a1, 0, 1, 0, 0))) \
-                : (pf ? full(x, y, lo, g, n, gs, a0, a1, 0, 0, 0, 1) : full(x, y, lo, g, n, gs, a0, a1, 0, 0, 0, 0))))
+    /* the full steps with each flag a constant: has_lo and has_g from lo and g, then nt,
+       then pf (nt means nothing without an output) */
+    #define FA_MSE_PF(full, A, L, G, NT, pf) (pf ? full(FA_MSE_UNPAREN A, L, G, NT, 1) : full(FA_MSE_UNPAREN A, L, G, NT, 0))
+    #define FA_MSE_NT(full, A, L, G, nt, pf) (nt ? FA_MSE_PF(full, A, L, G, 1, pf) : FA_MSE_PF(full, A, L, G, 0, pf))
+    #define FA_MSE_CASES(full, A, lo, g, nt, pf)                                           \
+        (lo ? (g ? FA_MSE_NT(full, A, 1, 1, nt, pf) : FA_MSE_NT(full, A, 1, 0, nt, pf))   \
+            : (g ? FA_MSE_NT(full, A, 0, 1, nt, pf) : FA_MSE_PF(full, A, 0, 0, 0, pf)))
+    #define FA_MSE_UNPAREN(...) __VA_ARGS__
     static inline void fa_rv_mse_f(const float *x, const float *y, float *lo, float *g, Py_ssize_t n,
                                    double gs, double *acc, int nt, int pf) {
         /* streaming stores where the outputs are 64-byte aligned (then every step's are) */
         int ntc = nt && FA_HAVE_NT && (!lo || !((uintptr_t)lo & 63)) && (!g || !((uintptr_t)g & 63));
         fa_d8 a0, a1;
         memcpy(&a0, acc, 64); memcpy(&a1, acc + 8, 64);
-        Py_ssize_t i = FA_MSE_CASES(fa_mse_full_f, x, y, lo, g, n, gs, &a0, &a1, ntc, pf);
+        Py_ssize_t i = FA_MSE_CASES(fa_mse_full_f, (x, y, lo, g, n, gs, &a0, &a1), lo, g, ntc, pf);
         if (i < n) {                                  /* the tail: lanes past it add 0 */
             Py_ssize_t r = n - i;
             fa_f16 xv = fa_ld_tail_f(x + i, r, 0.0f), yv = fa_ld_tail_f(y + i, r, 0.0f);
@@ -2062,7 +2061,7 @@ cdef extern from *:
         int ntc = nt && FA_HAVE_NT && (!lo || !((uintptr_t)lo & 63)) && (!g || !((uintptr_t)g & 63));
         fa_d8 a0, a1;
         memcpy(&a0, acc, 64); memcpy(&a1, acc + 8, 64);
-        Py_ssize_t i = FA_MSE_CASES(fa_mse_full_d, x, y, lo, g, n, gs, &a0, &a1, ntc, pf);
+        Py_ssize_t i = FA_MSE_CASES(fa_mse_full_d, (x, y, lo, g, n, gs, &a0, &a1), lo, g, ntc, pf);
         if (i < n) {
             Py_ssize_t r = n - i, r0 = r < 8 ? r : 8, r1 = r - r0;
             fa_d8 d0 = fa_ld_tail_d(x + i, r0, 0.0) - fa_ld_tail_d(y + i, r0, 0.0);
