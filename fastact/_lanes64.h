@@ -299,12 +299,46 @@ FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, dou
 #define FA_L64_GATHER_INTO(v, a, i) FA_L64_EACH (v)[k] = (a)[k * FA_L64_PART + (i)]
 #define FA_L64_SCATTER(a, i, o) FA_L64_EACH (a)[k * FA_L64_PART + (i)] = (o)[k]
 
-/* Software prefetch of a chunk's 8 lines in each array, 4 KB ahead (FA_PREFETCH_LINES of
-   _vecmath.h), as the table kernels do.  This replaced the drivers' prefetch in steps of
+/* Software prefetch of a chunk's lines in each array (2U: 8 with four lanes), 4 KB ahead
+   (FA_PREFETCH_LINES of _vecmath.h), as the table kernels do.  This replaced the drivers' prefetch in steps of
    64 elements (PREFETCHED in _activations.pyx.tp, round 18): 16M float64 elements, one
    thread, silu backward 51-63 -> 48-53 ms, mish 44-48 -> 38-43. */
 #define FA_L64_PREFETCH(p, U, rw) FA_PREFETCH_LINES(p, 2 * (U), rw)
 
+/* chunks of U parts of FA_L64_PART elements from c on, as U lanes (the block functions'
+   loops; c is left at the first element not done) */
+#define FA_L64_FWD_CHUNKS(LANES, U, ARGS)                                                  \
+    for (; c + FA_L64_PART * (U) <= m; c += FA_L64_PART * (U)) {                         \
+        double xc[FA_L64_PART * (U)];                                                    \
+        FA_L64_PREFETCH(x + c, U, 0); FA_L64_PREFETCH(y + c, U, 1);                      \
+        for (i = 0; i < FA_L64_PART * (U); i++)                                          \
+            xc[i] = x[c + i];                                                            \
+        for (i = 0; i < FA_L64_PART; i++) {                                              \
+            double xs[U], o[U]; const int u = (U);                                       \
+            FA_L64_GATHER_INTO(xs, xc, i);                                               \
+            LANES(U, xs, o FA_L64_UNPAREN ARGS);                                         \
+            FA_L64_SCATTER(y + c, i, o);                                                 \
+        }                                                                                \
+    }
+#define FA_L64_BWD_CHUNKS(LANES, U, ARGS)                                                  \
+    for (; c + FA_L64_PART * (U) <= m; c += FA_L64_PART * (U)) {                         \
+        double xc[FA_L64_PART * (U)], dyc[FA_L64_PART * (U)];                            \
+        FA_L64_PREFETCH(x + c, U, 0); FA_L64_PREFETCH(dy + c, U, 0);                     \
+        FA_L64_PREFETCH(dx + c, U, 1);                                                   \
+        for (i = 0; i < FA_L64_PART * (U); i++) {                                        \
+            xc[i] = x[c + i];                                                            \
+            dyc[i] = dy[c + i];                                                          \
+        }                                                                                \
+        for (i = 0; i < FA_L64_PART; i++) {                                              \
+            double xs[U], ys[U], o[U]; const int u = (U);                                \
+            FA_L64_GATHER_INTO(xs, xc, i); FA_L64_GATHER_INTO(ys, dyc, i);               \
+            LANES(U, ys, xs, o FA_L64_UNPAREN ARGS);                                     \
+            FA_L64_SCATTER(dx + c, i, o);                                                \
+        }                                                                                \
+    }
+
+/* (a kernel of more than four lanes runs what is left of a block, 64 elements or more,
+   as four lanes before the elements one at a time) */
 #define FA_L64_DEFINE_FWD(name, LANES, U, PARAMS, ARGS)                                    \
 FA_INLINE double name(double x FA_L64_UNPAREN PARAMS) {                                   \
     double out;                                                                          \
@@ -314,18 +348,8 @@ FA_INLINE double name(double x FA_L64_UNPAREN PARAMS) {                         
 FA_BLOCK_FN void name##_block(const double *x, double *y, ptrdiff_t m FA_L64_UNPAREN PARAMS) { \
     ptrdiff_t c = 0, i;                                                                  \
     if (FA_HAS_HW_FMA) {                                                                 \
-        for (; c + FA_L64_PART * (U) <= m; c += FA_L64_PART * (U)) {                     \
-            double xc[FA_L64_PART * (U)];                                                \
-            FA_L64_PREFETCH(x + c, U, 0); FA_L64_PREFETCH(y + c, U, 1);                  \
-            for (i = 0; i < FA_L64_PART * (U); i++)                                      \
-                xc[i] = x[c + i];                                                        \
-            for (i = 0; i < FA_L64_PART; i++) {                                          \
-                double xs[U], o[U]; const int u = (U);                                   \
-                FA_L64_GATHER_INTO(xs, xc, i);                                           \
-                LANES(U, xs, o FA_L64_UNPAREN ARGS);                                     \
-                FA_L64_SCATTER(y + c, i, o);                                             \
-            }                                                                            \
-        }                                                                                \
+        FA_L64_FWD_CHUNKS(LANES, U, ARGS)                                                \
+        if ((U) > 4) { FA_L64_FWD_CHUNKS(LANES, 4, ARGS) }                               \
     }                                                                                    \
     for (i = c; i < m; i++)                                                              \
         y[i] = name(x[i] FA_L64_UNPAREN ARGS);                                           \
@@ -345,21 +369,8 @@ FA_BLOCK_FN void name##_block(const double *dy, const double *x, double *dx,    
                               ptrdiff_t m FA_L64_UNPAREN PARAMS) {                       \
     ptrdiff_t c = 0, i;                                                                  \
     if (FA_HAS_HW_FMA) {                                                                 \
-        for (; c + FA_L64_PART * (U) <= m; c += FA_L64_PART * (U)) {                     \
-            double xc[FA_L64_PART * (U)], dyc[FA_L64_PART * (U)];                        \
-            FA_L64_PREFETCH(x + c, U, 0); FA_L64_PREFETCH(dy + c, U, 0);                 \
-            FA_L64_PREFETCH(dx + c, U, 1);                                               \
-            for (i = 0; i < FA_L64_PART * (U); i++) {                                    \
-                xc[i] = x[c + i];                                                        \
-                dyc[i] = dy[c + i];                                                      \
-            }                                                                            \
-            for (i = 0; i < FA_L64_PART; i++) {                                          \
-                double xs[U], ys[U], o[U]; const int u = (U);                            \
-                FA_L64_GATHER_INTO(xs, xc, i); FA_L64_GATHER_INTO(ys, dyc, i);           \
-                LANES(U, ys, xs, o FA_L64_UNPAREN ARGS);                                 \
-                FA_L64_SCATTER(dx + c, i, o);                                            \
-            }                                                                            \
-        }                                                                                \
+        FA_L64_BWD_CHUNKS(LANES, U, ARGS)                                                \
+        if ((U) > 4) { FA_L64_BWD_CHUNKS(LANES, 4, ARGS) }                               \
     }                                                                                    \
     for (i = c; i < m; i++)                                                              \
         dx[i] = name(dy[i], x[i] FA_L64_UNPAREN ARGS);                                   \
