@@ -151,7 +151,7 @@ FA_INLINE void fa_silu64_fwd_lanes(int u, const double *x, double *out) {
 }
 
 /* ---- silu backward, float64: dy silu'(x), silu'(x) = sigma(x)(1 + x(1 - sigma(x))),
-   for -700 <= x <= 700 (silu_bwd_hard sends the rest to the careful scalar path).
+   for -700 <= x <= 700 (exp_tails_range sends the rest to the careful scalar path).
      x >= 0, E = e^-x:  (1 + E + xE)/(1 + E)^2
      x < 0,  e = e^x:   e n/(1 + e)^2,  n = 1 + x + e
    n vanishes at r = -1 - W(1/e) = -1.27846454276107379...; near it (-2.5 < x < -0.625)
@@ -194,7 +194,7 @@ FA_INLINE void fa_silu64_bwd_lanes(int u, const double *dy, const double *x, dou
     FA_L64_EACH out[k] = dy[k] * fa_div_sq_1p(num[k], e[k]);
 }
 
-/* ---- mish forward, float64: x tanh(softplus(x)), for |x| <= 700 (mish_fwd_hard).
+/* ---- mish forward, float64: x tanh(softplus(x)), for |x| <= 700 (exp_tails_range).
    x >= 0, E = e^-x: x(1 + 2E)/(1 + 2E + 2E^2);  x < 0, e = e^x: x n/(2 + n), n = e(2 + e).
    For x < 0 (n/(2 + n) ~ e) every rounding passes on whole, and five of them (e, 2 + e,
    e(2 + e), x n, the quotient) reached 3.86 ulp (x = -2.0762, among 150,000 points of
@@ -224,7 +224,7 @@ FA_INLINE void fa_mish64_fwd_lanes(int u, const double *x, double *out) {
     }
 }
 
-/* ---- mish backward, float64: dy mish'(x), for -700 <= x <= 50 (mish_bwd_hard):
+/* ---- mish backward, float64: dy mish'(x), for -700 <= x <= 50 (mish_bwd_range):
    e = e^-|x|, one numerator over one square, operands selected before one division:
      x >= 0: ((1 + 2E) D + 4x E^2 (1 + E))/D^2,  D = 1 + 2E + 2E^2
      x < 0:  e((2 + e) q + 4x(1 + e))/q^2,        q = 2 + e(2 + e), a double-double

@@ -11,7 +11,7 @@
  * low parts (fa_poly26_dd), e = s(1 + p) is one polynomial and one scale with a^2's low
  * part in the reduced argument (fa_gelu64_expm1_half_sq), and the results are formed with
  * one rounding at the end (README, accuracy: 1.82 ulp forward, 1.79 backward in the
- * dense scans).  Fast range: x >= -GELU64_FAST_MIN_X (gelu_exact_fwd_hard); a is clamped
+ * dense scans).  Fast range: x >= -GELU64_FAST_MIN_X (gelu_exact_range); a is clamped
  * at 37.5 for the exponential, where 2^n stays normal.
  */
 #ifndef FASTACT_LANES64_GELU_H

@@ -1290,7 +1290,7 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
         # is below 2^-29; nearer r the Taylor series about r, h + e^r (h^2/2! + ...
         # + h^6/6!), h = x - r, (truncation below 2^-31); (1 + e)^2 in double and one
         # division: the float32 result is rounded about once (0.5 ulp + ~0.06)
-        e = fa_exp_lean_inrange(-fabs(d))     # |x| <= 700 (silu_bwd_hard)
+        e = fa_exp_lean_inrange(-fabs(d))     # |x| <= 700 (exp_tails_range)
         near_zero = h * (1.2784645427610737 + h * (0.1392322713805369 + h * (
             0.046410757126845635 + h * (0.011602689281711409 + h * (
                 0.0023205378563422815 + h * 0.00038675630939038027)))))
@@ -1304,10 +1304,11 @@ cdef inline floating silu_bwd_fast(floating dy, floating x) noexcept nogil:
 
 
 # Marks that are a range of the input: the range is written once, in a *_range
-# function (`x` only picks the dtype; bounds exact in float32), and gives both the
-# per-element predicate (*_hard: not lo <= x <= hi, so inf and NaN outside any range) and
-# the fix-up loops' check over a block (any_outside: fa_outside_d/_f of _vecmath.h, a
-# running min, max and NaN test; ANY_HARD in _activations.pyx.tp names the functions).
+# function (`x` only picks the dtype; bounds exact in float32), and the fix-up loops
+# read it once a block for both their check over the block (any_outside: fa_outside_d/_f
+# of _vecmath.h, a running min, max and NaN test) and the marks of a block that has some
+# (outside: not lo <= x <= hi, so inf and NaN outside any range); ANY_HARD in
+# _activations.pyx.tp names the functions.
 cdef inline bint outside(floating x, double lo, double hi) noexcept nogil:
     return not (lo <= x and x <= hi)
 
@@ -1328,12 +1329,6 @@ cdef inline void exp_tails_range(const floating* x, double* lo, double* hi) noex
             lo[0], hi[0] = -87.0, 3.4028234663852886e38
             return
     lo[0], hi[0] = -700.0, 700.0
-
-
-cdef inline bint silu_bwd_hard(floating x) noexcept nogil:
-    cdef double lo, hi
-    exp_tails_range(&x, &lo, &hi)
-    return outside(x, lo, hi)
 
 
 cdef inline double exp_neg_abs_d(float x) noexcept nogil:
@@ -1362,12 +1357,6 @@ cdef inline floating mish_fwd_fast(floating x) noexcept nogil:
         return <floating>((d * num) / den)
     else:
         return fa_mish64_fwd(x)
-
-
-cdef inline bint mish_fwd_hard(floating x) noexcept nogil:
-    cdef double lo, hi
-    exp_tails_range(&x, &lo, &hi)
-    return outside(x, lo, hi)
 
 
 cdef inline floating mish_bwd_fast(floating dy, floating x) noexcept nogil:
@@ -1402,12 +1391,6 @@ cdef inline void mish_bwd_range(const floating* x, double* lo, double* hi) noexc
             exp_tails_range(x, lo, hi)
             return
     lo[0], hi[0] = -700.0, 50.0
-
-
-cdef inline bint mish_bwd_hard(floating x) noexcept nogil:
-    cdef double lo, hi
-    mish_bwd_range(&x, &lo, &hi)
-    return outside(x, lo, hi)
 
 
 # --- gelu (exact), float32 data (double arithmetic) -----------------------------
@@ -1489,7 +1472,7 @@ cdef inline double gelu_tanh_deriv_fast_d(double d) noexcept nogil:
     cdef double w = d * d
     cdef double z = 1.5957691216057308 * d * (1.0 + 0.044715 * w)
     cdef double zp = 1.5957691216057308 * (1.0 + 0.134145 * w)
-    cdef double e = fa_exp_inrange(-fabs(z))     # |z| <= 694 (gelu_tanh_bwd_hard)
+    cdef double e = fa_exp_inrange(-fabs(z))     # |z| <= 694 (gelu_tanh_bwd_range)
     cdef double r = 1.0 / (1.0 + e)
     cdef double s = (e if z < 0 else 1.0) * r
     cdef double t = (1.0 if z < 0 else e) * r
@@ -1557,16 +1540,6 @@ cdef inline void gelu_exact_range(const floating* x, double* lo, double* hi) noe
         hi[0] = 1.7976931348623157e308
 
 
-cdef inline bint gelu_exact_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
-    cdef double lo, hi
-    gelu_exact_range(&x, &lo, &hi)
-    return outside(x, lo, hi)
-
-
-cdef inline bint gelu_exact_bwd_hard(floating x, double approximate_tanh) noexcept nogil:
-    return gelu_exact_fwd_hard(x, approximate_tanh)
-
-
 cdef inline floating gelu_tanh_fwd(floating x, double approximate_tanh) noexcept nogil:
     return <floating>gelu_tanh_d(x)
 
@@ -1621,12 +1594,6 @@ cdef inline void gelu_tanh_bwd_range(const floating* x, double* lo, double* hi) 
 cdef inline bint gelu_tanh_fwd_hard(floating x, double approximate_tanh) noexcept nogil:
     cdef double lo, hi
     gelu_tanh_fwd_range(&x, &lo, &hi)
-    return outside(x, lo, hi)
-
-
-cdef inline bint gelu_tanh_bwd_hard(floating x, double approximate_tanh) noexcept nogil:
-    cdef double lo, hi
-    gelu_tanh_bwd_range(&x, &lo, &hi)
     return outside(x, lo, hi)
 
 
