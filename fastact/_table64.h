@@ -56,7 +56,6 @@
 #include <immintrin.h>
 
 /* BEGIN GENERATED TABLE64 TABLES */
-static const double FA_T64_CENTRE[16] __attribute__((aligned(64))) = {0x1.4000000000000p+0, 0x1.c000000000000p+0, 0x1.2000000000000p+1, 0x1.6000000000000p+1, 0x1.c000000000000p+1, 0x1.2000000000000p+2, 0x1.6000000000000p+2, 0x1.a000000000000p+2, 0x1.0000000000000p+3, 0x1.4000000000000p+3, 0x1.8000000000000p+3, 0x1.c000000000000p+3, 0x1.0000000000000p-3, 0x1.8000000000000p-2, 0x1.4000000000000p-1, 0x1.c000000000000p-1};
 #define FA_GELU64_DEGREE 13
 static const double FA_GELU64_M[14][16] __attribute__((aligned(64))) = {
     {0x1.d898de09c6f19p-3, 0x1.7b5abd2fd03adp-3, 0x1.3aadddf19e980p-3, 0x1.0bb968cded93fp-3, 0x1.b396f9cf1e260p-4, 0x1.5b5acd3b15fbbp-4, 0x1.201fa9259b7acp-4, 0x1.eba5fe5b14b2ap-5, 0x1.9269722f50cddp-5, 0x1.43a38ae46ed46p-5, 0x1.0e7dcd1d93192p-5, 0x1.d087ad6e0cbf6p-6, 0x1.d0af2b9f3f96ep-2, 0x1.84b705ec74443p-2, 0x1.4b1de1265fdfap-2, 0x1.1e7c2d26d017dp-2},
@@ -195,8 +194,9 @@ FA_INLINE void fa_t64_common(int u, int tanh_form, const __m512d *x, const doubl
     FA_T64_EACH {
         /* the piece: the bits of b = a + 1 (rounded); its centre in b is b with the
            mantissa's top two bits kept and the third set, so t = a - (centre - 1) is
-           a - FA_T64_CENTRE[piece] without a table lookup (the lookups share the FMA
-           pipes: "Round 24" of the README; integer logic and subtractions do not) */
+           a minus the piece's centre (the one the fits of tests/test_table64.py use,
+           table64_centre) without a table lookup (the lookups share the FMA pipes:
+           "Round 24" of the README; integer logic and subtractions do not) */
         __m512i b = _mm512_castpd_si512(_mm512_add_pd(a[j], FA_T64_SET(1.0)));
         __m512i cb = _mm512_or_si512(_mm512_and_si512(b, _mm512_set1_epi64(~((1LL << 50) - 1))),
                                      _mm512_set1_epi64(1LL << 49));
