@@ -644,6 +644,32 @@ def test_interleaved_lanes_equal_the_point_function(name, direction):
         assert ulp_distance(np.array([whole[i]]), np.array([want]))[0] <= 4, x[i]
 
 
+def test_mish64_backward_band_elements_wherever_they_lie():
+    # the AVX-512 build packs the elements of the band about mish''s zero (|x - r| < 1/2)
+    # out of each block and evaluates the band polynomial for them only, writing them back
+    # afterwards (fa_mish64_bwd_block): a block wholly in the band (which flushes the
+    # packed elements mid-block), band elements at every offset of a chunk, and the output
+    # over either input must all equal the elements computed alone, and the function
+    r = DERIVATIVE_ZEROS["mish"]
+    rng = np.random.default_rng(12)
+    band = rng.uniform(r - 0.4999, r + 0.4999, 1100)
+    mixed = rng.normal(0, 3, 1100)
+    mixed[rng.integers(0, 1100, 300)] = band[:300]
+    for x in (band, mixed, np.concatenate([mixed[:37], band[:300], mixed[37:]])):
+        dy = rng.normal(0, 1, x.size)
+        whole = bwd("mish", dy, x)
+        alone = np.array([bwd("mish", dy[i:i + 1], x[i:i + 1])[0] for i in range(x.size)])
+        np.testing.assert_array_equal(whole, alone)
+        for over in ("dy", "x"):
+            d2, x2 = dy.copy(), x.copy()
+            fa.mish_backward(d2, x2, out=d2 if over == "dy" else x2)
+            np.testing.assert_array_equal(d2 if over == "dy" else x2, alone)
+        for i in range(0, x.size, 53):
+            with mp.workdps(40):
+                want = float(mp.mpf(dy[i]) * MP["mish"][1](mp.mpf(x[i])))
+            assert ulp_distance(np.array([whole[i]]), np.array([want]))[0] <= 2.5, x[i]
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_dtypes_shapes_and_validation(name):
     x16 = np.array([-2.5, -0.5, 0.0, 0.5, 4.0], dtype=np.float16)
