@@ -415,10 +415,12 @@ FA_INLINE void fa_mish64_bwd_off_band_lanes(int u, const double *dy, const doubl
 }
 FA_L64_DEFINE_BWD_POINT(fa_mish64_bwd, fa_mish64_bwd_lanes,
                         (, const double *centre, const double *coef, double c1lo), (, centre, coef, c1lo))
-/* the band's packed elements: dx[at[j]] = db[j] band(hb[j]), for j < nb (the arrays
-   hold whole vectors past nb) */
-FA_INLINE void fa_mish64_band_flush(const double *hb, const double *db, const ptrdiff_t *at, ptrdiff_t nb,
+/* the band's packed elements: dx[at[j]] = db[j] band(hb[j]), for j < nb (the last
+   vector is filled out with zeros: the arrays hold 8 entries past nb) */
+FA_INLINE void fa_mish64_band_flush(double *hb, double *db, const ptrdiff_t *at, ptrdiff_t nb,
                                     double *dx, const double *coef, double c1lo) {
+    _mm512_storeu_pd(hb + nb, _mm512_setzero_pd());
+    _mm512_storeu_pd(db + nb, _mm512_setzero_pd());
     for (ptrdiff_t j = 0; j < nb; j += 8) {
         double o[8];
         for (int k = 0; k < 8; k++)
