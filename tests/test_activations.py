@@ -645,11 +645,11 @@ def test_interleaved_lanes_equal_the_point_function(name, direction):
 
 
 def test_mish64_backward_band_elements_wherever_they_lie():
-    # the AVX-512 build packs the elements of the band about mish''s zero (|x - r| < 1/2)
+    # the AVX-512 build packs the elements of the band about mish's zero (|x - r| < 1/2)
     # out of each block and evaluates the band polynomial for them only, writing them back
-    # afterwards (fa_mish64_bwd_block): a block wholly in the band (which flushes the
-    # packed elements mid-block), band elements at every offset of a chunk, and the output
-    # over either input must all equal the elements computed alone, and the function
+    # afterwards (fa_mish64_bwd_block): blocks wholly in the band (the packed arrays
+    # full), band elements at every offset of a chunk, and the output over either input
+    # must all equal the elements computed alone, and the function
     r = DERIVATIVE_ZEROS["mish"]
     rng = np.random.default_rng(12)
     band = rng.uniform(r - 0.4999, r + 0.4999, 1100)

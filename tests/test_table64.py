@@ -361,8 +361,8 @@ def _log1p64_edge_points():
 def test_softplus64_log1p_pieces_against_mpmath(name):
     """The float64 softplus and log sigma forwards where e^-|x| sits at and beside every
     piece boundary of the log1p table, within 2 ulp of mpmath (1.5 measured over the
-    accuracy sample; the contract's 4 elsewhere; index or table errors of the log1p
-    stage give tens of ulps and more)."""
+    accuracy sample; the contract's 4 elsewhere).  The index rounded up instead of
+    down, or one reciprocal off by an ulp, fails it."""
     import fastact as fa
     from fastact._dispatch import load
     limit = 2.0 if load("_activations").TABLE64_VECTOR else 4.0
