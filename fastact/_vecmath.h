@@ -554,6 +554,33 @@ FA_INLINE double fa_poly26_dd(const double *c, const double *c01lo, double y, do
     }
 FA_DEF_OUTSIDE(fa_outside_d, double, __m512d, __mmask8, 8, pd)
 FA_DEF_OUTSIDE(fa_outside_f, float, __m512, __mmask16, 16, ps)
+/* The marks of a block that has some: each place i < n where x[i] lies outside [lo, hi]
+   or is NaN goes to at[], its value to v[], in order; returns their number.  One
+   compare pair a vector and a loop over the set bits of its mask: the fix-up loops'
+   scalar checks per sub-block of 16 and their compaction took about 350 cycles a
+   marked block (the float32 tanh-form gelu forward, whose inputs below -10 are marked:
+   one in 2,300 of 3 N(0, 1), 0.55 of its 6.1 ms at 16M on one thread). */
+#define FA_DEF_MARKS(name, T, V, M, W, S)                                                 \
+    FA_INLINE int name(const T *x, ptrdiff_t n, T lo, T hi, int *at, T *v) {              \
+        int nh = 0;                                                                       \
+        for (ptrdiff_t i = 0; i < n; i += W) {                                            \
+            M valid = n - i >= W ? (M)~0u : (M)((1u << (n - i)) - 1u);                    \
+            V xv = _mm512_maskz_loadu_##S(valid, x + i);                                  \
+            M in = _mm512_mask_cmp_##S##_mask(valid, xv, _mm512_set1_##S(lo), _CMP_GE_OQ)  \
+                   & _mm512_cmp_##S##_mask(xv, _mm512_set1_##S(hi), _CMP_LE_OQ);           \
+            unsigned out = (unsigned)(M)(valid & ~in);                                    \
+            while (out) {                                                                 \
+                int k = __builtin_ctz(out);                                               \
+                out &= out - 1u;                                                          \
+                at[nh] = (int)i + k;                                                      \
+                v[nh] = x[i + k];                                                         \
+                nh++;                                                                     \
+            }                                                                             \
+        }                                                                                 \
+        return nh;                                                                        \
+    }
+FA_DEF_MARKS(fa_marks_d, double, __m512d, __mmask8, 8, pd)
+FA_DEF_MARKS(fa_marks_f, float, __m512, __mmask16, 16, ps)
 #else
 #define FA_DEF_OUTSIDE(name, T)                                                           \
     FA_INLINE int name(const T *x, ptrdiff_t n, T lo, T hi) {                             \
@@ -564,6 +591,18 @@ FA_DEF_OUTSIDE(fa_outside_f, float, __m512, __mmask16, 16, ps)
     }
 FA_DEF_OUTSIDE(fa_outside_d, double)
 FA_DEF_OUTSIDE(fa_outside_f, float)
+#define FA_DEF_MARKS(name, T)                                                             \
+    FA_INLINE int name(const T *x, ptrdiff_t n, T lo, T hi, int *at, T *v) {              \
+        int nh = 0;                                                                       \
+        for (ptrdiff_t i = 0; i < n; i++) {                                               \
+            at[nh] = (int)i;                                                              \
+            v[nh] = x[i];                                                                 \
+            nh += !(lo <= x[i] && x[i] <= hi);                                            \
+        }                                                                                 \
+        return nh;                                                                        \
+    }
+FA_DEF_MARKS(fa_marks_d, double)
+FA_DEF_MARKS(fa_marks_f, float)
 #endif
 
 #endif  /* FASTACT_VECMATH_H */

@@ -19,6 +19,8 @@ cdef extern from "_vecmath.h" nogil:
     float fa_expf(float x)
     bint fa_outside_d(const double* x, Py_ssize_t n, double lo, double hi)
     bint fa_outside_f(const float* x, Py_ssize_t n, float lo, float hi)
+    int fa_marks_d(const double* x, Py_ssize_t n, double lo, double hi, int* at, double* v)
+    int fa_marks_f(const float* x, Py_ssize_t n, float lo, float hi, int* at, float* v)
     float fa_expf_nonpos(float x)
     float fa_expm1f(float x)
     float fa_expm1f_nonpos(float x)
