@@ -319,7 +319,9 @@ FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, dou
 #define FA_L64_PREFETCH(p, U, rw) FA_PREFETCH_LINES(p, 2 * (U), rw)
 
 /* chunks of U parts of FA_L64_PART elements from c on, as U lanes (the block functions'
-   loops; c is left at the first element not done) */
+   loops; c is left at the first element not done).  The backward's AFTER_COPY, a
+   parenthesized statement or (), runs once a chunk after its inputs are in xc and dyc
+   (the float64 mish backward's band packing). */
 #define FA_L64_FWD_CHUNKS(LANES, U, ARGS)                                                  \
     for (; c + FA_L64_PART * (U) <= m; c += FA_L64_PART * (U)) {                         \
         double xc[FA_L64_PART * (U)];                                                    \
@@ -333,7 +335,7 @@ FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, dou
             FA_L64_SCATTER(y + c, i, o);                                                 \
         }                                                                                \
     }
-#define FA_L64_BWD_CHUNKS(LANES, U, ARGS)                                                  \
+#define FA_L64_BWD_CHUNKS(LANES, U, ARGS, AFTER_COPY)                                      \
     for (; c + FA_L64_PART * (U) <= m; c += FA_L64_PART * (U)) {                         \
         double xc[FA_L64_PART * (U)], dyc[FA_L64_PART * (U)];                            \
         FA_L64_PREFETCH(x + c, U, 0); FA_L64_PREFETCH(dy + c, U, 0);                     \
@@ -342,6 +344,7 @@ FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, dou
             xc[i] = x[c + i];                                                            \
             dyc[i] = dy[c + i];                                                          \
         }                                                                                \
+        FA_L64_UNPAREN AFTER_COPY                                                        \
         for (i = 0; i < FA_L64_PART; i++) {                                              \
             double xs[U], ys[U], o[U]; const int u = (U);                                \
             FA_L64_GATHER_INTO(xs, xc, i); FA_L64_GATHER_INTO(ys, dyc, i);               \
@@ -382,8 +385,8 @@ FA_BLOCK_FN void name##_block(const double *dy, const double *x, double *dx,    
                               ptrdiff_t m FA_L64_UNPAREN PARAMS) {                       \
     ptrdiff_t c = 0, i;                                                                  \
     if (FA_HAS_HW_FMA) {                                                                 \
-        FA_L64_BWD_CHUNKS(LANES, U, ARGS)                                                \
-        if ((U) > 4) { FA_L64_BWD_CHUNKS(LANES, 4, ARGS) }                               \
+        FA_L64_BWD_CHUNKS(LANES, U, ARGS, ())                                            \
+        if ((U) > 4) { FA_L64_BWD_CHUNKS(LANES, 4, ARGS, ()) }                           \
     }                                                                                    \
     for (i = c; i < m; i++)                                                              \
         dx[i] = name(dy[i], x[i] FA_L64_UNPAREN ARGS);                                   \
@@ -397,8 +400,8 @@ FA_L64_DEFINE_FWD(fa_mish64_fwd, fa_mish64_fwd_lanes, 8, (), ())
    only.  The lanes above evaluate the band's polynomial (fa_band_poly19, about 24
    operations on the FMA pipes) for every element and keep it for those in the band
    (|x - r| < 1/2: 12% of 3 N(0, 1) inputs); in cache that was 14 of the kernel's 38
-   cycles per 8 elements.  Here each chunk of 64 elements (as in FA_L64_BWD_CHUNKS)
-   runs the lanes without the band, and vcompresspd gathers the band's h and dy (and
+   cycles per 8 elements.  Here each chunk of 64 elements (FA_L64_BWD_CHUNKS) runs the
+   lanes without the band, and vcompresspd gathers the band's h and dy (and
    their places) into short arrays, whose polynomial runs as whole vectors and whose
    results overwrite those places: the same operations on each element as the lanes
    function's (the point function fa_mish64_bwd, which the rest of a block and the tests
@@ -429,44 +432,42 @@ FA_INLINE void fa_mish64_band_flush(double *hb, double *db, const ptrdiff_t *at,
             dx[at[j + k]] = o[k];
     }
 }
+/* the band's elements among the n of a chunk (xc, dyc: its inputs, c: its place in the
+   block), packed onto hb, db and at from nb on: h, dy and place, by vcompresspd (each
+   step stores a whole vector, so the arrays need 8 entries past the last); returns
+   the new nb */
+FA_INLINE ptrdiff_t fa_mish64_band_pack(const double *xc, const double *dyc, ptrdiff_t n, ptrdiff_t c,
+                                        const double *centre, double *hb, double *db, ptrdiff_t *at,
+                                        ptrdiff_t nb) {
+    const __m512i iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    for (ptrdiff_t i = 0; i < n; i += 8) {
+        __m512d h = _mm512_sub_pd(_mm512_sub_pd(_mm512_loadu_pd(xc + i), _mm512_set1_pd(centre[0])),
+                                  _mm512_set1_pd(centre[1]));
+        __mmask8 in = _mm512_cmp_pd_mask(_mm512_abs_pd(h), _mm512_set1_pd(0.5), _CMP_LT_OQ);
+        _mm512_storeu_pd(hb + nb, _mm512_maskz_compress_pd(in, h));
+        _mm512_storeu_pd(db + nb, _mm512_maskz_compress_pd(in, _mm512_loadu_pd(dyc + i)));
+        _mm512_storeu_si512((void *)(at + nb),
+                            _mm512_maskz_compress_epi64(in, _mm512_add_epi64(iota, _mm512_set1_epi64(c + i))));
+        nb += __builtin_popcount((unsigned)in);
+    }
+    return nb;
+}
 FA_BLOCK_FN void fa_mish64_bwd_block(const double *dy, const double *x, double *dx, ptrdiff_t m,
                                      const double *centre, const double *coef, double c1lo) {
-    enum { U = 4, CH = FA_L64_PART * 4, NB = 256 };
+    enum { CH = FA_L64_PART * 4, NB = 256 };
     ptrdiff_t c = 0, i;
-    /* the band's h, dy and places, packed (8 spare: each step stores a whole vector);
-       flushed when a chunk might not fit, which the drivers' blocks of 256 never need */
+    /* the band's h, dy and places, packed (8 spare); flushed when a chunk might not fit,
+       which the drivers' blocks of 256 never need */
     double hb[NB + 8], db[NB + 8];
     ptrdiff_t at[NB + 8];
     ptrdiff_t nb = 0;
-    const __m512i iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-    for (; c + CH <= m; c += CH) {
-        double xc[CH], dyc[CH];
+    FA_L64_BWD_CHUNKS(fa_mish64_bwd_off_band_lanes, 4, (), (
         if (nb > NB - CH) {
             fa_mish64_band_flush(hb, db, at, nb, dx, coef, c1lo);
             nb = 0;
         }
-        FA_L64_PREFETCH(x + c, U, 0); FA_L64_PREFETCH(dy + c, U, 0); FA_L64_PREFETCH(dx + c, U, 1);
-        for (i = 0; i < CH; i++) {
-            xc[i] = x[c + i];
-            dyc[i] = dy[c + i];
-        }
-        for (i = 0; i < CH; i += 8) {
-            __m512d h = _mm512_sub_pd(_mm512_sub_pd(_mm512_loadu_pd(xc + i), _mm512_set1_pd(centre[0])),
-                                      _mm512_set1_pd(centre[1]));
-            __mmask8 in = _mm512_cmp_pd_mask(_mm512_abs_pd(h), _mm512_set1_pd(0.5), _CMP_LT_OQ);
-            _mm512_storeu_pd(hb + nb, _mm512_maskz_compress_pd(in, h));
-            _mm512_storeu_pd(db + nb, _mm512_maskz_compress_pd(in, _mm512_loadu_pd(dyc + i)));
-            _mm512_storeu_si512((void *)(at + nb),
-                                _mm512_maskz_compress_epi64(in, _mm512_add_epi64(iota, _mm512_set1_epi64(c + i))));
-            nb += __builtin_popcount((unsigned)in);
-        }
-        for (i = 0; i < FA_L64_PART; i++) {
-            double xs[U], ys[U], o[U]; const int u = U;
-            FA_L64_GATHER_INTO(xs, xc, i); FA_L64_GATHER_INTO(ys, dyc, i);
-            fa_mish64_bwd_off_band_lanes(U, ys, xs, o);
-            FA_L64_SCATTER(dx + c, i, o);
-        }
-    }
+        nb = fa_mish64_band_pack(xc, dyc, CH, c, centre, hb, db, at, nb);
+    ))
     fa_mish64_band_flush(hb, db, at, nb, dx, coef, c1lo);
     for (i = c; i < m; i++)
         dx[i] = fa_mish64_bwd(dy[i], x[i], centre, coef, c1lo);
