@@ -264,6 +264,19 @@ CONTIGUOUS_SHARES_CPUS = {"amd": {26}}
 READ_PREFETCH_ONLY_CPUS = {"amd": {26}}
 
 
+# CPUs where the float64 mish kernels (forward and backward, _lanes64.h) measured faster
+# without their own software prefetch (fa_l64_mish_prefetch; the other lanes kernels
+# keep theirs).  AMD family 26 (Zen 5; model 2, EPYC, 2 cores; 16M float64 elements,
+# 3 N(0, 1) inputs, alternating processes, medians of rounds of 7 calls, ms, with /
+# without): one thread, mish 14.35 / 13.24, mish_backward 20.13 / 19.27; two threads,
+# mish 7.69 / 7.28 and 7.40 / 6.58, mish_backward 11.50 / 10.47 and 10.94 / 10.26 (two
+# memory phases).  There the silu forward without its prefetch took 7.84 against 6.06
+# ms (4.70 against 9.22 in the other phase), and the silu backward and the other
+# kernels' own prefetches measured alike or faster with them.  Cascade Lake (round 18)
+# measured the mish forward faster with the prefetch (44-48 -> 38-43 ms on one thread).
+NO_MISH64_PREFETCH_CPUS = {"amd": {26}}
+
+
 def _family_in(families, cpu):
     """Whether `cpu` ((vendor, family, model), this CPU's when None) is of one of the
     families of `families` (vendor -> set of families)."""
@@ -280,6 +293,12 @@ def contiguous_shares_default(cpu=None):
 def read_prefetch_only_default(cpu=None):
     """Whether only the two-input kernels prefetch, and only their inputs, on `cpu`."""
     return _family_in(READ_PREFETCH_ONLY_CPUS, cpu)
+
+
+def mish64_prefetch_default(cpu=None):
+    """Whether the float64 mish kernels prefetch for themselves on `cpu` ((vendor,
+    family, model), this CPU's by default): yes, except on NO_MISH64_PREFETCH_CPUS."""
+    return not _family_in(NO_MISH64_PREFETCH_CPUS, cpu)
 
 
 def streaming_default(cpu=None):

@@ -285,13 +285,14 @@ FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, dou
 }
 
 
-/* FA_L64_DEFINE_FWD(name, LANES, U, PARAMS, ARGS) and FA_L64_DEFINE_BWD(...) write, for a
-   lanes function LANES(u, [dy,] x, out ARGS) run as U lanes:
+/* FA_L64_DEFINE_FWD(name, LANES, U, PARAMS, ARGS, PF) and FA_L64_DEFINE_BWD(...) write,
+   for a lanes function LANES(u, [dy,] x, out ARGS) run as U lanes:
    - the point function: double name(x PARAMS) or name(dy, x PARAMS), one element;
    - the block function name_block(x, y, m PARAMS) or name_block(dy, x, dx, m PARAMS): the
      fast part of a block of m elements.
    PARAMS, ARGS: the kernel's extra parameters (its tables) and the names passed on, in
-   parentheses, each with a leading comma, or ().
+   parentheses, each with a leading comma, or ().  PF: whether the block prefetches
+   (FA_L64_PREFETCH below: 1, or fa_l64_mish_prefetch).
    The block function runs each chunk of U parts of FA_L64_PART elements as U
    interleaved lanes (lane k takes element i of part k), and the rest one element at a
    time.  The chunk's inputs are copied first (to L1, where they are), so the lanes
@@ -318,14 +319,26 @@ FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, dou
    thread, silu backward 51-63 -> 48-53 ms, mish 44-48 -> 38-43. */
 #define FA_L64_PREFETCH(p, U, rw) FA_PREFETCH_LINES(p, 2 * (U), rw)
 
+/* Whether the float64 mish kernels (forward and backward) take that prefetch: 1, or 0
+   on the CPUs of _common.NO_MISH64_PREFETCH_CPUS, where they measured faster without
+   it (the hardware prefetcher keeps up with their long steps, and a chunk's burst of
+   16 to 32 prefetches only queued ahead of its loads).  Set once when the module is
+   imported (_activations.pyx.tp), before any kernel runs; the bits are the same either
+   way.  The other lanes kernels keep theirs: the silu forward, the cheapest, took 1.3
+   to 2x as long without it on the same CPU. */
+static int fa_l64_mish_prefetch = 1;
+FA_INLINE void fa_l64_set_mish_prefetch(int on) { fa_l64_mish_prefetch = on != 0; }
+FA_INLINE int fa_l64_mish_prefetch_on(void) { return fa_l64_mish_prefetch; }
+
 /* chunks of U parts of FA_L64_PART elements from c on, as U lanes (the block functions'
    loops; c is left at the first element not done).  The backward's AFTER_COPY, a
    parenthesized statement or (), runs once a chunk after its inputs are in xc and dyc
-   (the float64 mish backward's band packing). */
-#define FA_L64_FWD_CHUNKS(LANES, U, ARGS)                                                  \
+   (the float64 mish backward's band packing).  PF: whether a chunk prefetches (an
+   expression: 1, or fa_l64_mish_prefetch). */
+#define FA_L64_FWD_CHUNKS(LANES, U, ARGS, PF)                                              \
     for (; c + FA_L64_PART * (U) <= m; c += FA_L64_PART * (U)) {                         \
         double xc[FA_L64_PART * (U)];                                                    \
-        FA_L64_PREFETCH(x + c, U, 0); FA_L64_PREFETCH(y + c, U, 1);                      \
+        if (PF) { FA_L64_PREFETCH(x + c, U, 0); FA_L64_PREFETCH(y + c, U, 1); }          \
         for (i = 0; i < FA_L64_PART * (U); i++)                                          \
             xc[i] = x[c + i];                                                            \
         for (i = 0; i < FA_L64_PART; i++) {                                              \
@@ -335,11 +348,13 @@ FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, dou
             FA_L64_SCATTER(y + c, i, o);                                                 \
         }                                                                                \
     }
-#define FA_L64_BWD_CHUNKS(LANES, U, ARGS, AFTER_COPY)                                      \
+#define FA_L64_BWD_CHUNKS(LANES, U, ARGS, AFTER_COPY, PF)                                  \
     for (; c + FA_L64_PART * (U) <= m; c += FA_L64_PART * (U)) {                         \
         double xc[FA_L64_PART * (U)], dyc[FA_L64_PART * (U)];                            \
-        FA_L64_PREFETCH(x + c, U, 0); FA_L64_PREFETCH(dy + c, U, 0);                     \
-        FA_L64_PREFETCH(dx + c, U, 1);                                                   \
+        if (PF) {                                                                        \
+            FA_L64_PREFETCH(x + c, U, 0); FA_L64_PREFETCH(dy + c, U, 0);                 \
+            FA_L64_PREFETCH(dx + c, U, 1);                                               \
+        }                                                                                \
         for (i = 0; i < FA_L64_PART * (U); i++) {                                        \
             xc[i] = x[c + i];                                                            \
             dyc[i] = dy[c + i];                                                          \
@@ -355,7 +370,7 @@ FA_INLINE void fa_mish64_bwd_lanes(int u, const double *dy, const double *x, dou
 
 /* (a kernel of more than four lanes runs what is left of a block, 64 elements or more,
    as four lanes before the elements one at a time) */
-#define FA_L64_DEFINE_FWD(name, LANES, U, PARAMS, ARGS)                                    \
+#define FA_L64_DEFINE_FWD(name, LANES, U, PARAMS, ARGS, PF)                                \
 FA_INLINE double name(double x FA_L64_UNPAREN PARAMS) {                                   \
     double out;                                                                          \
     LANES(1, &x, &out FA_L64_UNPAREN ARGS);                                              \
@@ -364,8 +379,8 @@ FA_INLINE double name(double x FA_L64_UNPAREN PARAMS) {                         
 FA_BLOCK_FN void name##_block(const double *x, double *y, ptrdiff_t m FA_L64_UNPAREN PARAMS) { \
     ptrdiff_t c = 0, i;                                                                  \
     if (FA_HAS_HW_FMA) {                                                                 \
-        FA_L64_FWD_CHUNKS(LANES, U, ARGS)                                                \
-        if ((U) > 4) { FA_L64_FWD_CHUNKS(LANES, 4, ARGS) }                               \
+        FA_L64_FWD_CHUNKS(LANES, U, ARGS, PF)                                            \
+        if ((U) > 4) { FA_L64_FWD_CHUNKS(LANES, 4, ARGS, PF) }                           \
     }                                                                                    \
     for (i = c; i < m; i++)                                                              \
         y[i] = name(x[i] FA_L64_UNPAREN ARGS);                                           \
@@ -379,22 +394,22 @@ FA_INLINE double name(double dy, double x FA_L64_UNPAREN PARAMS) {              
     return out;                                                                          \
 }
 
-#define FA_L64_DEFINE_BWD(name, LANES, U, PARAMS, ARGS)                                    \
+#define FA_L64_DEFINE_BWD(name, LANES, U, PARAMS, ARGS, PF)                                \
 FA_L64_DEFINE_BWD_POINT(name, LANES, PARAMS, ARGS)                                         \
 FA_BLOCK_FN void name##_block(const double *dy, const double *x, double *dx,             \
                               ptrdiff_t m FA_L64_UNPAREN PARAMS) {                       \
     ptrdiff_t c = 0, i;                                                                  \
     if (FA_HAS_HW_FMA) {                                                                 \
-        FA_L64_BWD_CHUNKS(LANES, U, ARGS, ())                                            \
-        if ((U) > 4) { FA_L64_BWD_CHUNKS(LANES, 4, ARGS, ()) }                           \
+        FA_L64_BWD_CHUNKS(LANES, U, ARGS, (), PF)                                        \
+        if ((U) > 4) { FA_L64_BWD_CHUNKS(LANES, 4, ARGS, (), PF) }                       \
     }                                                                                    \
     for (i = c; i < m; i++)                                                              \
         dx[i] = name(dy[i], x[i] FA_L64_UNPAREN ARGS);                                   \
 }
 
-FA_L64_DEFINE_FWD(fa_silu64_fwd, fa_silu64_fwd_lanes, 4, (), ())
-FA_L64_DEFINE_BWD(fa_silu64_bwd, fa_silu64_bwd_lanes, 4, (), ())
-FA_L64_DEFINE_FWD(fa_mish64_fwd, fa_mish64_fwd_lanes, 8, (), ())
+FA_L64_DEFINE_FWD(fa_silu64_fwd, fa_silu64_fwd_lanes, 4, (), (), 1)
+FA_L64_DEFINE_BWD(fa_silu64_bwd, fa_silu64_bwd_lanes, 4, (), (), 1)
+FA_L64_DEFINE_FWD(fa_mish64_fwd, fa_mish64_fwd_lanes, 8, (), (), fa_l64_mish_prefetch)
 #if defined(__AVX512F__) && FA_HAS_HW_FMA
 /* ---- mish backward, float64, AVX-512 block: the band about the zero for its elements
    only.  The lanes above evaluate the band's polynomial (fa_band_poly19, about 24
@@ -467,14 +482,15 @@ FA_BLOCK_FN void fa_mish64_bwd_block(const double *dy, const double *x, double *
             nb = 0;
         }
         nb = fa_mish64_band_pack(xc, dyc, CH, c, centre, hb, db, at, nb);
-    ))
+    ), fa_l64_mish_prefetch)
     fa_mish64_band_flush(hb, db, at, nb, dx, coef, c1lo);
     for (i = c; i < m; i++)
         dx[i] = fa_mish64_bwd(dy[i], x[i], centre, coef, c1lo);
 }
 #else
 FA_L64_DEFINE_BWD(fa_mish64_bwd, fa_mish64_bwd_lanes, 4,
-                  (, const double *centre, const double *coef, double c1lo), (, centre, coef, c1lo))
+                  (, const double *centre, const double *coef, double c1lo), (, centre, coef, c1lo),
+                  fa_l64_mish_prefetch)
 #endif
 
 #endif

@@ -145,9 +145,9 @@ FA_INLINE void fa_gelut64_bwd_lanes(int u, const double *dy, const double *x, do
    -> 82-84, tanh form 63 -> 47).  The backwards were no faster that way (the exact
    form's 99-103 against 92-97, with two lanes 93-100; the tanh form's 106-108 against
    106-107), so their loops call the point functions one element at a time, as before. */
-FA_L64_DEFINE_FWD(fa_gelu64_fwd, fa_gelu64_fwd_lanes, 4, (), ())
+FA_L64_DEFINE_FWD(fa_gelu64_fwd, fa_gelu64_fwd_lanes, 4, (), (), 1)
 FA_L64_DEFINE_BWD_POINT(fa_gelu64_bwd, fa_gelu64_bwd_lanes, (), ())
-FA_L64_DEFINE_FWD(fa_gelut64_fwd, fa_gelut64_fwd_lanes, 4, (), ())
+FA_L64_DEFINE_FWD(fa_gelut64_fwd, fa_gelut64_fwd_lanes, 4, (), (), 1)
 FA_L64_DEFINE_BWD_POINT(fa_gelut64_bwd, fa_gelut64_bwd_lanes, (), ())
 
 #endif

@@ -75,6 +75,8 @@ cdef extern from "_lanes64.h" nogil:
     double fa_silu64_bwd(double dy, double x)
     void fa_silu64_bwd_block(const double* dy, const double* x, double* dx, Py_ssize_t n)
     double fa_mish64_fwd(double x)
+    void fa_l64_set_mish_prefetch(int on)
+    int fa_l64_mish_prefetch_on()
     void fa_mish_deriv_terms(double d, double e, double* pos, double* neg, double* D)
     void fa_mish64_fwd_block(const double* x, double* y, Py_ssize_t n)
     double fa_mish64_bwd(double dy, double x, const double* centre, const double* coef, double c1lo)

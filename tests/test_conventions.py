@@ -509,6 +509,47 @@ def test_prefetched_inputs_equal_the_plain_path(dtype, restore_threads):
         _common._set_contiguous_shares(shares)
 
 
+def test_mish64_prefetch_switch_keeps_the_bits(restore_threads):
+    """The float64 mish kernels' own prefetch (off by default on AMD family 26, where
+    they measured faster without it; on elsewhere) changes no bit: forward and backward,
+    1 and 2 threads, a length that ends inside a chunk, a misaligned out, and in place;
+    in the loaded build (FASTACT_ISA=avx2 or baseline runs the others)."""
+    from fastact import _common, _dispatch
+    assert _common.mish64_prefetch_default(("amd", 26, 2)) is False
+    assert _common.mish64_prefetch_default(("amd", 25, 17)) is True
+    assert _common.mish64_prefetch_default(("intel", 6, 85)) is True
+    mod = _dispatch.load("_activations")
+    assert mod._mish64_prefetch_enabled() is _common.mish64_prefetch_default()
+    n = 1_000_003
+    x = 3 * _data((n + 1,), np.float64, seed=31)
+    x[::1009] = np.nan
+    x[5::1013] = -800.0                          # the careful path's marks
+    dy = _data((n + 1,), np.float64, seed=32)
+    was = mod._mish64_prefetch_enabled()
+    try:
+        results = {}
+        for on in (False, True):
+            mod._set_mish64_prefetch(on)
+            assert mod._mish64_prefetch_enabled() is on
+            for threads in (1, 2):
+                fa.set_num_threads(threads)
+                got = [fa.mish(x[:n]), fa.mish_backward(dy[:n], x[:n])]
+                out = np.empty(n + 1)[1:]
+                got.append(fa.mish(x[:n], out=out).copy())
+                inplace = x[:n].copy()
+                fa.mish_backward(dy[:n], inplace, out=inplace)
+                got.append(inplace)
+                results[on, threads] = got
+        ref = results[True, 1]
+        np.testing.assert_array_equal(np.isnan(ref[0]), np.isnan(x[:n]))
+        np.testing.assert_array_equal(ref[2], ref[0])
+        for key, got in results.items():
+            for a, b in zip(got, ref):
+                np.testing.assert_array_equal(a, b, err_msg=str(key))
+    finally:
+        mod._set_mish64_prefetch(was)
+
+
 def test_kernel_releases_the_gil():
     x = _data((24_000_000,), np.float64)
     window = {}

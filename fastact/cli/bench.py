@@ -977,6 +977,8 @@ def machine_info(peers, threads):
         info["simd"] = str(_common.cpu_supports())
         info["streaming"] = _common.streaming_state()
         info["prefetch"] = _common._prefetch_state()
+        from fastact import _dispatch
+        info["mish64_prefetch"] = ("on" if _dispatch.load("_activations")._mish64_prefetch_enabled() else "off")
         info["shares"] = ("contiguous" if _common._contiguous_shares_enabled() else "guided")
     except Exception:   # noqa: BLE001 -- informational only
         pass
