@@ -19,8 +19,8 @@
  * a - a0hi is exact near a0, Sterbenz) on the pieces of [0, 2), and d = 1 beyond (a
  * factor a would put a pole at 0 into the far pieces' fits).
  *
- * Pieces.  M and G are polynomials of degree 13 (exact form) or 14 (tanh form, whose
- * functions have poles 1.7 from the real axis) in t = a - (the piece's centre) on 16
+ * Pieces.  M and G are polynomials of degree 13 and 12 (exact form) or 14 (tanh form,
+ * whose G has poles 1.7 from the real axis) in t = a - (the piece's centre) on 16
  * pieces picked by the bits of a + 1 (its exponent's low two bits and its mantissa's top
  * two: quarters of each binade, a in [0, 0.25), ..., [13, 15)).  Each coefficient of the
  * 16 pieces is two zmm registers, fetched for every lane by one vpermt2pd.  The fits are
@@ -56,7 +56,7 @@
 #include <immintrin.h>
 
 /* BEGIN GENERATED TABLE64 TABLES */
-#define FA_GELU64_DEGREE 13
+#define FA_GELU64_M_DEGREE 13
 static const double FA_GELU64_M[14][16] __attribute__((aligned(64))) = {
     {0x1.d898de09c6f19p-3, 0x1.7b5abd2fd03adp-3, 0x1.3aadddf19e980p-3, 0x1.0bb968cded93fp-3, 0x1.b396f9cf1e260p-4, 0x1.5b5acd3b15fbbp-4, 0x1.201fa9259b7acp-4, 0x1.eba5fe5b14b2ap-5, 0x1.9269722f50cddp-5, 0x1.43a38ae46ed46p-5, 0x1.0e7dcd1d93192p-5, 0x1.d087ad6e0cbf6p-6, 0x1.d0af2b9f3f96ep-2, 0x1.84b705ec74443p-2, 0x1.4b1de1265fdfap-2, 0x1.1e7c2d26d017dp-2},
     {-0x1.c49321dc9c383p-4, -0x1.3253b6cdb4c64p-4, -0x1.b405cc6b87d06p-5, -0x1.432b1910e5ccfp-5, -0x1.b6038a80903c9p-6, -0x1.1be2c5acaa9ddp-6, -0x1.8b195531b3873p-7, -0x1.21ae9268527c7p-7, -0x1.86b8437ca5cfcp-8, -0x1.fbf2cfdc6dcc6p-9, -0x1.63cfc8735fac0p-9, -0x1.06cdbe7c1ecddp-9, -0x1.5e6e6dc95b723p-2, -0x1.06bfb10497cb7p-2, -0x1.93234d0a8ef29p-3, -0x1.3baf57769aa07p-3},
@@ -74,26 +74,26 @@ static const double FA_GELU64_M[14][16] __attribute__((aligned(64))) = {
     {-0x1.dade831c27328p-25, -0x1.1bffa4a1d27e1p-27, 0x1.39eb697f8ebabp-30, 0x1.27f3fa10d2205p-28, -0x1.b23900e789943p-34, -0x1.6b88aecca9deep-37, -0x1.392b9d51d6ff2p-40, -0x1.45f481647f649p-45, -0x1.b4ccbc97d579cp-46, -0x1.dc0e363c17faap-50, -0x1.518ecaf2e2910p-53, -0x1.647e170288ce1p-55, -0x1.b99c64deee3cbp-14, 0x1.50ba9670d0499p-13, 0x1.e977afe445611p-16, -0x1.112c77e658314p-16},
 };
 static const double FA_GELU64_M_C0LO[16] __attribute__((aligned(64))) = {0x1.d6d53f5d07551p-57, 0x1.801f59b28f12ap-58, -0x1.a41f7979661cdp-58, 0x1.18acfbef7aaf8p-63, -0x1.9b7ff887c6db1p-62, 0x1.3bebd0c9242e0p-58, 0x1.4a1c493cc2b7fp-58, 0x1.f62fd228f39bap-60, -0x1.66802f53acf14p-59, -0x1.910edfd075bcdp-59, 0x1.0a3e0a00d19aep-62, -0x1.eef91dfee2328p-60, 0x1.11a3fd557dec2p-56, 0x1.5930d2ec66897p-57, -0x1.b31063d5c86b0p-56, -0x1.51009b1842edfp-56};
-static const double FA_GELU64_G[14][16] __attribute__((aligned(64))) = {
+#define FA_GELU64_G_DEGREE 12
+static const double FA_GELU64_G[13][16] __attribute__((aligned(64))) = {
     {-0x1.135586a0fc746p-1, -0x1.0715c22dd9e4cp-1, -0x1.7ce96628842bbp-1, -0x1.eec79840c145fp-1, -0x1.4a3a5938a9160p+0, -0x1.b5df30d13a71fp+0, -0x1.0fd9fbf0f179ap+1, -0x1.443ceba85a6f5p+1, -0x1.923aad748621dp+1, -0x1.f996d9e102830p+1, -0x1.304642d3b7659p+2, -0x1.63a341282cebbp+2, -0x1.49f32f08fc94bp-1, -0x1.3888f782924e8p-1, -0x1.2ae40fd02f10dp-1, -0x1.1fff1a9d437cdp-1},
-    {0x1.d1ca59290cc78p-5, 0x1.492911dc34f4fp-5, -0x1.cf050ccab45f1p-2, -0x1.c0e9b65f601eap-2, -0x1.b3e48be54c68dp-2, -0x1.aa427f980e0eep-2, -0x1.a4dd1de6d1014p-2, -0x1.a191c7d085f8fp-2, -0x1.9e9f344b35fc5p-2, -0x1.9c7c38dcfc40ap-2, -0x1.9b4bf2ce2a246p-2, -0x1.9a91eeba3ba2ap-2, 0x1.3c0c847fbe6f8p-3, 0x1.ea691b157015ep-4, 0x1.842b0f9e58232p-4, 0x1.38c24ef070f26p-4},
-    {-0x1.5a7ff2489a337p-6, -0x1.aadc22ebc1767p-7, 0x1.15aa6bd488cb1p-6, 0x1.6c5e3c927cb84p-7, 0x1.a29f04f4ff847p-8, 0x1.bfbaed8d60a1bp-9, 0x1.07e3e93700dcep-9, 0x1.4ea50718ea867p-10, 0x1.7625d6555faeap-11, 0x1.8af23eaa8d267p-12, 0x1.d0fb6385ac0dfp-13, 0x1.27e80535b5cd5p-13, -0x1.4e80750d8e039p-4, -0x1.dd7e44dce6be1p-5, -0x1.5caae1d95924dp-5, -0x1.03efcaaaab7dbp-5},
-    {0x1.dc144fbf9ee45p-8, 0x1.036956680a8b8p-8, -0x1.49badda126b76p-8, -0x1.838c524104cfdp-9, -0x1.7e8220e1040bfp-10, -0x1.55bc008c3114cp-11, -0x1.57ff85961c058p-12, -0x1.7b5fb856f613fp-13, -0x1.6189189b22296p-14, -0x1.305575efcb1a9p-15, -0x1.2ddfa2851effbp-16, -0x1.4b934f0abd95bp-17, 0x1.37a3d9f22ba5bp-5, 0x1.9e6fd57f54cacp-6, 0x1.1a66327b45ff5p-6, 0x1.89a5bc7445f2fp-7},
-    {-0x1.319efe5717ce9p-9, -0x1.29f0821f1e6c3p-10, 0x1.70c53ca78fbe0p-10, 0x1.87b7101731beap-11, 0x1.4fb4a0c07ffcbp-12, 0x1.fa3b677d71940p-14, 0x1.b643d5fcfc4c6p-15, 0x1.a6741523badc4p-16, 0x1.49cbdba382bc6p-17, 0x1.d0ed67da89878p-19, 0x1.857df7c079d3dp-20, 0x1.71c8031d3716fp-21, -0x1.066215e3dc727p-6, -0x1.47d47c03f3073p-7, -0x1.a435e883cc168p-8, -0x1.13ce76272cbd6p-8},
-    {0x1.71e2b2ca58d89p-11, 0x1.45673e5aa7d5dp-12, -0x1.875957ff0c6e2p-12, -0x1.7a617d4ccdd65p-13, -0x1.1c0d0d8118eb0p-14, -0x1.6caa287ebdb1ap-16, -0x1.1138dc90eecdep-17, -0x1.ce785be980bfep-19, -0x1.2fdca60f2f02dp-20, -0x1.601bb3e0c80ecp-22, -0x1.f36e8a72b4ca9p-24, -0x1.9a75a8be537aap-25, 0x1.963f5e29148fbp-8, 0x1.dfcfedf96b655p-9, 0x1.22e98472d33ecp-9, 0x1.69981b84caa1ap-10},
-    {-0x1.a8d626afb5146p-13, -0x1.53acd4ddbfdc5p-14, 0x1.8c5d485b0b6dap-14, 0x1.5ee01a5272c45p-15, 0x1.d0dbc4cf332b4p-17, 0x1.ffea89f8cdd5bp-19, 0x1.4dc8ce2841864p-20, 0x1.f218716e08e41p-22, 0x1.14a23bc22a52cp-23, 0x1.0872f4b34e40ep-25, 0x1.3e4151db00fe5p-27, 0x1.c5826c371cb3fp-29, -0x1.24bc53470c6dfp-9, -0x1.485d4a2cff134p-10, -0x1.7a60644cd27bdp-11, -0x1.bf396a4994acdp-12},
-    {0x1.d18c67c5b933bp-15, 0x1.5448f90b00150p-16, -0x1.80e6aeef8e4a8p-16, -0x1.397f01e22e7dfp-17, -0x1.70cd47527fcb4p-19, -0x1.5eaed555d1cf9p-21, -0x1.8ff53715f6cc0p-23, -0x1.08143f11704b9p-24, -0x1.f1e2e4a33f61ep-27, -0x1.8a00345596ba5p-29, -0x1.932efd5f33d7ep-31, -0x1.f2cdddc7b1be8p-33, 0x1.8c49de5951bb6p-11, 0x1.a7bec3c4746f2p-12, 0x1.d1ab23223bda8p-13, 0x1.069744e5a80d7p-13},
-    {-0x1.e8db41c069994p-17, -0x1.484833d321b45p-18, 0x1.67b72f74b983cp-18, 0x1.0eb2060a79d30p-19, 0x1.1c506d30a452ap-21, 0x1.d597ccf33b9d1p-24, 0x1.d6826c89358a9p-26, 0x1.13dc1fdade7edp-27, 0x1.bb0c71f6d129fp-30, 0x1.232e0d86dbeedp-32, 0x1.fbc63b9eea4b1p-35, 0x1.111094523ff1dp-36, -0x1.fb7f753174755p-13, -0x1.036f6e707f703p-13, -0x1.10b2d7377e084p-14, -0x1.264bfd17f47c7p-15},
-    {0x1.eda79df24db47p-19, 0x1.31db8bc8e35bcp-20, -0x1.4460360cd5247p-20, -0x1.c3f1dd4611671p-22, -0x1.aac2bdbc8c184p-24, -0x1.33a2dd7597c03p-26, -0x1.0fda36166c571p-28, -0x1.1c85cc0b2a7b7p-30, -0x1.8603270f609f7p-33, -0x1.aafdd9a74cd6dp-36, -0x1.3dc997fd9139ep-38, -0x1.274cfcbcc0640p-40, 0x1.354c6a88e014ap-14, 0x1.2f55cdbaf5eebp-15, 0x1.315e27a3aa9c8p-16, 0x1.3dd59bc0b4a99p-17},
-    {-0x1.e0dcc04a8ede2p-21, -0x1.13e6ce6e30c5bp-22, 0x1.1b704eff2bfdfp-22, 0x1.6ffdad25646e9p-24, 0x1.383fb2f69b7dap-26, 0x1.8af55fee8597ep-29, 0x1.351324cb6e821p-31, 0x1.206f8c9a5e4fbp-33, 0x1.536ff407da215p-36, 0x1.36abbc2b18e3ep-39, 0x1.8bba7bb63366dp-42, 0x1.4300b48715d7ap-44, -0x1.67d5b4977de03p-16, -0x1.52c73a8adc62bp-17, -0x1.4825cf6039e64p-18, -0x1.4600b1a2c6b81p-19},
-    {0x1.c75c9c15d15bcp-23, 0x1.e6a4f7e397a22p-25, -0x1.11776d1e66499p-24, -0x1.e06340c2ffa8cp-26, -0x1.beb3cdededa83p-29, -0x1.fad434f56e325p-32, -0x1.69b8c943f57b4p-34, -0x1.8e9adb0bda589p-37, -0x1.22f9c6e1480fbp-39, -0x1.c588b89d9cd1ep-43, -0x1.ff8dc935e14bbp-46, -0x1.8cc5e33bd6a1ep-47, 0x1.19be87cae4295p-18, 0x1.7bff0ed3d7908p-21, 0x1.535f0ee7ffb4ap-20, -0x1.eae3324a789c5p-20},
-    {-0x1.a1eebd7fb8b42p-25, -0x1.9f566b0d4875dp-27, 0x1.8f02363ca6ed7p-27, 0x1.c08699d98529bp-29, 0x1.3ff3dd0b73b3ep-31, 0x1.3982198e2a2b9p-34, 0x1.82d9f7c4e71d1p-37, 0x1.217fd8bea1a5ap-39, 0x1.03c96cf7cd20dp-42, 0x1.4aea6145d8856p-46, 0x1.33ddb28c5206cp-49, 0x1.7d604e6bae1b8p-52, -0x1.d1fea44f4a499p-20, -0x1.9dbe6477d656dp-21, -0x1.64ef259f53feap-22, -0x1.ed1d6ef2cc45ep-23},
-    {0x1.891ac2b6f8e35p-28, 0x1.1fcc04b97a478p-31, 0x1.1f88c7b0a82dbp-25, 0x1.b06cae284d9fap-25, -0x1.a8974439dc991p-34, -0x1.c11d68abb5c6fp-41, 0x1.7d9f9de0fdb1ep-39, -0x1.b03d8d791a9fap-38, -0x1.f3cb679a087e1p-46, -0x1.286e937778bffp-50, 0x1.a5f81fcb7707fp-53, 0x1.fb23073b53020p-50, 0x1.198fad35f5d99p-15, 0x1.38b640185f358p-15, 0x1.9a8514b530114p-24, 0x1.79f12c34912f7p-15},
+    {0x1.d1ca59290cc78p-5, 0x1.492911dc34f4fp-5, -0x1.cf050ccab45f1p-2, -0x1.c0e9b65f601eap-2, -0x1.b3e48be54c68cp-2, -0x1.aa427f980e0eep-2, -0x1.a4dd1de6d1014p-2, -0x1.a191c7d085f8fp-2, -0x1.9e9f344b35fc3p-2, -0x1.9c7c38dcfc40ap-2, -0x1.9b4bf2ce2a246p-2, -0x1.9a91eeba3ba2ap-2, 0x1.3c0c847fbe6f8p-3, 0x1.ea691b157015ep-4, 0x1.842b0f9e58232p-4, 0x1.38c24ef070f26p-4},
+    {-0x1.5a7ff2489a337p-6, -0x1.aadc22ebc1768p-7, 0x1.15aa6bd488cb7p-6, 0x1.6c5e3c927cb91p-7, 0x1.a29f04f4ff797p-8, 0x1.bfbaed8d60a0fp-9, 0x1.07e3e93700dd2p-9, 0x1.4ea50718ea853p-10, 0x1.7625d6555f8f4p-11, 0x1.8af23eaa8d231p-12, 0x1.d0fb6385ac0e5p-13, 0x1.27e80535b5d25p-13, -0x1.4e80750d8e03ap-4, -0x1.dd7e44dce6be2p-5, -0x1.5caae1d95924dp-5, -0x1.03efcaaaab7dcp-5},
+    {0x1.dc144fbf9ef5cp-8, 0x1.036956680a8d2p-8, -0x1.49badda126517p-8, -0x1.838c5241039cep-9, -0x1.7e8220e10c403p-10, -0x1.55bc008c3128bp-11, -0x1.57ff85961b7e0p-12, -0x1.7b5fb856f87a0p-13, -0x1.6189189b54577p-14, -0x1.305575efccbf7p-15, -0x1.2ddfa2851e69ep-16, -0x1.4b934f0ab2538p-17, 0x1.37a3d9f22bb23p-5, 0x1.9e6fd57f54e68p-6, 0x1.1a66327b45ff6p-6, 0x1.89a5bc7446362p-7},
+    {-0x1.319efe5717ce9p-9, -0x1.29f0821f1e119p-10, 0x1.70c53ca78a759p-10, 0x1.87b7101726497p-11, 0x1.4fb4a0c0a0730p-12, 0x1.fa3b677d74ea5p-14, 0x1.b643d5fcf863cp-15, 0x1.a6741523cc232p-16, 0x1.49cbdba3ddb70p-17, 0x1.d0ed67da9d329p-19, 0x1.857df7c076865p-20, 0x1.71c8031cf0fe5p-21, -0x1.066215e3dbb5ap-6, -0x1.47d47c03f2458p-7, -0x1.a435e883cc167p-8, -0x1.13ce76272b3dap-8},
+    {0x1.71e2b2c9f5255p-11, 0x1.45673e5a95610p-12, -0x1.875958039a565p-12, -0x1.7a617d5a835adp-13, -0x1.1c0d0d6fa578dp-14, -0x1.6caa287e4bbe4p-16, -0x1.1138dc93f558fp-17, -0x1.ce785bce15192p-19, -0x1.2fdca5afc9e3ep-20, -0x1.601bb3d762020p-22, -0x1.f36e8a7965982p-24, -0x1.9a75a93f06271p-25, 0x1.963f5e27f6c50p-8, 0x1.dfcfedf6f0cabp-9, 0x1.22e98472d1bdbp-9, 0x1.69981b7ecb133p-10},
+    {-0x1.a8d626afbba0bp-13, -0x1.53acd4df2a1ebp-14, 0x1.8c5d487336f88p-14, 0x1.5ee01a8702ebcp-15, 0x1.d0dbc4899bce1p-17, 0x1.ffea89f2a17e2p-19, 0x1.4dc8ce317efd4p-20, 0x1.f218711f809b3p-22, 0x1.14a23b615e55dp-23, 0x1.0872f49e547b8p-25, 0x1.3e4151e314680p-27, 0x1.c5826d77a44d4p-29, -0x1.24bc534d18173p-9, -0x1.485d4a33500dfp-10, -0x1.7a60644cd36a0p-11, -0x1.bf396a6271438p-12},
+    {0x1.d18c6954af2b6p-15, 0x1.5448f95488a93p-16, -0x1.80e69cb5094aep-16, -0x1.397ecb06e5f30p-17, -0x1.70cd663da1fa7p-19, -0x1.5eaed639c49dap-21, -0x1.8ff52afaf766fp-23, -0x1.081475eb8f9aap-24, -0x1.f1e38376f4d8ap-27, -0x1.8a004723535a4p-29, -0x1.932eeffc9badbp-31, -0x1.f2cbdae607c62p-33, 0x1.8c49e7481d9acp-11, 0x1.a7bed79b04dd9p-12, 0x1.d1ab233b11daep-13, 0x1.069774e17528ap-13},
+    {-0x1.e8db41a84c40bp-17, -0x1.4848313fe551fp-18, 0x1.67b6ff1e158f3p-18, 0x1.0eb19cb0ab86ep-19, 0x1.1c508ed511772p-21, 0x1.d597d265a2f43p-24, 0x1.d68259c0e9358p-26, 0x1.13dc6e207b7d9p-27, 0x1.bb0ccf2b79d57p-30, 0x1.232e21c0c7229p-32, 0x1.fbc62aef70466p-35, 0x1.110f53c4146d4p-36, -0x1.fb7f486167aecp-13, -0x1.036f56b430dffp-13, -0x1.10b2d732d96dap-14, -0x1.264ba0226a98fp-15},
+    {0x1.eda4c858bcfd7p-19, 0x1.31db0673fc7acp-20, -0x1.44815ee60e408p-20, -0x1.c4b96701e5263p-22, -0x1.aaa87088aded6p-24, -0x1.33a20e319255cp-26, -0x1.0fe537f7ea7fbp-28, -0x1.1c220cc92c4b7p-30, -0x1.85c237bfdfb60p-33, -0x1.aaecc0562b624p-36, -0x1.3dd5c3c73aad4p-38, -0x1.2921206734883p-40, 0x1.352bed99c96cdp-14, 0x1.2f0da59f63473p-15, 0x1.315dcb63ab134p-16, 0x1.3c78a5a05043ap-17},
+    {-0x1.e0dcddf9fe1cdp-21, -0x1.13e8fcf033d8dp-22, 0x1.1b9c3e4afaecap-22, 0x1.70bd7fd8b7e11p-24, 0x1.3830b8d17687cp-26, 0x1.8af318c60e063p-29, 0x1.351bc34c42d34p-31, 0x1.20288ca20fb22p-33, 0x1.535b428e3238ep-36, 0x1.36a2bece572eap-39, 0x1.8bc236ea419fcp-42, 0x1.442420261bf06p-44, -0x1.6822b66bffbf9p-16, -0x1.5319b07295405p-17, -0x1.4825e28ec5a57p-18, -0x1.474265820270ap-19},
+    {0x1.c9c2b8a578d0ap-23, 0x1.e78627834d328p-25, -0x1.eacb249986432p-25, -0x1.3781a6f3041f1p-26, -0x1.c95f6105686ccp-29, -0x1.fb839d9ee4a21p-32, -0x1.6067ff8aa9e9fp-34, -0x1.1bb70d7de5575p-36, -0x1.2fca88dea90adp-39, -0x1.ccc5137eee27ep-43, -0x1.f540df3f96c80p-46, -0x1.8d6209f7955a8p-48, 0x1.87b7b8301a18ep-18, 0x1.5344ae12b11eep-19, 0x1.549c193655a9ap-20, 0x1.8e9c68eae92ebp-22},
+    {-0x1.a1e2a4efdc21cp-25, -0x1.9df0849c97739p-27, 0x1.714674f899023p-27, 0x1.3e8a8d7ed5ac0p-29, 0x1.42739ebaf3822p-31, 0x1.39df13994d214p-34, 0x1.7fea76dba04c0p-37, 0x1.397e0e5d4d2d0p-39, 0x1.0582991484ee1p-42, 0x1.4c69f4859927dp-46, 0x1.328a7b0d59736p-49, 0x1.1abdce3b19ebdp-52, -0x1.6e2d598d8ad77p-20, -0x1.31ed6cc533f2dp-21, -0x1.64d2ec90e8557p-22, -0x1.272a0faaaa977p-25},
 };
-static const double FA_GELU64_G_C0LO[16] __attribute__((aligned(64))) = {0x1.d277a2353d3ffp-57, 0x1.c23ab6c8ad427p-57, 0x1.50b4fe469626bp-55, -0x1.af8c319197e73p-61, -0x1.ef520741df5e1p-54, 0x1.63dee636a39c4p-56, 0x1.995d069f55c8ep-59, 0x1.b2f2166b6cc18p-54, -0x1.a75fabaa0e197p-55, 0x1.986cd89726e52p-53, -0x1.16ecd1d20eda0p-52, 0x1.e859bf9771db1p-52, 0x1.4bd1680f0226bp-55, 0x1.be332bd331fd7p-55, -0x1.414cebe594d4bp-55, 0x1.9ca1c9071a611p-55};
+static const double FA_GELU64_G_C0LO[16] __attribute__((aligned(64))) = {0x1.d28171be8a939p-57, 0x1.c23c652d4fdf8p-57, 0x1.50b8115139519p-55, -0x1.af656f8428c71p-61, -0x1.ed069f3ccb7f8p-54, 0x1.6499fc20af074p-56, 0x1.9a009b2b1c8eep-59, 0x1.b2f2cd7ee1c14p-54, -0x1.a034af6ad91efp-55, 0x1.988515d16a772p-53, -0x1.16ebd1610f66bp-52, 0x1.e859dd394db7fp-52, 0x1.4bd16b6cdb728p-55, 0x1.be332cfce0aa1p-55, -0x1.414ceb7aaa695p-55, 0x1.9ca1c92efc7a1p-55};
 #define FA_GELU64_A0_HI 0x1.80ead197f00b4p-1
 #define FA_GELU64_NEG_A0_LO 0x1.13e74c58cada8p-56
-#define FA_GELUT64_DEGREE 14
+#define FA_GELUT64_G_DEGREE 14
 static const double FA_GELUT64_G[15][16] __attribute__((aligned(64))) = {
     {-0x1.0a43503959ffdp+1, -0x1.56a0e217f3199p+1, -0x1.395834d8a4760p+2, -0x1.f2c80f52a2f15p+2, -0x1.b84309c3c0ef1p+3, -0x1.9b0019555039bp+4, -0x1.5b22350ca85b2p+5, -0x1.10a3c98d49d89p+6, -0x1.e577f65eed7bbp+6, -0x1.ca0b55f042b49p+7, -0x1.840d76ff816d7p+8, -0x1.305de71ad39b5p+9, -0x1.8f491fb28ac1bp-1, -0x1.0995cad138747p+0, -0x1.527fac55459d9p+0, -0x1.9f6750d9bf8abp+0},
     {-0x1.3682fcd3690abp+0, -0x1.2d721ddd57523p+0, -0x1.4517f65b224c6p+2, -0x1.a4377eb321bb8p+2, -0x1.2f601d0437f0ap+3, -0x1.d337579007c71p+3, -0x1.505a990074897p+4, -0x1.cba7ae9d3869cp+4, -0x1.5591b3935de67p+5, -0x1.0742aa8fd7846p+6, -0x1.7849546597524p+6, -0x1.fddcd74aee5cdp+6, -0x1.ec5c7dacaa7dbp-1, -0x1.17a3996c43bd7p+0, -0x1.2da1c26d8b340p+0, -0x1.37c0d3a3a273fp+0},
@@ -236,7 +236,7 @@ FA_INLINE void fa_gelu64_fwd_step(int u, __mmask8 m, const double *xp, double *y
     __m512d x[FA_T64_U], a[FA_T64_U], rest[FA_T64_U], p[FA_T64_U], n[FA_T64_U];
     __m512i idx[FA_T64_U];
     FA_T64_EACH x[j] = _mm512_maskz_loadu_pd(FA_T64_MASK(j), xp + 8 * j);
-    fa_t64_common(u, 0, x, FA_GELU64_M, FA_GELU64_DEGREE, FA_GELU64_M_C0LO, a, idx, rest, p, n);
+    fa_t64_common(u, 0, x, FA_GELU64_M, FA_GELU64_M_DEGREE, FA_GELU64_M_C0LO, a, idx, rest, p, n);
     FA_T64_EACH {
         __m512d c0 = fa_t64_pick(idx[j], FA_GELU64_M[0]);
         __m512d mm = _mm512_add_pd(c0, rest[j]);                           /* M, rounded */
@@ -260,7 +260,7 @@ FA_INLINE void fa_gelu64_bwd_step(int u, int tanh_form, __mmask8 m, const double
     __m512i idx[FA_T64_U];
     const double (*G)[16] = tanh_form ? FA_GELUT64_G : FA_GELU64_G;
     FA_T64_EACH x[j] = _mm512_maskz_loadu_pd(FA_T64_MASK(j), xp + 8 * j);
-    fa_t64_common(u, tanh_form, x, G, tanh_form ? FA_GELUT64_DEGREE : FA_GELU64_DEGREE,
+    fa_t64_common(u, tanh_form, x, G, tanh_form ? FA_GELUT64_G_DEGREE : FA_GELU64_G_DEGREE,
                   tanh_form ? FA_GELUT64_G_C0LO : FA_GELU64_G_C0LO, a, idx, rest, p, n);
     FA_T64_EACH {
         /* k = d G (1 + p), G (1 + p) = c0 + gs.  On the pieces below a = 2, d = a - a0 =
