@@ -20,7 +20,7 @@ of [0, 2), d = 1 beyond (a factor a - 0 would put a pole at 0 into the fits of t
 pieces).  Each piece's polynomial in t = a - centre has the degree of TABLE64, c0 a
 double-double.  (The tanh form's G has poles where w = i pi (2k + 1), as near
 as 1.7 to the real axis around a = 3.5: it needs degree 14 where the exact form,
-whose functions are entire, needs 13; its hardest piece, [3, 4), fits to 2^-56.9 at
+whose functions are entire, needs 13 for M and 12 for G; its hardest piece, [3, 4), fits to 2^-56.9 at
 degree 14 and 2^-52.9 at 13.  Round 26 took it from degree 15, 2^-58.2 there: one
 lookup and one multiply-add fewer a vector, 4% faster in cache.)
 """
@@ -36,7 +36,7 @@ from conftest import read_c_tables
 # prefix: {table: the degree of its pieces' polynomials}; the tanh form's forward keeps
 # the portable kernel (50 cycles per 8 elements in cache, against 60 from a table).  The
 # exact form's G reaches 2^-58.5 at degree 12 on every piece, M only 2^-52.8 (on [7, 9);
-# 2^-57.0 at 13): round 26 took G from 13 to 12 (the backward 4% faster).
+# 2^-57.0 at 13): round 26 took G from 13 to 12 (the backward 3.5% faster in cache).
 TABLE64 = {"GELU64": {"M": 13, "G": 12}, "GELUT64": {"G": 14}}
 # the slots whose G is divided by a - a0 (the pieces of a in [0, 2)); by 1 elsewhere
 TABLE64_A0_SLOTS = (0, 1, 12, 13, 14, 15)
