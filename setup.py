@@ -1,7 +1,8 @@
 """Build script: render the Tempita templates, cythonize, compile with OpenMP when available.
 
 Environment knobs (for developers):
-  FASTACT_ONLY=_softmax,_losses   build only these extension modules
+  FASTACT_ONLY=_softmax,_losses   build only these extension modules (names of MODULES,
+                                  each with its ISA copies; any other name is refused)
   FASTACT_NO_OPENMP=1             build serially even if the compiler has OpenMP
 """
 import os
@@ -10,15 +11,30 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
-from Cython.Build import cythonize
-from Cython.Tempita import sub as tempita_sub
-from setuptools import Extension, setup
+MODULES = ["_common", "_activations", "_softmax", "_losses"]
+
+
+def only_modules():
+    """The modules FASTACT_ONLY names (all when unset).  Checked before anything else is
+    imported or built: an unknown name (an ISA copy's, such as _softmax_avx512, or a
+    typo) used to build nothing at all, silently, leaving the old modules in place."""
+    only = [m.strip() for m in os.environ.get("FASTACT_ONLY", "").split(",") if m.strip()]
+    unknown = [m for m in only if m not in MODULES]
+    if unknown:
+        sys.exit(f"FASTACT_ONLY: unknown module(s) {', '.join(unknown)}; "
+                 f"choose from {', '.join(MODULES)} (each builds its ISA copies too)")
+    return only
+
+
+ONLY = only_modules()
+
+import numpy as np  # noqa: E402  (after the check above, which needs only the stdlib)
+from Cython.Build import cythonize  # noqa: E402
+from Cython.Tempita import sub as tempita_sub  # noqa: E402
+from setuptools import Extension, setup  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PKG = os.path.join(HERE, "fastact")
-
-MODULES = ["_common", "_activations", "_softmax", "_losses"]
 
 # Modules also built for newer x86-64 instruction sets; fastact._dispatch picks
 # the best one the CPU supports at import time (the baseline build always exists,
@@ -124,7 +140,7 @@ def extensions():
     if openmp:
         compile_args.append("-fopenmp")
         link_args.append("-fopenmp")
-    only = [m for m in os.environ.get("FASTACT_ONLY", "").split(",") if m]
+    only = ONLY
     variants = isa_variants()
     exts = []
 

@@ -2,8 +2,10 @@
 can run meets the contracts, not only the one fastact picks: each is loaded in a
 child process with FASTACT_ISA forcing it."""
 import importlib.util
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +68,22 @@ def test_each_instruction_set_build_meets_the_contracts(isa, tmp_path):
                         "--no-progress"], env=env, capture_output=True, text=True, timeout=600,
                        cwd=tmp_path)
     assert r.returncode == 0, (r.stdout[-3000:], r.stderr[-2000:])
+
+
+SETUP_PY = Path(__file__).resolve().parents[1] / "setup.py"
+
+
+@pytest.mark.parametrize("only", ["_activations_avx512", "_softmx", "_losses,_common_avx2"])
+def test_build_refuses_an_unknown_module_in_fastact_only(only, tmp_path):
+    """FASTACT_ONLY (setup.py's developer knob) names whole modules; an ISA copy's name
+    or a typo used to build nothing, silently.  setup.py stops before it imports its
+    build tools or writes anything: run from a copy in an empty folder."""
+    if not SETUP_PY.is_file():
+        pytest.skip("no source tree next to the tests")
+    shutil.copy(SETUP_PY, tmp_path / "setup.py")
+    r = subprocess.run([sys.executable, "setup.py", "build_ext"], cwd=tmp_path, timeout=60,
+                       env=child_env(FASTACT_ONLY=only), capture_output=True, text=True)
+    bad = [m for m in only.split(",") if m not in ("_common", "_activations", "_softmax", "_losses")]
+    assert r.returncode != 0
+    assert f"FASTACT_ONLY: unknown module(s) {', '.join(bad)}" in r.stderr, r.stderr[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["setup.py"]
