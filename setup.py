@@ -15,9 +15,10 @@ MODULES = ["_common", "_activations", "_softmax", "_losses"]
 
 
 def only_modules():
-    """The modules FASTACT_ONLY names (all when unset).  Checked before anything else is
-    imported or built: an unknown name (an ISA copy's, such as _softmax_avx512, or a
-    typo) used to build nothing at all, silently, leaving the old modules in place."""
+    """The modules FASTACT_ONLY names (empty when unset: build them all).  Checked before
+    anything else is imported or built: an unknown name (an ISA copy's, such as
+    _softmax_avx512, or a typo) used to build nothing at all, silently, leaving the old
+    modules in place."""
     only = [m.strip() for m in os.environ.get("FASTACT_ONLY", "").split(",") if m.strip()]
     unknown = [m for m in only if m not in MODULES]
     if unknown:
@@ -140,7 +141,6 @@ def extensions():
     if openmp:
         compile_args.append("-fopenmp")
         link_args.append("-fopenmp")
-    only = ONLY
     variants = isa_variants()
     exts = []
 
@@ -155,7 +155,7 @@ def extensions():
         ))
 
     for mod in MODULES:
-        if only and mod not in only:
+        if ONLY and mod not in ONLY:
             continue
         add(mod, f"fastact/{mod}.pyx")
         if mod in ISA_MODULES:

@@ -1,6 +1,7 @@
 """Every instruction-set build of the kernels (baseline, AVX2, AVX-512) that this CPU
 can run meets the contracts, not only the one fastact picks: each is loaded in a
-child process with FASTACT_ISA forcing it."""
+child process with FASTACT_ISA forcing it.  And the build's FASTACT_ONLY knob refuses
+names it would build nothing for."""
 import importlib.util
 import shutil
 import subprocess
