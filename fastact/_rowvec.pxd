@@ -1988,12 +1988,37 @@ cdef extern from *:
        once and instantiated for each case (constant flags), so that no loop tests them. ---- */
     #define FA_MSE_ST_F(p, v, ntc) do { if (ntc) fa_st_nt_f(p, v); else fa_st_f(p, v); } while (0)
     #define FA_MSE_ST_D(p, v, ntc) do { if (ntc) fa_st_nt_d(p, v); else fa_st_d(p, v); } while (0)
+    #if defined(__AVX512F__)
+    /* 8 doubles rounded to float and stored (ntc: p is 32-byte aligned) */
+    #define FA_MSE_ST_F8(p, v, ntc)                                                    \
+        do {                                                                           \
+            __m256 f8_ = _mm512_cvtpd_ps((__m512d)(v));                                 \
+            if (ntc) _mm256_stream_ps(p, f8_); else _mm256_storeu_ps(p, f8_);          \
+        } while (0)
+    #endif
     static inline __attribute__((always_inline)) Py_ssize_t
     fa_mse_full_f(const float *x, const float *y, float *lo, float *g, Py_ssize_t n, double gs,
                   fa_d8 *a0, fa_d8 *a1, const int has_lo, const int has_g, const int nt, const int pf) {
         Py_ssize_t i;
         for (i = 0; i + 16 <= n; i += 16) {
             if (pf) { FA_RV_PF_R(x + i); FA_RV_PF_R(y + i); }
+    #if defined(__AVX512F__)
+            /* each half of 8 loaded, converted and stored on its own: a conversion from
+               memory and no extract or insert (the 16-lane form's, two of each a step,
+               took the float32 loss with its gradient from 7.1 to 6.5 cycles per 16
+               elements in L2 and L3) */
+            fa_d8 d0 = (fa_d8)_mm512_cvtps_pd(_mm256_loadu_ps(x + i)) - (fa_d8)_mm512_cvtps_pd(_mm256_loadu_ps(y + i));
+            fa_d8 d1 = (fa_d8)_mm512_cvtps_pd(_mm256_loadu_ps(x + i + 8))
+                       - (fa_d8)_mm512_cvtps_pd(_mm256_loadu_ps(y + i + 8));
+            if (has_lo) {
+                fa_d8 t0 = d0 * d0, t1 = d1 * d1;
+                *a0 += t0; *a1 += t1;
+                FA_MSE_ST_F8(lo + i, t0, nt); FA_MSE_ST_F8(lo + i + 8, t1, nt);
+            } else {
+                *a0 = fa_fma_d(d0, d0, *a0); *a1 = fa_fma_d(d1, d1, *a1);
+            }
+            if (has_g) { FA_MSE_ST_F8(g + i, d0 * gs, nt); FA_MSE_ST_F8(g + i + 8, d1 * gs, nt); }
+    #else
             fa_f16 xv = fa_ld_f(x + i), yv = fa_ld_f(y + i);
             fa_d8 d0 = fa_lo_d(xv) - fa_lo_d(yv), d1 = fa_hi_d(xv) - fa_hi_d(yv);
             if (has_lo) {
@@ -2004,6 +2029,7 @@ cdef extern from *:
                 *a0 = fa_fma_d(d0, d0, *a0); *a1 = fa_fma_d(d1, d1, *a1);
             }
             if (has_g) FA_MSE_ST_F(g + i, fa_join_f(d0 * gs, d1 * gs), nt);
+    #endif
         }
         return i;
     }
