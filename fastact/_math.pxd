@@ -947,6 +947,7 @@ cdef extern from "_lanes64_gelu.h" nogil:
     double fa_gelut64_fwd(double x)
     double fa_gelut64_bwd(double dy, double x)
     void fa_gelut64_fwd_block(const double* x, double* y, Py_ssize_t n)
+    Py_ssize_t fa_gelut64_fwd_upto(const double* x, double* y, Py_ssize_t n, double lo, double hi)
 
 
 # ===========================================================================

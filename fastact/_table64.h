@@ -232,10 +232,9 @@ FA_INLINE void fa_t64_common(int u, int tanh_form, const __m512d *x, const doubl
 /* gelu of u vectors at xp (the last one under mask m) to yp (the exact form: the tanh
    form's forward keeps the portable kernel, 50 cycles per 8 elements in cache against
    60 this way) */
-FA_INLINE void fa_gelu64_fwd_step(int u, __mmask8 m, const double *xp, double *yp) {
-    __m512d x[FA_T64_U], a[FA_T64_U], rest[FA_T64_U], p[FA_T64_U], n[FA_T64_U];
+FA_INLINE void fa_gelu64_fwd_vecs(int u, __mmask8 m, const __m512d *x, double *yp) {
+    __m512d a[FA_T64_U], rest[FA_T64_U], p[FA_T64_U], n[FA_T64_U];
     __m512i idx[FA_T64_U];
-    FA_T64_EACH x[j] = _mm512_maskz_loadu_pd(FA_T64_MASK(j), xp + 8 * j);
     fa_t64_common(u, 0, x, FA_GELU64_M, FA_GELU64_M_DEGREE, FA_GELU64_M_C0LO, a, idx, rest, p, n);
     FA_T64_EACH {
         __m512d c0 = fa_t64_pick(idx[j], FA_GELU64_M[0]);
@@ -252,14 +251,18 @@ FA_INLINE void fa_gelu64_fwd_step(int u, __mmask8 m, const double *xp, double *y
         _mm512_mask_storeu_pd(yp + 8 * j, FA_T64_MASK(j), _mm512_mask_sub_pd(w, pos, x[j], w));
     }
 }
+FA_INLINE void fa_gelu64_fwd_step(int u, __mmask8 m, const double *xp, double *yp) {
+    __m512d x[FA_T64_U];
+    FA_T64_EACH x[j] = _mm512_maskz_loadu_pd(FA_T64_MASK(j), xp + 8 * j);
+    fa_gelu64_fwd_vecs(u, m, x, yp);
+}
 
 /* dy gelu'(x) of u vectors */
-FA_INLINE void fa_gelu64_bwd_step(int u, int tanh_form, __mmask8 m, const double *dyp, const double *xp,
+FA_INLINE void fa_gelu64_bwd_vecs(int u, int tanh_form, __mmask8 m, const double *dyp, const __m512d *x,
                                   double *dxp) {
-    __m512d x[FA_T64_U], a[FA_T64_U], rest[FA_T64_U], p[FA_T64_U], n[FA_T64_U];
+    __m512d a[FA_T64_U], rest[FA_T64_U], p[FA_T64_U], n[FA_T64_U];
     __m512i idx[FA_T64_U];
     const double (*G)[16] = tanh_form ? FA_GELUT64_G : FA_GELU64_G;
-    FA_T64_EACH x[j] = _mm512_maskz_loadu_pd(FA_T64_MASK(j), xp + 8 * j);
     fa_t64_common(u, tanh_form, x, G, tanh_form ? FA_GELUT64_G_DEGREE : FA_GELU64_G_DEGREE,
                   tanh_form ? FA_GELUT64_G_C0LO : FA_GELU64_G_C0LO, a, idx, rest, p, n);
     FA_T64_EACH {
@@ -284,6 +287,12 @@ FA_INLINE void fa_gelu64_bwd_step(int u, int tanh_form, __mmask8 m, const double
                               _mm512_mul_pd(_mm512_maskz_loadu_pd(FA_T64_MASK(j), dyp + 8 * j), g));
     }
 }
+FA_INLINE void fa_gelu64_bwd_step(int u, int tanh_form, __mmask8 m, const double *dyp, const double *xp,
+                                  double *dxp) {
+    __m512d x[FA_T64_U];
+    FA_T64_EACH x[j] = _mm512_maskz_loadu_pd(FA_T64_MASK(j), xp + 8 * j);
+    fa_gelu64_bwd_vecs(u, tanh_form, m, dyp, x, dxp);
+}
 
 /* The block functions: y[i] = gelu(x[i]) (dx[i] = dy[i] gelu'(x[i])) over the fast
    range; the output may be an input (each step reads before it writes); other inputs
@@ -304,6 +313,32 @@ FA_INLINE void fa_gelu64_table_fwd(const double *x, double *y, ptrdiff_t n) {
     for (; i < n; i += 8)
         fa_gelu64_fwd_step(1, FA_T64_TAIL(i, n), x + i, y + i);
 }
+/* The forward up to the first step holding an input outside [lo, hi] (lo < 0 < hi) or a
+   NaN: returns the number of elements done, n when there is none.  Each step is checked
+   before it writes, so the output may be the input; the caller takes the rest by blocks
+   (a check pass, the careful function for the marked inputs) and comes back. */
+FA_INLINE ptrdiff_t fa_gelu64_table_fwd_upto(const double *x, double *y, ptrdiff_t n, double lo,
+                                             double hi) {
+    const __m512i blo = fa_bits8(lo), bhi = fa_bits8(hi);
+    ptrdiff_t i = 0;
+    for (; i + 8 * FA_T64_U <= n; i += 8 * FA_T64_U) {
+        __m512d xv[FA_T64_U];
+        const int u = FA_T64_U;
+        FA_T64_EACH xv[j] = _mm512_loadu_pd(x + i + 8 * j);
+        if (fa_any_outside_vecs(xv, FA_T64_U, blo, bhi))
+            return i;
+        FA_T64_PREFETCH(x + i, 0); FA_T64_PREFETCH(y + i, 1);
+        fa_gelu64_fwd_vecs(FA_T64_U, 0xff, xv, y + i);
+    }
+    for (; i < n; i += 8) {
+        __mmask8 m = FA_T64_TAIL(i, n);
+        __m512d xv = _mm512_maskz_loadu_pd(m, x + i);
+        if (fa_any_outside_vecs(&xv, 1, blo, bhi))
+            return i;
+        fa_gelu64_fwd_vecs(1, m, &xv, y + i);
+    }
+    return n;
+}
 #define FA_T64_DEF_BACKWARD(fname, form)                                                  \
     FA_INLINE void fname(const double *dy, const double *x, double *dx, ptrdiff_t n) {    \
         ptrdiff_t i = 0;                                                                  \
@@ -314,6 +349,30 @@ FA_INLINE void fa_gelu64_table_fwd(const double *x, double *y, ptrdiff_t n) {
         }                                                                                 \
         for (; i < n; i += 8)                                                             \
             fa_gelu64_bwd_step(1, form, FA_T64_TAIL(i, n), dy + i, x + i, dx + i);        \
+    }                                                                                     \
+    /* (the backward up to the first step with an x outside, as the forward's) */        \
+    FA_INLINE ptrdiff_t fname##_upto(const double *dy, const double *x, double *dx,       \
+                                     ptrdiff_t n, double lo, double hi) {                 \
+        const __m512i blo = fa_bits8(lo), bhi = fa_bits8(hi);                             \
+        ptrdiff_t i = 0;                                                                  \
+        for (; i + 8 * FA_T64_U <= n; i += 8 * FA_T64_U) {                                \
+            __m512d xv[FA_T64_U];                                                         \
+            const int u = FA_T64_U;                                                       \
+            FA_T64_EACH xv[j] = _mm512_loadu_pd(x + i + 8 * j);                           \
+            if (fa_any_outside_vecs(xv, FA_T64_U, blo, bhi))                              \
+                return i;                                                                 \
+            FA_T64_PREFETCH(dy + i, 0); FA_T64_PREFETCH(x + i, 0);                         \
+            FA_T64_PREFETCH(dx + i, 1);                                                   \
+            fa_gelu64_bwd_vecs(FA_T64_U, form, 0xff, dy + i, xv, dx + i);                 \
+        }                                                                                 \
+        for (; i < n; i += 8) {                                                           \
+            __mmask8 m = FA_T64_TAIL(i, n);                                               \
+            __m512d xv = _mm512_maskz_loadu_pd(m, x + i);                                 \
+            if (fa_any_outside_vecs(&xv, 1, blo, bhi))                                    \
+                return i;                                                                 \
+            fa_gelu64_bwd_vecs(1, form, m, dy + i, &xv, dx + i);                          \
+        }                                                                                 \
+        return n;                                                                         \
     }
 FA_T64_DEF_BACKWARD(fa_gelu64_table_bwd, 0)
 FA_T64_DEF_BACKWARD(fa_gelut64_table_bwd, 1)
@@ -471,6 +530,19 @@ FA_V64_DEF_FORWARD(fa_logsig64_vec_fwd, fa_logsig64_finish)
         (void)dy; (void)x; (void)dx; (void)n;                                             \
     }
 FA_T64_STUB_FORWARD(fa_gelu64_table_fwd)
+FA_INLINE ptrdiff_t fa_gelu64_table_fwd_upto(const double *x, double *y, ptrdiff_t n, double lo,
+                                             double hi) {
+    (void)x; (void)y; (void)n; (void)lo; (void)hi;
+    return 0;
+}
+#define FA_T64_STUB_BACKWARD_UPTO(fname)                                                  \
+    FA_INLINE ptrdiff_t fname(const double *dy, const double *x, double *dx, ptrdiff_t n, \
+                              double lo, double hi) {                                     \
+        (void)dy; (void)x; (void)dx; (void)n; (void)lo; (void)hi;                         \
+        return 0;                                                                         \
+    }
+FA_T64_STUB_BACKWARD_UPTO(fa_gelu64_table_bwd_upto)
+FA_T64_STUB_BACKWARD_UPTO(fa_gelut64_table_bwd_upto)
 FA_T64_STUB_BACKWARD(fa_gelu64_table_bwd)
 FA_T64_STUB_BACKWARD(fa_gelut64_table_bwd)
 FA_INLINE void fa_softplus64_vec_fwd(const double *x, double *y, ptrdiff_t n, double p) {

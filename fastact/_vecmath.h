@@ -554,6 +554,39 @@ FA_INLINE double fa_poly26_dd(const double *c, const double *c01lo, double y, do
     }
 FA_DEF_OUTSIDE(fa_outside_d, double, __m512d, __mmask8, 8, pd)
 FA_DEF_OUTSIDE(fa_outside_f, float, __m512, __mmask16, 16, ps)
+/* The same test folded into the float64 kernels that check as they go (the *_upto
+   block functions of _table64.h and _lanes64.h, FA_UPTO64): for lo < 0 < hi, an x above
+   hi (+inf, a NaN with the sign bit clear) has bits(x) > bits(hi) as signed integers,
+   and one below lo (-inf, a NaN with the sign bit set) bits(x) > bits(lo) as unsigned
+   ones; no other x has either.  So the signed and the unsigned maximum of the bits of a
+   step's inputs, integer operations off the FMA pipes, and two compares decide it
+   (lanes loaded as +0 under a mask are inside).  Their loops skip the check pass over
+   each block of 256 (the float64 gelu on 16M elements, one thread: 17.2 -> 16.2 ms). */
+#if defined(__AVX512DQ__)
+#define FA_UPTO64 1
+#else
+#define FA_UPTO64 0
+#endif
+FA_INLINE __m512i fa_bits8(double v) { return _mm512_set1_epi64((long long)fa_double_to_bits(v)); }
+/* whether any lane of x[0..k) lies outside, blo and bhi the bits of lo and hi */
+FA_INLINE int fa_any_outside_vecs(const __m512d *x, int k, __m512i blo, __m512i bhi) {
+    __m512i s = _mm512_castpd_si512(x[0]), q = s;
+    for (int j = 1; j < k; j++) {
+        s = _mm512_max_epi64(s, _mm512_castpd_si512(x[j]));
+        q = _mm512_max_epu64(q, _mm512_castpd_si512(x[j]));
+    }
+    return (_mm512_cmpgt_epi64_mask(s, bhi) | _mm512_cmpgt_epu64_mask(q, blo)) != 0;
+}
+/* the same for x[0..n), n a positive multiple of 8 */
+FA_INLINE int fa_any_outside_run(const double *x, ptrdiff_t n, __m512i blo, __m512i bhi) {
+    __m512i s = _mm512_loadu_si512((const void *)x), q = s;
+    for (ptrdiff_t i = 8; i < n; i += 8) {
+        __m512i v = _mm512_loadu_si512((const void *)(x + i));
+        s = _mm512_max_epi64(s, v);
+        q = _mm512_max_epu64(q, v);
+    }
+    return (_mm512_cmpgt_epi64_mask(s, bhi) | _mm512_cmpgt_epu64_mask(q, blo)) != 0;
+}
 /* The marks of a block that has some: each place i < n where x[i] lies outside [lo, hi]
    or is NaN goes to at[], its value to v[], in order; returns their number.  One
    compare pair a vector and a loop over the set bits of its mask: the fix-up loops'
@@ -603,6 +636,7 @@ FA_DEF_OUTSIDE(fa_outside_f, float)
     }
 FA_DEF_MARKS(fa_marks_d, double)
 FA_DEF_MARKS(fa_marks_f, float)
+#define FA_UPTO64 0
 #endif
 
 #endif  /* FASTACT_VECMATH_H */

@@ -2,6 +2,7 @@
 # (Accuracy bounds are documented in the header.)
 cdef extern from "_vecmath.h" nogil:
     const int FA_HAS_HW_FMA
+    const int FA_UPTO64         # the float64 *_upto kernels run (AVX-512 builds)
     double fa_exp(double x)
     double fa_exp_nonpos(double x)
     double fa_exp_inrange(double x)
@@ -55,6 +56,12 @@ cdef extern from "_table64.h" nogil:
     void fa_gelu64_table_fwd(const double* x, double* y, Py_ssize_t n)
     void fa_gelu64_table_bwd(const double* dy, const double* x, double* dx, Py_ssize_t n)
     void fa_gelut64_table_bwd(const double* dy, const double* x, double* dx, Py_ssize_t n)
+    Py_ssize_t fa_gelu64_table_fwd_upto(const double* x, double* y, Py_ssize_t n, double lo,
+                                        double hi)
+    Py_ssize_t fa_gelu64_table_bwd_upto(const double* dy, const double* x, double* dx, Py_ssize_t n,
+                                        double lo, double hi)
+    Py_ssize_t fa_gelut64_table_bwd_upto(const double* dy, const double* x, double* dx,
+                                         Py_ssize_t n, double lo, double hi)
     void fa_softplus64_vec_fwd(const double* x, double* y, Py_ssize_t n, double threshold)
     void fa_logsig64_vec_fwd(const double* x, double* y, Py_ssize_t n, double unused)
 
@@ -74,11 +81,17 @@ cdef extern from "_lanes64.h" nogil:
     void fa_silu64_fwd_block(const double* x, double* y, Py_ssize_t n)
     double fa_silu64_bwd(double dy, double x)
     void fa_silu64_bwd_block(const double* dy, const double* x, double* dx, Py_ssize_t n)
+    Py_ssize_t fa_silu64_bwd_upto(const double* dy, const double* x, double* dx, Py_ssize_t n,
+                                  double lo, double hi)
     double fa_mish64_fwd(double x)
     void fa_l64_set_mish_prefetch(int on)
     int fa_l64_mish_prefetch_on()
     void fa_mish_deriv_terms(double d, double e, double* pos, double* neg, double* D)
     void fa_mish64_fwd_block(const double* x, double* y, Py_ssize_t n)
+    Py_ssize_t fa_mish64_fwd_upto(const double* x, double* y, Py_ssize_t n, double lo, double hi)
     double fa_mish64_bwd(double dy, double x, const double* centre, const double* coef, double c1lo)
     void fa_mish64_bwd_block(const double* dy, const double* x, double* dx, Py_ssize_t n,
                              const double* centre, const double* coef, double c1lo)
+    Py_ssize_t fa_mish64_bwd_upto(const double* dy, const double* x, double* dx, Py_ssize_t n,
+                                  double lo, double hi, const double* centre, const double* coef,
+                                  double c1lo)

@@ -602,6 +602,52 @@ def test_marked_inputs_inside_a_block_equal_the_same_inputs_alone(name, params):
             np.testing.assert_array_equal(d2 if which == "dy" else s2, alone_g)
 
 
+@pytest.mark.parametrize("name,params", CASES, ids=CASE_IDS)
+def test_sparse_marks_in_long_runs_equal_the_same_inputs_alone(name, params):
+    # the float64 loops whose kernels check as they go (UPTO64 of _activations.pyx.tp)
+    # stop at the first step or chunk with a marked input, take a block from there by the
+    # check pass and resume: marks alone in long runs (at the ends, at block and chunk
+    # edges, side by side) must give each element its value computed alone, and the
+    # unmarked elements the values they have without the marks, in place or not
+    from fastact._dispatch import load
+    rng = np.random.default_rng(34)
+    at = np.array([0, 37, 255, 256, 1000, 1001, 2047, 2048, 3333, 4095, 4999])
+    mod = load("_activations")
+    for dtype in (np.float64, np.float32):
+        with np.errstate(over="ignore"):
+            pool = _MIXED.astype(dtype)
+        plain = rng.normal(0, 3, 5000).astype(dtype)
+        x = plain.copy()
+        x[at] = rng.choice(pool, at.size)
+        dy = rng.normal(0, 1, x.shape).astype(dtype)
+        y_plain = fwd(name, plain, **params)
+        alone_y = np.array([fwd(name, x[i:i + 1], **params)[0] for i in at])
+        want_y = y_plain.copy()
+        want_y[at] = alone_y
+        np.testing.assert_array_equal(fwd(name, x, **params), want_y)
+        c = x.copy()
+        fwd(name, c, out=c, **params)
+        np.testing.assert_array_equal(c, want_y)
+        key = "y" if name in SAVES_OUTPUT else "x"
+        saved, saved_plain = (want_y, y_plain) if name in SAVES_OUTPUT else (x, plain)
+        backward = getattr(fa, name + "_backward")
+        want_g = backward(dy, **{key: saved_plain}, **params)
+        want_g[at] = [backward(dy[i:i + 1], **{key: saved[i:i + 1]}, **params)[0] for i in at]
+        np.testing.assert_array_equal(backward(dy, **{key: saved}, **params), want_g)
+        for which in ("dy", "saved"):
+            d2, s2 = dy.copy(), saved.copy()
+            backward(d2, **{key: s2}, out=d2 if which == "dy" else s2, **params)
+            np.testing.assert_array_equal(d2 if which == "dy" else s2, want_g)
+        # and the same as every block through its check pass (a single element too runs
+        # the checking kernel, so "alone" alone would not see a check that misses marks)
+        try:
+            mod._set_upto(False)
+            np.testing.assert_array_equal(fwd(name, x, **params), want_y)
+            np.testing.assert_array_equal(backward(dy, **{key: saved}, **params), want_g)
+        finally:
+            mod._set_upto(True)
+
+
 # the float64 kernels whose blocks run as four interleaved lanes (fastact/_lanes64.h,
 # _lanes64_gelu.h): (MP name, direction) -> inputs where their forms change (band edges,
 # the derivatives' zeros, 0, the ends of the fast range)
