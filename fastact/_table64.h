@@ -151,24 +151,28 @@ FA_INLINE __m512d fa_t64_expm1_poly(__m512d r) {
     return _mm512_fmadd_pd(r2, p, r);
 }
 
-/* The tanh form's exponent w as w + *ql, ql the low part: w from the double-double K and
-   KC, a^3 = c + cl (two fmas), and a two-sum of the two terms: w up to 241 must be known
-   to ~2^-56 absolute, its error being e's relative error */
+/* The tanh form's exponent w = a (K + KC a^2) as w + *ql, ql the low part: a^2 = h + l
+   and KC h = p + pl exactly (fmas), s + sl = K + KC a^2 (a two-sum of K_HI and p, the low
+   parts added), and w + ql = a (s + sl) (an fma for a s's error).  w up to 241 must be
+   known to ~2^-56 absolute, its error being e's relative error: this form is within 6e-30
+   for a in [0, 14.5] (mpmath, 5,000 points), and takes 9 operations on the FMA pipes where
+   the sum of the two terms K a and KC a^3, each as a double-double, took 12 (the tanh-form
+   backward in cache, C loop: 35.5 -> 34.7 cycles per 8 elements) */
 FA_INLINE __m512d fa_t64_exponent_tanh(__m512d a, __m512d *ql) {
     __m512d h = _mm512_mul_pd(a, a);
-    __m512d c = _mm512_mul_pd(a, h);
-    __m512d cl = _mm512_fmadd_pd(a, _mm512_fmsub_pd(a, a, h), _mm512_fmsub_pd(a, h, c));     /* a^3 = c + cl */
-    __m512d t1 = _mm512_mul_pd(FA_T64_SET(FA_GELUT64_K_HI), a);
-    __m512d t3 = _mm512_mul_pd(FA_T64_SET(FA_GELUT64_KC_HI), c);
-    __m512d t1l = _mm512_fmadd_pd(FA_T64_SET(FA_GELUT64_K_LO), a,
-                                  _mm512_fmsub_pd(FA_T64_SET(FA_GELUT64_K_HI), a, t1));
-    __m512d t3l = _mm512_fmadd_pd(FA_T64_SET(FA_GELUT64_KC_LO), c,
-                                  _mm512_fmadd_pd(FA_T64_SET(FA_GELUT64_KC_HI), cl,
-                                                  _mm512_fmsub_pd(FA_T64_SET(FA_GELUT64_KC_HI), c, t3)));
-    __m512d w = _mm512_add_pd(t1, t3);
-    __m512d bb = _mm512_sub_pd(w, t1);                                      /* two-sum */
-    __m512d err = _mm512_add_pd(_mm512_sub_pd(t1, _mm512_sub_pd(w, bb)), _mm512_sub_pd(t3, bb));
-    *ql = _mm512_add_pd(_mm512_add_pd(t1l, t3l), err);
+    __m512d l = _mm512_fmsub_pd(a, a, h);                                  /* a^2 = h + l */
+    __m512d p = _mm512_mul_pd(FA_T64_SET(FA_GELUT64_KC_HI), h);
+    __m512d pl = _mm512_fmsub_pd(FA_T64_SET(FA_GELUT64_KC_HI), h, p);      /* KC_HI h = p + pl */
+    __m512d s = _mm512_add_pd(FA_T64_SET(FA_GELUT64_K_HI), p);
+    __m512d bb = _mm512_sub_pd(s, FA_T64_SET(FA_GELUT64_K_HI));            /* two-sum */
+    __m512d err = _mm512_add_pd(_mm512_sub_pd(FA_T64_SET(FA_GELUT64_K_HI), _mm512_sub_pd(s, bb)),
+                                _mm512_sub_pd(p, bb));
+    __m512d sl = _mm512_add_pd(_mm512_add_pd(err, pl),
+                               _mm512_fmadd_pd(FA_T64_SET(FA_GELUT64_KC_HI), l,
+                                               _mm512_fmadd_pd(FA_T64_SET(FA_GELUT64_KC_LO), h,
+                                                               FA_T64_SET(FA_GELUT64_K_LO))));
+    __m512d w = _mm512_mul_pd(a, s);
+    *ql = _mm512_fmadd_pd(a, sl, _mm512_fmsub_pd(a, s, w));
     return w;
 }
 
