@@ -31,8 +31,8 @@
  * The exponential: the exponent q (a^2/2, or w) as q + ql (fa_t64_common), n =
  * round(-q log2 e), r = -q - n ln2 - ql (Cody-Waite, -q - n ln2hi exact), p = e^r - 1 by
  * _vecmath.h's degree-11 form, e = 2^n (1 + p); (1 + p) is never rounded alone:
- *   forward:  M (1 + p) = c0 + v, v = M p + rest (M = c0 + rest rounded), w = xs c0 +
- *             xs v (xs = 2^n xc exact), and x <= 0: w;  x > 0: x - w
+ *   forward:  M (1 + p) = c0 + v, v = M p + rest (M = c0 + rest rounded), W = as c0 +
+ *             as v (as = 2^n a exact), and x <= 0: -W;  x > 0: x - W
  *   backward: G (1 + p) = c0 + gs, k = d G (1 + p) as one fma onto d c0
  * so each result rounds about once at the end (errors: the README's accuracy table).
  *
@@ -244,15 +244,20 @@ FA_INLINE void fa_gelu64_fwd_vecs(int u, __mmask8 m, const __m512d *x, double *y
         __m512d c0 = fa_t64_pick(idx[j], FA_GELU64_M[0]);
         __m512d mm = _mm512_add_pd(c0, rest[j]);                           /* M, rounded */
         __m512d v = _mm512_fmadd_pd(mm, p[j], rest[j]);                    /* M (1 + p) = c0 + v */
-        /* xc = x clamped as a (vrangepd 0x06: the smaller magnitude, x's sign); xs = 2^n xc
-           is exact (normal) */
-        __m512d xs = _mm512_scalef_pd(_mm512_range_pd(x[j], FA_T64_SET(FA_T64_CLAMP(0)), 0x06), n[j]);
-        /* w = xs c0 + xs v (x e M, rounded about once; x = -0 gives -0), and gelu(x) = w
-           (x <= 0) or x - w (x > 0: w's rounding weighted by w/(x - w) <= 1, then the
-           subtraction's) */
-        __m512d w = _mm512_fmadd_pd(xs, c0, _mm512_mul_pd(xs, v));
-        __mmask8 pos = _mm512_cmp_pd_mask(x[j], _mm512_setzero_pd(), _CMP_GT_OQ);
-        _mm512_mask_storeu_pd(yp + 8 * j, FA_T64_MASK(j), _mm512_mask_sub_pd(w, pos, x[j], w));
+        /* as = 2^n a, exact (a is |x| clamped; subnormal a too, n being 0 there); W = |x| e M
+           = as c0 + as v, rounded about once */
+        __m512d as = _mm512_scalef_pd(a[j], n[j]);
+        __m512d w = _mm512_fmadd_pd(as, c0, _mm512_mul_pd(as, v));
+        /* gelu(x) = max(x, 0) - W with x's sign bit or-ed in: x - W for x > 0 (W's rounding
+           weighted by W/(x - W) <= 1, then the subtraction's), -W for x < 0, -0 where W
+           rounds to 0 and for x = -0.  The same bits as x > 0 ? x - w : w with w = x e M,
+           without the compare, which takes an FMA pipe (in cache, C loop: 28.4 -> 27.8
+           cycles per 8 elements) */
+        __m512d g = _mm512_sub_pd(_mm512_max_pd(x[j], _mm512_setzero_pd()), w);
+        g = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(_mm512_castpd_si512(g), _mm512_castpd_si512(x[j]),
+                                                          _mm512_set1_epi64((long long)0x8000000000000000ULL),
+                                                          0xf8));              /* g | (x & sign) */
+        _mm512_mask_storeu_pd(yp + 8 * j, FA_T64_MASK(j), g);
     }
 }
 FA_INLINE void fa_gelu64_fwd_step(int u, __mmask8 m, const double *xp, double *yp) {
