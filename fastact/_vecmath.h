@@ -577,6 +577,27 @@ FA_INLINE int fa_any_outside_vecs(const __m512d *x, int k, __m512i blo, __m512i 
     }
     return (_mm512_cmpgt_epi64_mask(s, bhi) | _mm512_cmpgt_epu64_mask(q, blo)) != 0;
 }
+/* the float32 form over x[0..n), n a positive multiple of 16: the bits as 32-bit
+   integers, blo and bhi those of (float)lo and (float)hi */
+FA_INLINE __m512i fa_bits16(double v) {
+    float f = (float)v;
+    int32_t b;
+    memcpy(&b, &f, 4);
+    return _mm512_set1_epi32(b);
+}
+FA_INLINE int fa_any_outside_run_f(const float *x, ptrdiff_t n, __m512i blo, __m512i bhi) {
+    __m512i s = _mm512_loadu_si512((const void *)x), q = s;
+    for (ptrdiff_t i = 16; i < n; i += 16) {
+        __m512i v = _mm512_loadu_si512((const void *)(x + i));
+        s = _mm512_max_epi32(s, v);
+        q = _mm512_max_epu32(q, v);
+    }
+    return (_mm512_cmpgt_epi32_mask(s, bhi) | _mm512_cmpgt_epu32_mask(q, blo)) != 0;
+}
+FA_INLINE int fa_any_outside_vec_f(__m512 x, __m512i blo, __m512i bhi) {
+    __m512i v = _mm512_castps_si512(x);
+    return (_mm512_cmpgt_epi32_mask(v, bhi) | _mm512_cmpgt_epu32_mask(v, blo)) != 0;
+}
 /* the same for x[0..n), n a positive multiple of 8 */
 FA_INLINE int fa_any_outside_run(const double *x, ptrdiff_t n, __m512i blo, __m512i bhi) {
     __m512i s = _mm512_loadu_si512((const void *)x), q = s;

@@ -46,6 +46,19 @@ cdef extern from "_table32.h" nogil:
     void fa_softplus32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)
     void fa_logsig32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)
     void fa_mish32_bwd(const float* dy, const float* x, float* dx, Py_ssize_t n)
+    # (each also as X_upto(..., lo, hi): the steps up to the first with an x outside
+    # [lo, hi]; the number of elements done)
+    Py_ssize_t fa_gelu32_fwd_upto(const float* x, float* y, Py_ssize_t n, double lo, double hi)
+    Py_ssize_t fa_gelu32_bwd_upto(const float* dy, const float* x, float* dx, Py_ssize_t n,
+                                  double lo, double hi)
+    Py_ssize_t fa_gelut32_fwd_upto(const float* x, float* y, Py_ssize_t n, double lo, double hi)
+    Py_ssize_t fa_gelut32_bwd_upto(const float* dy, const float* x, float* dx, Py_ssize_t n,
+                                   double lo, double hi)
+    Py_ssize_t fa_mish32_fwd_upto(const float* x, float* y, Py_ssize_t n, double lo, double hi)
+    Py_ssize_t fa_mish32_bwd_upto(const float* dy, const float* x, float* dx, Py_ssize_t n,
+                                  double lo, double hi)
+    Py_ssize_t fa_silu32_bwd_upto(const float* dy, const float* x, float* dx, Py_ssize_t n,
+                                  double lo, double hi)
 
 
 # _table64.h: the AVX-512 float64 gelu (the exact form both ways, the tanh form's
