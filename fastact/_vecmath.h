@@ -577,36 +577,31 @@ FA_INLINE int fa_any_outside_vecs(const __m512d *x, int k, __m512i blo, __m512i 
     }
     return (_mm512_cmpgt_epi64_mask(s, bhi) | _mm512_cmpgt_epu64_mask(q, blo)) != 0;
 }
-/* the float32 form over x[0..n), n a positive multiple of 16: the bits as 32-bit
-   integers, blo and bhi those of (float)lo and (float)hi */
+/* the same over x[0..n), n a positive multiple of the lanes W of a vector: one
+   definition for both dtypes (B the bits of a lane: the maxima of B-bit integers) */
+#define FA_DEF_ANY_OUTSIDE_RUN(name, T, W, B)                                              \
+    FA_INLINE int name(const T *x, ptrdiff_t n, __m512i blo, __m512i bhi) {               \
+        __m512i s = _mm512_loadu_si512((const void *)x), q = s;                           \
+        for (ptrdiff_t i = W; i < n; i += W) {                                            \
+            __m512i v = _mm512_loadu_si512((const void *)(x + i));                        \
+            s = _mm512_max_epi##B(s, v);                                                  \
+            q = _mm512_max_epu##B(q, v);                                                  \
+        }                                                                                 \
+        return (_mm512_cmpgt_epi##B##_mask(s, bhi) | _mm512_cmpgt_epu##B##_mask(q, blo)) != 0; \
+    }
+FA_DEF_ANY_OUTSIDE_RUN(fa_any_outside_run, double, 8, 64)
+FA_DEF_ANY_OUTSIDE_RUN(fa_any_outside_run_f, float, 16, 32)
+/* the float32 forms: blo and bhi the bits of (float)lo and (float)hi as 32-bit integers,
+   and the test of one vector */
 FA_INLINE __m512i fa_bits16(double v) {
     float f = (float)v;
     int32_t b;
     memcpy(&b, &f, 4);
     return _mm512_set1_epi32(b);
 }
-FA_INLINE int fa_any_outside_run_f(const float *x, ptrdiff_t n, __m512i blo, __m512i bhi) {
-    __m512i s = _mm512_loadu_si512((const void *)x), q = s;
-    for (ptrdiff_t i = 16; i < n; i += 16) {
-        __m512i v = _mm512_loadu_si512((const void *)(x + i));
-        s = _mm512_max_epi32(s, v);
-        q = _mm512_max_epu32(q, v);
-    }
-    return (_mm512_cmpgt_epi32_mask(s, bhi) | _mm512_cmpgt_epu32_mask(q, blo)) != 0;
-}
 FA_INLINE int fa_any_outside_vec_f(__m512 x, __m512i blo, __m512i bhi) {
     __m512i v = _mm512_castps_si512(x);
     return (_mm512_cmpgt_epi32_mask(v, bhi) | _mm512_cmpgt_epu32_mask(v, blo)) != 0;
-}
-/* the same for x[0..n), n a positive multiple of 8 */
-FA_INLINE int fa_any_outside_run(const double *x, ptrdiff_t n, __m512i blo, __m512i bhi) {
-    __m512i s = _mm512_loadu_si512((const void *)x), q = s;
-    for (ptrdiff_t i = 8; i < n; i += 8) {
-        __m512i v = _mm512_loadu_si512((const void *)(x + i));
-        s = _mm512_max_epi64(s, v);
-        q = _mm512_max_epu64(q, v);
-    }
-    return (_mm512_cmpgt_epi64_mask(s, bhi) | _mm512_cmpgt_epu64_mask(q, blo)) != 0;
 }
 /* The marks of a block that has some: each place i < n where x[i] lies outside [lo, hi]
    or is NaN goes to at[], its value to v[], in order; returns their number.  One
