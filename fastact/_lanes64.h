@@ -374,7 +374,8 @@ FA_INLINE int fa_l64_mish_prefetch_on(void) { return fa_l64_mish_prefetch; }
 /* name_upto(x, y, m, lo, hi PARAMS) and name_upto(dy, x, dx, m, lo, hi PARAMS): the block
    function's chunks of U lanes over the whole rest of an array, up to the first chunk
    holding an x outside [lo, hi] (lo < 0 < hi) or a NaN; returns the number of elements
-   done (what is left after the last whole chunk included).  Each chunk is checked before
+   done: up to that chunk, or to the end of the last whole chunk (what is left, less than
+   a chunk, goes to the loop's blocks too).  Each chunk is checked before
    it writes, so the output may be an input; the loops of _activations.pyx.tp (UPTO64)
    take a block from there by the check pass and come back.  AVX-512 builds (FA_UPTO64;
    elsewhere they return 0 and the loops take every block by the check pass). */
