@@ -516,54 +516,54 @@ FA_INLINE ptrdiff_t fa_mish64_band_pack(const double *xc, const double *dyc, ptr
     }
     return nb;
 }
-FA_BLOCK_FN void fa_mish64_bwd_block(const double *dy, const double *x, double *dx, ptrdiff_t m,
-                                     const double *centre, const double *coef, double c1lo) {
+/* The chunks of the block function and of its _upto form (FA_L64_DEFINE_BWD_UPTO's), one
+   loop: with check 1 (a constant) each chunk's x is tested first and the function
+   returns c at the first one outside [blo, bhi] (fa_any_outside_run); the packed band
+   is flushed once it holds flush_at elements or more and before returning.  Returns c,
+   the first element not done. */
+FA_INLINE ptrdiff_t fa_mish64_bwd_chunks(const double *dy, const double *x, double *dx, ptrdiff_t m,
+                                         const double *centre, const double *coef, double c1lo,
+                                         const int check, __m512i blo, __m512i bhi,
+                                         const int flush_at) {
     enum { CH = FA_L64_PART * 4, NB = 256 };
     ptrdiff_t c = 0, i;
-    /* the band's h, dy and places, packed (8 spare); flushed when a chunk might not fit,
-       which the drivers' blocks of 256 never need */
+    /* the band's h, dy and places, packed (8 spare; flush_at <= NB - CH + 1 keeps a chunk
+       within them) */
     double hb[NB + 8], db[NB + 8];
     ptrdiff_t at[NB + 8];
     ptrdiff_t nb = 0;
     FA_L64_BWD_CHUNKS(fa_mish64_bwd_off_band_lanes, 4, (), (
-        if (nb > NB - CH) {
-            fa_mish64_band_flush(hb, db, at, nb, dx, coef, c1lo);
-            nb = 0;
-        }
-        nb = fa_mish64_band_pack(xc, dyc, CH, c, centre, hb, db, at, nb);
-    ), fa_l64_mish_prefetch, ())
-    fa_mish64_band_flush(hb, db, at, nb, dx, coef, c1lo);
-    for (i = c; i < m; i++)
-        dx[i] = fa_mish64_bwd(dy[i], x[i], centre, coef, c1lo);
-}
-/* (its _upto form, FA_L64_DEFINE_BWD_UPTO's: the packed band is flushed before it
-   returns, and once it holds FLUSH_AT elements, about a block's worth: flushed only when
-   the arrays might overflow, every 1,600 elements or so, the results went back to lines
-   of dx that had left L1, and the backward took 24.1 ms on 16M elements against the
-   blocks' 19.6; this way 18.6) */
-FA_BLOCK_FN ptrdiff_t fa_mish64_bwd_upto(const double *dy, const double *x, double *dx, ptrdiff_t m,
-                                         double lo, double hi, const double *centre,
-                                         const double *coef, double c1lo) {
-    enum { CH = FA_L64_PART * 4, NB = 256, FLUSH_AT = 32 };
-    const __m512i blo = fa_bits8(lo), bhi = fa_bits8(hi);
-    ptrdiff_t c = 0, i;
-    double hb[NB + 8], db[NB + 8];
-    ptrdiff_t at[NB + 8];
-    ptrdiff_t nb = 0;
-    FA_L64_BWD_CHUNKS(fa_mish64_bwd_off_band_lanes, 4, (), (
-        if (nb >= FLUSH_AT) {
+        if (nb >= flush_at) {
             fa_mish64_band_flush(hb, db, at, nb, dx, coef, c1lo);
             nb = 0;
         }
         nb = fa_mish64_band_pack(xc, dyc, CH, c, centre, hb, db, at, nb);
     ), fa_l64_mish_prefetch, (
-        if (fa_any_outside_run(x + c, CH, blo, bhi)) {
+        if (check && fa_any_outside_run(x + c, CH, blo, bhi)) {
             fa_mish64_band_flush(hb, db, at, nb, dx, coef, c1lo);
             return c;
         }
     ))
     fa_mish64_band_flush(hb, db, at, nb, dx, coef, c1lo);
     return c;
+}
+/* the block function: flushed when a chunk might not fit (NB - CH + 1), which the
+   drivers' blocks of 256 never need; the rest one element at a time */
+FA_BLOCK_FN void fa_mish64_bwd_block(const double *dy, const double *x, double *dx, ptrdiff_t m,
+                                     const double *centre, const double *coef, double c1lo) {
+    ptrdiff_t i, c = fa_mish64_bwd_chunks(dy, x, dx, m, centre, coef, c1lo, 0, _mm512_setzero_si512(),
+                                          _mm512_setzero_si512(), 256 - FA_L64_PART * 4 + 1);
+    for (i = c; i < m; i++)
+        dx[i] = fa_mish64_bwd(dy[i], x[i], centre, coef, c1lo);
+}
+/* (its _upto form: flushed every 32 elements, about a block's worth: flushed only when
+   the arrays might overflow, every 1,600 elements or so, the results went back to lines
+   of dx that had left L1, and the backward took 24.1 ms on 16M elements against the
+   blocks' 19.6; this way 18.6) */
+FA_BLOCK_FN ptrdiff_t fa_mish64_bwd_upto(const double *dy, const double *x, double *dx, ptrdiff_t m,
+                                         double lo, double hi, const double *centre,
+                                         const double *coef, double c1lo) {
+    return fa_mish64_bwd_chunks(dy, x, dx, m, centre, coef, c1lo, 1, fa_bits8(lo), fa_bits8(hi), 32);
 }
 #else
 FA_L64_DEFINE_BWD(fa_mish64_bwd, fa_mish64_bwd_lanes, 4,

@@ -260,11 +260,6 @@ FA_INLINE void fa_gelu64_fwd_vecs(int u, __mmask8 m, const __m512d *x, double *y
         _mm512_mask_storeu_pd(yp + 8 * j, FA_T64_MASK(j), g);
     }
 }
-FA_INLINE void fa_gelu64_fwd_step(int u, __mmask8 m, const double *xp, double *yp) {
-    __m512d x[FA_T64_U];
-    FA_T64_EACH x[j] = _mm512_maskz_loadu_pd(FA_T64_MASK(j), xp + 8 * j);
-    fa_gelu64_fwd_vecs(u, m, x, yp);
-}
 
 /* dy gelu'(x) of u vectors */
 FA_INLINE void fa_gelu64_bwd_vecs(int u, int tanh_form, __mmask8 m, const double *dyp, const __m512d *x,
@@ -296,12 +291,6 @@ FA_INLINE void fa_gelu64_bwd_vecs(int u, int tanh_form, __mmask8 m, const double
                               _mm512_mul_pd(_mm512_maskz_loadu_pd(FA_T64_MASK(j), dyp + 8 * j), g));
     }
 }
-FA_INLINE void fa_gelu64_bwd_step(int u, int tanh_form, __mmask8 m, const double *dyp, const double *xp,
-                                  double *dxp) {
-    __m512d x[FA_T64_U];
-    FA_T64_EACH x[j] = _mm512_maskz_loadu_pd(FA_T64_MASK(j), xp + 8 * j);
-    fa_gelu64_bwd_vecs(u, tanh_form, m, dyp, x, dxp);
-}
 
 /* The block functions: y[i] = gelu(x[i]) (dx[i] = dy[i] gelu'(x[i])) over the fast
    range; the output may be an input (each step reads before it writes); other inputs
@@ -313,28 +302,20 @@ FA_INLINE void fa_gelu64_bwd_step(int u, int tanh_form, __mmask8 m, const double
    prefetch instead, the exact gelu on 16M float64 took 53.4-54.7 ms on one thread, with
    this alone 40.5-42.2. */
 #define FA_T64_PREFETCH(p, rw) FA_PREFETCH_LINES(p, FA_T64_U, rw)
-FA_INLINE void fa_gelu64_table_fwd(const double *x, double *y, ptrdiff_t n) {
-    ptrdiff_t i = 0;
-    for (; i + 8 * FA_T64_U <= n; i += 8 * FA_T64_U) {
-        FA_T64_PREFETCH(x + i, 0); FA_T64_PREFETCH(y + i, 1);
-        fa_gelu64_fwd_step(FA_T64_U, 0xff, x + i, y + i);
-    }
-    for (; i < n; i += 8)
-        fa_gelu64_fwd_step(1, FA_T64_TAIL(i, n), x + i, y + i);
-}
-/* The forward up to the first step holding an input outside [lo, hi] (lo < 0 < hi) or a
-   NaN: returns the number of elements done, n when there is none.  Each step is checked
-   before it writes, so the output may be the input; the caller takes the rest by blocks
-   (a check pass, the careful function for the marked inputs) and comes back. */
-FA_INLINE ptrdiff_t fa_gelu64_table_fwd_upto(const double *x, double *y, ptrdiff_t n, double lo,
-                                             double hi) {
+/* One loop for both uses: with check 0 (a constant: the test compiles away) the whole
+   of x; with check 1 up to the first step holding an input outside [lo, hi] (lo < 0 <
+   hi) or a NaN, tested before the step writes (so the output may be the input), for the
+   loops that take the rest by blocks and come back (UPTO64 of _activations.pyx.tp).
+   Returns the number of elements done, n when none is outside. */
+FA_INLINE ptrdiff_t fa_gelu64_table_fwd_run(const double *x, double *y, ptrdiff_t n, const int check,
+                                            double lo, double hi) {
     const __m512i blo = fa_bits8(lo), bhi = fa_bits8(hi);
     ptrdiff_t i = 0;
     for (; i + 8 * FA_T64_U <= n; i += 8 * FA_T64_U) {
         __m512d xv[FA_T64_U];
         const int u = FA_T64_U;
         FA_T64_EACH xv[j] = _mm512_loadu_pd(x + i + 8 * j);
-        if (fa_any_outside_vecs(xv, FA_T64_U, blo, bhi))
+        if (check && fa_any_outside_vecs(xv, FA_T64_U, blo, bhi))
             return i;
         FA_T64_PREFETCH(x + i, 0); FA_T64_PREFETCH(y + i, 1);
         fa_gelu64_fwd_vecs(FA_T64_U, 0xff, xv, y + i);
@@ -342,33 +323,30 @@ FA_INLINE ptrdiff_t fa_gelu64_table_fwd_upto(const double *x, double *y, ptrdiff
     for (; i < n; i += 8) {
         __mmask8 m = FA_T64_TAIL(i, n);
         __m512d xv = _mm512_maskz_loadu_pd(m, x + i);
-        if (fa_any_outside_vecs(&xv, 1, blo, bhi))
+        if (check && fa_any_outside_vecs(&xv, 1, blo, bhi))
             return i;
         fa_gelu64_fwd_vecs(1, m, &xv, y + i);
     }
     return n;
 }
+FA_INLINE void fa_gelu64_table_fwd(const double *x, double *y, ptrdiff_t n) {
+    (void)fa_gelu64_table_fwd_run(x, y, n, 0, 0.0, 0.0);
+}
+FA_INLINE ptrdiff_t fa_gelu64_table_fwd_upto(const double *x, double *y, ptrdiff_t n, double lo,
+                                             double hi) {
+    return fa_gelu64_table_fwd_run(x, y, n, 1, lo, hi);
+}
+/* (the backwards likewise: one loop, fname_run, for the plain form and the _upto one) */
 #define FA_T64_DEF_BACKWARD(fname, form)                                                  \
-    FA_INLINE void fname(const double *dy, const double *x, double *dx, ptrdiff_t n) {    \
-        ptrdiff_t i = 0;                                                                  \
-        for (; i + 8 * FA_T64_U <= n; i += 8 * FA_T64_U) {                                \
-            FA_T64_PREFETCH(dy + i, 0); FA_T64_PREFETCH(x + i, 0);                         \
-            FA_T64_PREFETCH(dx + i, 1);                                                   \
-            fa_gelu64_bwd_step(FA_T64_U, form, 0xff, dy + i, x + i, dx + i);              \
-        }                                                                                 \
-        for (; i < n; i += 8)                                                             \
-            fa_gelu64_bwd_step(1, form, FA_T64_TAIL(i, n), dy + i, x + i, dx + i);        \
-    }                                                                                     \
-    /* (the backward up to the first step with an x outside, as the forward's) */        \
-    FA_INLINE ptrdiff_t fname##_upto(const double *dy, const double *x, double *dx,       \
-                                     ptrdiff_t n, double lo, double hi) {                 \
+    FA_INLINE ptrdiff_t fname##_run(const double *dy, const double *x, double *dx,        \
+                                    ptrdiff_t n, const int check, double lo, double hi) { \
         const __m512i blo = fa_bits8(lo), bhi = fa_bits8(hi);                             \
         ptrdiff_t i = 0;                                                                  \
         for (; i + 8 * FA_T64_U <= n; i += 8 * FA_T64_U) {                                \
             __m512d xv[FA_T64_U];                                                         \
             const int u = FA_T64_U;                                                       \
             FA_T64_EACH xv[j] = _mm512_loadu_pd(x + i + 8 * j);                           \
-            if (fa_any_outside_vecs(xv, FA_T64_U, blo, bhi))                              \
+            if (check && fa_any_outside_vecs(xv, FA_T64_U, blo, bhi))                     \
                 return i;                                                                 \
             FA_T64_PREFETCH(dy + i, 0); FA_T64_PREFETCH(x + i, 0);                         \
             FA_T64_PREFETCH(dx + i, 1);                                                   \
@@ -377,11 +355,18 @@ FA_INLINE ptrdiff_t fa_gelu64_table_fwd_upto(const double *x, double *y, ptrdiff
         for (; i < n; i += 8) {                                                           \
             __mmask8 m = FA_T64_TAIL(i, n);                                               \
             __m512d xv = _mm512_maskz_loadu_pd(m, x + i);                                 \
-            if (fa_any_outside_vecs(&xv, 1, blo, bhi))                                    \
+            if (check && fa_any_outside_vecs(&xv, 1, blo, bhi))                           \
                 return i;                                                                 \
             fa_gelu64_bwd_vecs(1, form, m, dy + i, &xv, dx + i);                          \
         }                                                                                 \
         return n;                                                                         \
+    }                                                                                     \
+    FA_INLINE void fname(const double *dy, const double *x, double *dx, ptrdiff_t n) {    \
+        (void)fname##_run(dy, x, dx, n, 0, 0.0, 0.0);                                     \
+    }                                                                                     \
+    FA_INLINE ptrdiff_t fname##_upto(const double *dy, const double *x, double *dx,       \
+                                     ptrdiff_t n, double lo, double hi) {                 \
+        return fname##_run(dy, x, dx, n, 1, lo, hi);                                      \
     }
 FA_T64_DEF_BACKWARD(fa_gelu64_table_bwd, 0)
 FA_T64_DEF_BACKWARD(fa_gelut64_table_bwd, 1)
